@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import password_validation
+
+from accounts.models import HostingAccount, Plan, User, prefix_validator
+
+
+class CustomerCreateForm(forms.Form):
+    name = forms.CharField(max_length=100, label="Account name")
+    email = forms.EmailField(label="Owner's email")
+    display_name = forms.CharField(max_length=150, required=False)
+    prefix = forms.CharField(
+        max_length=16,
+        validators=[prefix_validator],
+        help_text="2–16 lowercase letters or digits; resources are named prefix_name.",
+    )
+    plan = forms.ModelChoiceField(queryset=Plan.objects.all())
+    password = forms.CharField(
+        widget=forms.PasswordInput(render_value=False),
+        required=False,
+        help_text="Leave empty to generate a strong password, shown once.",
+    )
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].lower()
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError("A user with this email already exists.")
+        return email
+
+    def clean_prefix(self) -> str:
+        prefix = self.cleaned_data["prefix"]
+        if HostingAccount.objects.filter(prefix=prefix).exists():
+            raise forms.ValidationError("This prefix is already taken.")
+        return prefix
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if password:
+            password_validation.validate_password(password)
+        return password
+
+
+class AccountEditForm(forms.ModelForm):
+    class Meta:
+        model = HostingAccount
+        fields = ["name", "plan"]
+
+
+class PlanForm(forms.ModelForm):
+    class Meta:
+        model = Plan
+        fields = [
+            "name",
+            "description",
+            "max_databases",
+            "max_mailboxes",
+            "max_dns_zones",
+            "disk_quota_mb",
+        ]
+        labels = {"disk_quota_mb": "Disk quota (MB)", "max_dns_zones": "Max DNS zones"}
+
+
+class ConfirmNameForm(forms.Form):
+    """Destructive actions ask the user to type the object's name."""
+
+    confirm = forms.CharField(max_length=255, label="Type the name to confirm")
+
+    def __init__(self, *args, expected: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.expected = expected
+
+    def clean_confirm(self) -> str:
+        value = self.cleaned_data["confirm"].strip()
+        if value != self.expected:
+            raise forms.ValidationError(f"Type {self.expected} exactly to confirm.")
+        return value

@@ -1,0 +1,122 @@
+"""Every state change of users, plans and hosting accounts, each with its audit event."""
+
+from __future__ import annotations
+
+import secrets
+import string
+
+from django.db import transaction
+
+from accounts.choices import AccountStatus, Role
+from accounts.exceptions import AccountsError, PlanInUse
+from accounts.models import HostingAccount, Plan, User
+from security import audit
+
+_ALPHABET = string.ascii_letters + string.digits
+
+
+def generate_password(length: int = 20) -> str:
+    return "".join(secrets.choice(_ALPHABET) for _ in range(length))
+
+
+@transaction.atomic
+def create_admin(email: str, *, password: str | None = None, display_name: str = "", actor=None):
+    """Create a panel administrator; returns (user, password)."""
+    password = password or generate_password()
+    user = User.objects.create_user(
+        email,
+        password,
+        display_name=display_name,
+        role=Role.ADMIN,
+        is_staff=True,
+        is_superuser=True,
+    )
+    audit.record(actor, "user.admin_created", target=user)
+    return user, password
+
+
+@transaction.atomic
+def create_customer(
+    *,
+    name: str,
+    email: str,
+    prefix: str,
+    plan: Plan,
+    display_name: str = "",
+    password: str | None = None,
+    actor,
+) -> tuple[HostingAccount, str]:
+    """Create a customer user and their hosting account; returns (account, password)."""
+    if User.objects.filter(email__iexact=email).exists():
+        raise AccountsError(f"A user with the email {email} already exists.")
+    if HostingAccount.objects.filter(prefix=prefix).exists():
+        raise AccountsError(f"The prefix {prefix!r} is already taken.")
+    password = password or generate_password()
+    user = User.objects.create_user(email, password, display_name=display_name)
+    account = HostingAccount.objects.create(name=name, prefix=prefix, owner=user, plan=plan)
+    audit.record(actor, "account.created", target=account, email=email, plan=plan.name)
+    return account, password
+
+
+@transaction.atomic
+def update_account(account: HostingAccount, *, name: str, plan: Plan, actor) -> HostingAccount:
+    changes = {}
+    if account.name != name:
+        changes["name"] = {"old": account.name, "new": name}
+    if account.plan_id != plan.pk:
+        changes["plan"] = {"old": account.plan.name, "new": plan.name}
+    account.name, account.plan = name, plan
+    account.save(update_fields=["name", "plan", "updated_at"])
+    if changes:
+        audit.record(actor, "account.updated", target=account, changes=changes)
+    return account
+
+
+@transaction.atomic
+def _set_status(account: HostingAccount, status: str, action: str, actor) -> HostingAccount:
+    account = HostingAccount.objects.select_for_update().get(pk=account.pk)
+    if account.status == status:
+        return account
+    account.status = status
+    account.save(update_fields=["status", "updated_at"])
+    # A suspended customer cannot log in; resuming lets them back.
+    User.objects.filter(pk=account.owner_id).update(is_active=status == AccountStatus.ACTIVE)
+    audit.record(actor, action, target=account)
+    return account
+
+
+def suspend_account(account: HostingAccount, *, actor) -> HostingAccount:
+    return _set_status(account, AccountStatus.SUSPENDED, "account.suspended", actor)
+
+
+def resume_account(account: HostingAccount, *, actor) -> HostingAccount:
+    return _set_status(account, AccountStatus.ACTIVE, "account.resumed", actor)
+
+
+@transaction.atomic
+def delete_account(account: HostingAccount, *, actor) -> None:
+    """Delete a hosting account and its owner user."""
+    owner = account.owner
+    audit.record(actor, "account.deleted", target=account, email=owner.email)
+    account.delete()
+    owner.delete()
+
+
+@transaction.atomic
+def save_plan(plan: Plan, *, actor) -> Plan:
+    """Create or update a plan (the form has already validated its fields)."""
+    created = plan.pk is None
+    plan.save()
+    audit.record(actor, "plan.created" if created else "plan.updated", target=plan)
+    return plan
+
+
+@transaction.atomic
+def delete_plan(plan: Plan, *, actor) -> None:
+    if plan.accounts.exists():
+        raise PlanInUse(
+            f"The plan {plan.name} is used by {plan.accounts.count()} account(s); "
+            "move them to another plan first."
+        )
+    audit.record(actor, "plan.deleted", target=plan)
+    plan.delete()

@@ -1,0 +1,29 @@
+"""Template context shared by every page: the sidebar for the user's role."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+
+def _item(label: str, url_name: str, icon: str) -> dict:
+    return {"label": label, "url": reverse(url_name), "icon": icon}
+
+
+def navigation(request) -> dict:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    if user.is_admin:
+        items = [
+            _item("Overview", "home", "home"),
+            _item("Customers", "accounts:customer_list", "users"),
+            _item("Plans", "accounts:plan_list", "layers"),
+        ]
+    else:
+        items = [_item("Dashboard", "home", "home")]
+    path = request.path
+    for item in items:
+        item["active"] = path == item["url"] or (
+            item["url"] != "/" and path.startswith(item["url"])
+        )
+    return {"nav_items": items}

@@ -1,0 +1,14 @@
+from django.urls import include, path
+
+from panel import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("", include("accounts.urls")),
+    path("security/", include("security.urls")),
+]
+
+handler403 = "panel.views.error_403"
+handler404 = "panel.views.error_404"
+handler500 = "panel.views.error_500"

@@ -1,0 +1,92 @@
+"""Shared fixtures: personas (an admin, a customer who owns things, one who does not)."""
+
+from __future__ import annotations
+
+import pytest
+
+from accounts import services
+from accounts.models import Plan
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+@pytest.fixture
+def plan(db):
+    return Plan.objects.create(
+        name="Standard", max_databases=3, max_mailboxes=10, max_dns_zones=2, disk_quota_mb=500
+    )
+
+
+@pytest.fixture
+def admin_user(db):
+    user, _ = services.create_admin("admin@example.test", password=PASSWORD)
+    return user
+
+
+@pytest.fixture
+def alice_account(plan):
+    account, _ = services.create_customer(
+        name="Alice Shop",
+        email="alice@example.test",
+        prefix="alice",
+        plan=plan,
+        password=PASSWORD,
+        actor=None,
+    )
+    return account
+
+
+@pytest.fixture
+def bob_account(plan):
+    account, _ = services.create_customer(
+        name="Bob Garage",
+        email="bob@example.test",
+        prefix="bob",
+        plan=plan,
+        password=PASSWORD,
+        actor=None,
+    )
+    return account
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    client.force_login(admin_user)
+    return client
+
+
+@pytest.fixture
+def alice_client(client, alice_account):
+    client.force_login(alice_account.owner)
+    return client
+
+
+@pytest.fixture
+def bob_client(client, bob_account):
+    client.force_login(bob_account.owner)
+    return client
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup, django_db_blocker):
+    """A real Celery worker consuming the real Redis broker, in a thread of this process.
+
+    Tests that use it must commit their data (`django_db(transaction=True)`), since the
+    worker reads through its own database connection.
+    """
+    from celery.contrib.testing.worker import start_worker
+
+    from panel.celery import app
+
+    with (
+        django_db_blocker.unblock(),
+        start_worker(
+            app,
+            pool="solo",
+            concurrency=1,
+            perform_ping_check=False,
+            loglevel="WARNING",
+            shutdown_timeout=10,
+        ) as worker,
+    ):
+        yield worker

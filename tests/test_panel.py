@@ -1,0 +1,55 @@
+import json
+
+import pytest
+from django.core.management import call_command
+
+from accounts.models import HostingAccount, Plan, User
+from panel.tasks import ping
+
+
+def test_healthz_reports_database_and_redis(client, db):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert json.loads(response.content) == {"status": "ok", "database": "ok", "redis": "ok"}
+
+
+def test_healthz_reports_a_dead_redis(client, db, settings):
+    # Overriding CACHES rebuilds the cache handlers (Django's setting_changed signal).
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+        }
+    }
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    body = json.loads(response.content)
+    assert body["database"] == "ok" and body["redis"].startswith("error")
+
+
+def test_every_response_carries_a_request_id(client, db):
+    assert len(client.get("/healthz")["X-Request-ID"]) == 32
+
+
+def test_createadmin_prints_a_generated_password_once(db, capsys):
+    call_command("createadmin", "--email", "root@example.test", "--if-none")
+    out = capsys.readouterr().out
+    password = out.split("password: ")[1].split()[0]
+    assert User.objects.get(email="root@example.test").check_password(password)
+    call_command("createadmin", "--email", "other@example.test", "--if-none")
+    assert "already exists" in capsys.readouterr().out
+    assert User.objects.filter(role="admin").count() == 1
+
+
+def test_seed_demo_is_idempotent(db):
+    call_command("seed_demo")
+    call_command("seed_demo")
+    assert HostingAccount.objects.filter(prefix="acme").count() == 1
+    assert Plan.objects.filter(name__in=["Starter", "Business"]).count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_task_round_trips_through_the_real_broker_and_worker(celery_worker):
+    result = ping.delay("hello")
+    assert result.get(timeout=20) == "pong:hello"
+    assert result.status == "SUCCESS"
