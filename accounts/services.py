@@ -6,6 +6,7 @@ import secrets
 import string
 
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.choices import AccountStatus, Role
 from accounts.exceptions import AccountsError, PlanInUse
@@ -30,6 +31,8 @@ def create_admin(email: str, *, password: str | None = None, display_name: str =
         role=Role.ADMIN,
         is_staff=True,
         is_superuser=True,
+        # An administrator created by an operator chose their own address.
+        email_verified_at=timezone.now(),
     )
     audit.record(actor, "user.admin_created", target=user)
     return user, password

@@ -7,6 +7,8 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("", include("accounts.urls")),
     path("security/", include("security.urls")),
+    path("provisioning/", include("provisioning.urls")),
+    path("monitoring/", include("monitoring.urls")),
 ]
 
 handler403 = "panel.views.error_403"

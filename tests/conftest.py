@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 
 from accounts import services
 from accounts.models import Plan
@@ -23,30 +24,28 @@ def admin_user(db):
     return user
 
 
-@pytest.fixture
-def alice_account(plan):
+def _verified_customer(name: str, prefix: str, plan):
     account, _ = services.create_customer(
-        name="Alice Shop",
-        email="alice@example.test",
-        prefix="alice",
+        name=name,
+        email=f"{prefix}@example.test",
+        prefix=prefix,
         plan=plan,
         password=PASSWORD,
         actor=None,
     )
+    account.owner.email_verified_at = timezone.now()
+    account.owner.save(update_fields=["email_verified_at"])
     return account
+
+
+@pytest.fixture
+def alice_account(plan):
+    return _verified_customer("Alice Shop", "alice", plan)
 
 
 @pytest.fixture
 def bob_account(plan):
-    account, _ = services.create_customer(
-        name="Bob Garage",
-        email="bob@example.test",
-        prefix="bob",
-        plan=plan,
-        password=PASSWORD,
-        actor=None,
-    )
-    return account
+    return _verified_customer("Bob Garage", "bob", plan)
 
 
 @pytest.fixture
