@@ -1,0 +1,153 @@
+"""The four collectors. Each keeps its previous reading; rates appear from the second reading on.
+
+A collector's `collect(now)` returns a JSON-ready dict. Rates (CPU %, bytes/s, packets/s) are
+computed between two readings, so the first call reports them as None rather than garbage.
+"""
+
+from __future__ import annotations
+
+import os
+
+import psutil
+
+# Filesystems that are not real storage even when psutil lists them.
+_SKIP_FSTYPES = {"squashfs", "iso9660", "tmpfs", "devtmpfs", "overlay", "nsfs", "tracefs"}
+
+
+def _rate(current: float, previous: float, seconds: float) -> float:
+    # Counters can reset (reboot, interface re-created): never report a negative rate.
+    return max(0.0, (current - previous) / seconds) if seconds > 0 else 0.0
+
+
+def _busy_percent(now, before) -> float:
+    total = sum(now) - sum(before)
+    idle = (now.idle + getattr(now, "iowait", 0.0)) - (
+        before.idle + getattr(before, "iowait", 0.0)
+    )
+    if total <= 0:
+        return 0.0
+    return round(min(100.0, max(0.0, 100.0 * (total - idle) / total)), 2)
+
+
+class CpuCollector:
+    def __init__(self) -> None:
+        self._previous = None
+
+    def collect(self, now: float) -> dict:
+        cores = psutil.cpu_times(percpu=True)
+        previous, self._previous = self._previous, cores
+        percent = per_core = None
+        if previous is not None and len(previous) == len(cores):
+            per_core = [_busy_percent(c, p) for c, p in zip(cores, previous, strict=True)]
+            percent = round(sum(per_core) / len(per_core), 2)
+        return {"percent": percent, "per_core": per_core, "load": list(os.getloadavg())}
+
+
+class MemoryCollector:
+    def collect(self, now: float) -> dict:
+        memory = psutil.virtual_memory()
+        swap = psutil.swap_memory()
+        return {
+            "total": memory.total,
+            "used": memory.total - memory.available,
+            "available": memory.available,
+            "swap_total": swap.total,
+            "swap_used": swap.used,
+        }
+
+
+def _real_mounts() -> list:
+    seen, mounts = set(), []
+    for part in psutil.disk_partitions(all=False):
+        if part.fstype in _SKIP_FSTYPES or part.device in seen:
+            continue
+        seen.add(part.device)
+        mounts.append(part.mountpoint)
+    return mounts or ["/"]
+
+
+class DiskCollector:
+    def __init__(self) -> None:
+        self._previous = None  # (time, read_bytes, write_bytes)
+
+    def collect(self, now: float) -> dict:
+        filesystems = []
+        for mount in _real_mounts():
+            try:
+                usage = psutil.disk_usage(mount)
+            except OSError:
+                continue
+            filesystems.append(
+                {"mount": mount, "total": usage.total, "used": usage.used, "percent": usage.percent}
+            )
+        io = psutil.disk_io_counters(perdisk=False)
+        reading = (now, io.read_bytes, io.write_bytes) if io is not None else None
+        previous, self._previous = self._previous, reading
+        read_bps = write_bps = None
+        if previous is not None and reading is not None:
+            seconds = now - previous[0]
+            read_bps = round(_rate(reading[1], previous[1], seconds), 1)
+            write_bps = round(_rate(reading[2], previous[2], seconds), 1)
+        return {"filesystems": filesystems, "read_bps": read_bps, "write_bps": write_bps}
+
+
+class NetworkCollector:
+    def __init__(self) -> None:
+        self._previous: dict = {}
+        self._previous_time: float | None = None
+        self._loopback: dict[str, bool] = {}
+
+    def _is_loopback(self, name: str) -> bool:
+        if name not in self._loopback:
+            stats = psutil.net_if_stats().get(name)
+            flags = getattr(stats, "flags", "") if stats is not None else ""
+            self._loopback[name] = name == "lo" or "loopback" in flags
+        return self._loopback[name]
+
+    def collect(self, now: float) -> dict:
+        counters = {
+            name: c for name, c in psutil.net_io_counters(pernic=True).items()
+            if not self._is_loopback(name)
+        }
+        seconds = now - self._previous_time if self._previous_time is not None else None
+        interfaces = [
+            self._interface(name, c, self._previous.get(name), seconds)
+            for name, c in sorted(counters.items())
+        ]
+        self._previous, self._previous_time = counters, now
+        return {"interfaces": interfaces}
+
+    @staticmethod
+    def _interface(name: str, c, before, seconds: float | None) -> dict:
+        entry = {"name": name, "rx_bps": None, "tx_bps": None, "rx_pps": None, "tx_pps": None,
+                 "errors_in": None, "errors_out": None}
+        if before is None or not seconds:
+            return entry
+        entry.update(
+            rx_bps=round(_rate(c.bytes_recv, before.bytes_recv, seconds), 1),
+            tx_bps=round(_rate(c.bytes_sent, before.bytes_sent, seconds), 1),
+            rx_pps=round(_rate(c.packets_recv, before.packets_recv, seconds), 1),
+            tx_pps=round(_rate(c.packets_sent, before.packets_sent, seconds), 1),
+            errors_in=max(0, c.errin - before.errin),
+            errors_out=max(0, c.errout - before.errout),
+        )
+        return entry
+
+
+class Collectors:
+    """All four collectors; `sample(now)` is one report's worth of figures."""
+
+    def __init__(self) -> None:
+        self.cpu = CpuCollector()
+        self.memory = MemoryCollector()
+        self.disk = DiskCollector()
+        self.network = NetworkCollector()
+
+    def sample(self, now: float) -> dict:
+        return {
+            "ts": round(now, 3),
+            "cpu": self.cpu.collect(now),
+            "memory": self.memory.collect(now),
+            "disk": self.disk.collect(now),
+            "network": self.network.collect(now),
+        }
