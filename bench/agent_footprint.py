@@ -76,18 +76,23 @@ def start_agent(sink_port: int, workdir: Path, send_interval: float) -> subproce
         HEARTH_AGENT_CREDENTIALS=str(credentials),
     )
     return subprocess.Popen(
-        [sys.executable, "-m", "hearth_agent", "run"], env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [sys.executable, "-m", "hearth_agent", "run"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
 
 
 def start_node_exporter(port: int) -> subprocess.Popen:
     binary = shutil.which("prometheus-node-exporter") or shutil.which("node_exporter")
     if binary is None:
-        sys.exit("prometheus-node-exporter is not installed (Debian package prometheus-node-exporter)")
+        sys.exit(
+            "prometheus-node-exporter is not installed (Debian package prometheus-node-exporter)"
+        )
     return subprocess.Popen(
         [binary, f"--web.listen-address=127.0.0.1:{port}", "--no-collector.systemd"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
 
 
@@ -116,7 +121,11 @@ def measure(args) -> dict:
         result = {}
         for name, proc in (("agent", agent), ("node_exporter", exporter)):
             total = cpu_seconds(proc.pid)
-            result[name] = {"cpu": total, "steady": total - warm[name], "rss": peak_rss_mb(proc.pid)}
+            result[name] = {
+                "cpu": total,
+                "steady": total - warm[name],
+                "rss": peak_rss_mb(proc.pid),
+            }
     finally:
         stop.set()
         for proc in (agent, exporter):
@@ -132,20 +141,32 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=float, default=600, help="seconds (default 600)")
     parser.add_argument("--warmup", type=float, default=5, help="seconds excluded from 'steady'")
-    parser.add_argument("--send-interval", type=float, default=1,
-                        help="agent send interval (default 1: one request per sample)")
+    parser.add_argument(
+        "--send-interval",
+        type=float,
+        default=1,
+        help="agent send interval (default 1: one request per sample)",
+    )
     args = parser.parse_args()
     r = measure(args)
     minutes = args.duration / 60
-    print(f"duration {args.duration:.0f} s, agent interval 1 s, send interval {args.send_interval} s;"
-          f" agent samples received {r['samples']}, node_exporter scrapes {r['scrapes']}")
-    print(f"{'process':<15}{'CPU s total':>12}{'CPU s/min':>11}{'steady s/min':>14}{'peak RSS MB':>13}")
+    print(
+        f"duration {args.duration:.0f} s, agent interval 1 s, send interval {args.send_interval} s;"
+        f" agent samples received {r['samples']}, node_exporter scrapes {r['scrapes']}"
+    )
+    print(
+        f"{'process':<15}{'CPU s total':>12}{'CPU s/min':>11}{'steady s/min':>14}{'peak RSS MB':>13}"
+    )
     for name in ("agent", "node_exporter"):
         m = r[name]
-        print(f"{name:<15}{m['cpu']:>12.2f}{m['cpu'] / minutes:>11.3f}"
-              f"{m['steady'] / (minutes - args.warmup / 60):>14.3f}{m['rss']:>13.1f}")
+        print(
+            f"{name:<15}{m['cpu']:>12.2f}{m['cpu'] / minutes:>11.3f}"
+            f"{m['steady'] / (minutes - args.warmup / 60):>14.3f}{m['rss']:>13.1f}"
+        )
     a, n = r["agent"], r["node_exporter"]
-    print(f"ratio agent/node_exporter: CPU {a['cpu'] / n['cpu']:.2f}, peak RSS {a['rss'] / n['rss']:.2f}")
+    print(
+        f"ratio agent/node_exporter: CPU {a['cpu'] / n['cpu']:.2f}, peak RSS {a['rss'] / n['rss']:.2f}"
+    )
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ def navigation(request) -> dict:
             _item("Overview", "home", "home"),
             _item("Customers", "accounts:customer_list", "users"),
             _item("Plans", "accounts:plan_list", "layers"),
+            _item("Monitoring", "monitoring:overview", "activity"),
         ]
     else:
         items = [_item("Dashboard", "home", "home")]

@@ -187,3 +187,27 @@ LOGGING = {
 
 # Pagination size used by every list page.
 PAGE_SIZE = env_int("PAGE_SIZE", 50)
+
+# --- monitoring ---
+MONITORING_ENROLMENT_HOURS = env_int("MONITORING_ENROLMENT_HOURS", 24)
+MONITORING_MAX_BODY_BYTES = env_int("MONITORING_MAX_BODY_BYTES", 1024 * 1024)
+MONITORING_MAX_SAMPLES_PER_BATCH = env_int("MONITORING_MAX_SAMPLES_PER_BATCH", 500)
+MONITORING_MAX_CLOCK_SKEW_SECONDS = env_int("MONITORING_MAX_CLOCK_SKEW_SECONDS", 300)
+MONITORING_MAX_SAMPLE_AGE_DAYS = env_int("MONITORING_MAX_SAMPLE_AGE_DAYS", 7)
+MONITORING_RAW_RETENTION_DAYS = env_int("MONITORING_RAW_RETENTION_DAYS", 30)
+MONITORING_MINUTE_RETENTION_DAYS = env_int("MONITORING_MINUTE_RETENTION_DAYS", 365)
+MONITORING_HOUR_RETENTION_DAYS = env_int("MONITORING_HOUR_RETENTION_DAYS", 365)
+MONITORING_PARTITIONS_AHEAD_DAYS = env_int("MONITORING_PARTITIONS_AHEAD_DAYS", 3)
+MONITORING_MAX_POINTS = env_int("MONITORING_MAX_POINTS", 500)
+# Bearer token for GET /metrics (Prometheus); unset = the endpoint answers 404.
+MONITORING_METRICS_TOKEN = env_secret("MONITORING_METRICS_TOKEN", "")
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("monitoring.context_processors.alerts")
+CELERY_BEAT_SCHEDULE["monitoring-partitions"] = {
+    "task": "monitoring.tasks.maintain_storage",
+    "schedule": 3600.0,
+}
+CELERY_BEAT_SCHEDULE["monitoring-rollups"] = {"task": "monitoring.tasks.roll_up", "schedule": 60.0}
+CELERY_BEAT_SCHEDULE["monitoring-alerts"] = {
+    "task": "monitoring.tasks.evaluate_alerts",
+    "schedule": 60.0,
+}

@@ -1,5 +1,6 @@
 from django.urls import include, path
 
+from monitoring import prometheus
 from panel import views
 
 urlpatterns = [
@@ -9,6 +10,8 @@ urlpatterns = [
     path("security/", include("security.urls")),
     path("provisioning/", include("provisioning.urls")),
     path("monitoring/", include("monitoring.urls")),
+    path("api/agent/v1/", include("monitoring.api_urls")),
+    path("metrics", prometheus.metrics_view, name="prometheus_metrics"),
 ]
 
 handler403 = "panel.views.error_403"

@@ -24,14 +24,17 @@ def register(args) -> int:
     )
     if not response.ok:
         reason = response.body.get("error", "no answer")
-        print(f"registration failed ({response.status or 'unreachable'}): {reason}",
-              file=sys.stderr)
+        print(
+            f"registration failed ({response.status or 'unreachable'}): {reason}", file=sys.stderr
+        )
         return 1
     agent_config.write_credentials(
         config.credentials, url=url, server=response.body["server"], key=response.body["key"]
     )
-    print(f"registered as server {response.body.get('server_name', response.body['server'])}; "
-          f"key saved to {config.credentials}")
+    print(
+        f"registered as server {response.body.get('server_name', response.body['server'])}; "
+        f"key saved to {config.credentials}"
+    )
     return 0
 
 

@@ -21,9 +21,7 @@ def _rate(current: float, previous: float, seconds: float) -> float:
 
 def _busy_percent(now, before) -> float:
     total = sum(now) - sum(before)
-    idle = (now.idle + getattr(now, "iowait", 0.0)) - (
-        before.idle + getattr(before, "iowait", 0.0)
-    )
+    idle = (now.idle + getattr(now, "iowait", 0.0)) - (before.idle + getattr(before, "iowait", 0.0))
     if total <= 0:
         return 0.0
     return round(min(100.0, max(0.0, 100.0 * (total - idle) / total)), 2)
@@ -106,7 +104,8 @@ class NetworkCollector:
 
     def collect(self, now: float) -> dict:
         counters = {
-            name: c for name, c in psutil.net_io_counters(pernic=True).items()
+            name: c
+            for name, c in psutil.net_io_counters(pernic=True).items()
             if not self._is_loopback(name)
         }
         seconds = now - self._previous_time if self._previous_time is not None else None
@@ -119,8 +118,15 @@ class NetworkCollector:
 
     @staticmethod
     def _interface(name: str, c, before, seconds: float | None) -> dict:
-        entry = {"name": name, "rx_bps": None, "tx_bps": None, "rx_pps": None, "tx_pps": None,
-                 "errors_in": None, "errors_out": None}
+        entry = {
+            "name": name,
+            "rx_bps": None,
+            "tx_bps": None,
+            "rx_pps": None,
+            "tx_pps": None,
+            "errors_in": None,
+            "errors_out": None,
+        }
         if before is None or not seconds:
             return entry
         entry.update(

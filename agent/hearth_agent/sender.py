@@ -46,11 +46,18 @@ class Agent:
         if response.retryable:
             self._retry_at = time.monotonic() + self._retry_delay
             self._retry_delay = min(self.config.retry_max, self._retry_delay * 2) or 1.0
-            logger.warning("panel unavailable (%s): keeping %d samples", response.status or
-                           response.body.get("error"), len(samples))
+            logger.warning(
+                "panel unavailable (%s): keeping %d samples",
+                response.status or response.body.get("error"),
+                len(samples),
+            )
             return "retry"
-        logger.error("panel refused a batch of %d samples: %s %s", len(samples),
-                     response.status, response.body.get("error", ""))
+        logger.error(
+            "panel refused a batch of %d samples: %s %s",
+            len(samples),
+            response.status,
+            response.body.get("error", ""),
+        )
         return "rejected"
 
     def _can_try(self) -> bool:

@@ -1,0 +1,151 @@
+"""Alert evaluation (beat) and the services that open and close alert events.
+
+An alert opens once when its rule's condition holds for a server, stays open while it
+holds, and closes when it clears. Opening and closing write an audit event and, after the
+commit, email the administrators. The open count is cached for the top bar.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.core.mail import send_mail
+from django.db import connection, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from monitoring.choices import RuleKind
+from monitoring.models import AlertEvent, AlertRule, ServerState
+from provisioning.models import Server
+from security import audit
+
+logger = logging.getLogger(__name__)
+
+OPEN_COUNT_KEY = "monitoring:open-alerts"
+_THRESHOLD_COLUMN = {RuleKind.CPU: "cpu_percent", RuleKind.MEMORY: "mem_percent"}
+
+
+def _held_over_window(rule: AlertRule, now: datetime) -> dict[int, float]:
+    """Servers whose every sample in the last `duration` is above the threshold.
+
+    The window must be covered: the server's first sample in it is at most one report
+    interval after the window's start.
+    """
+    column = _THRESHOLD_COLUMN[rule.kind]
+    start = now - timedelta(seconds=rule.duration_seconds)
+    statement = (
+        f"SELECT s.server_id, min(s.{column}) FROM monitoring_sample s "  # noqa: S608
+        "JOIN monitoring_serverstate st ON st.server_id = s.server_id "
+        "WHERE s.ts > %s AND s.ts <= %s GROUP BY s.server_id, st.interval_seconds "
+        f"HAVING min(s.{column}) > %s AND count(s.{column}) = count(*) "
+        "AND min(s.ts) <= %s::timestamptz + make_interval(secs => st.interval_seconds * 1.5)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [start, now, rule.threshold, start])
+        return dict(cursor.fetchall())
+
+
+def breaches(rule: AlertRule, now: datetime) -> dict[int, float | None]:
+    """server id → the value that breaches the rule, for every server where it holds now."""
+    states = ServerState.objects.filter(server__status="active")
+    if rule.kind == RuleKind.DISK:
+        return dict(
+            states.filter(disk_percent__gt=rule.threshold).values_list("server_id", "disk_percent")
+        )
+    if rule.kind == RuleKind.SILENT:
+        found = {}
+        for state in states:
+            if state.silent_after(rule.threshold) < now:
+                found[state.server_id] = round((now - state.last_report_at).total_seconds())
+        return found
+    if rule.duration_seconds == 0:
+        column = _THRESHOLD_COLUMN[rule.kind]
+        return dict(
+            states.filter(**{f"{column}__gt": rule.threshold}).values_list("server_id", column)
+        )
+    return _held_over_window(rule, now)
+
+
+def _message(rule: AlertRule, server: Server, value) -> str:
+    if rule.kind == RuleKind.SILENT:
+        return f"{server.name}: no report from the agent for {value} s"
+    return f"{server.name}: {rule.name} (now {value:.1f} %)"
+
+
+def _notify(event: AlertEvent, opened: bool) -> None:
+    admins = list(
+        get_user_model()
+        .objects.filter(role="admin", is_active=True)
+        .values_list("email", flat=True)
+    )
+    if not admins:
+        return
+    context = {"event": event, "opened": opened}
+    subject = render_to_string("monitoring/emails/alert_subject.txt", context).strip()
+    try:
+        send_mail(
+            subject,
+            render_to_string("monitoring/emails/alert_body.txt", context),
+            None,
+            admins,
+            html_message=render_to_string("monitoring/emails/alert_body.html", context),
+        )
+    except OSError:
+        logger.exception("could not send the alert email for event %s", event.pk)
+
+
+def refresh_open_count() -> int:
+    count = AlertEvent.objects.open().count()
+    cache.set(OPEN_COUNT_KEY, count, timeout=None)
+    return count
+
+
+@transaction.atomic
+def open_alert(rule: AlertRule, server: Server, value, *, now: datetime) -> AlertEvent:
+    event = AlertEvent.objects.create(
+        rule=rule, server=server, opened_at=now, value=value, message=_message(rule, server, value)
+    )
+    audit.record(None, "monitoring.alert_opened", target=server, rule=rule.kind, value=value)
+    transaction.on_commit(lambda: _notify(event, opened=True))
+    transaction.on_commit(refresh_open_count)
+    return event
+
+
+@transaction.atomic
+def close_alert(event: AlertEvent, *, now: datetime) -> None:
+    if AlertEvent.objects.filter(pk=event.pk, closed_at__isnull=True).update(closed_at=now) != 1:
+        return
+    event.closed_at = now
+    audit.record(None, "monitoring.alert_closed", target=event.server, rule=event.rule.kind)
+    transaction.on_commit(lambda: _notify(event, opened=False))
+    transaction.on_commit(refresh_open_count)
+
+
+def evaluate(now: datetime | None = None) -> dict[str, int]:
+    """Open alerts for new breaches, close those that cleared; returns counts."""
+    now = now or timezone.now()
+    opened = closed = 0
+    open_events = {
+        (e.rule_id, e.server_id): e
+        for e in AlertEvent.objects.open().select_related("rule", "server")
+    }
+    holding: set[tuple[int, int]] = set()
+    for rule in AlertRule.objects.filter(enabled=True):
+        found = breaches(rule, now)
+        servers = Server.objects.in_bulk(
+            [sid for sid in found if (rule.pk, sid) not in open_events]
+        )
+        for server_id, value in found.items():
+            holding.add((rule.pk, server_id))
+            if server_id in servers:
+                open_alert(rule, servers[server_id], value, now=now)
+                opened += 1
+    for pair, event in open_events.items():
+        if pair not in holding:
+            close_alert(event, now=now)
+            closed += 1
+    refresh_open_count()
+    return {"opened": opened, "closed": closed}

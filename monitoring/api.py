@@ -1,0 +1,78 @@
+"""The agent API: POST /api/agent/v1/register and /metrics. JSON in, JSON out.
+
+Errors are mapped to statuses in one place (`_error`): 400 bad input, 401 bad key or token,
+403 another server's samples, 413 oversized body (refused before anything is parsed).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.http import JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from monitoring import services, stats
+from monitoring.exceptions import MonitoringError, PayloadError, PayloadTooLarge
+from monitoring.validation import parse_report
+
+logger = logging.getLogger(__name__)
+
+
+def _read_body(request, limit: int) -> bytes:
+    """At most `limit` bytes: a larger declared or actual body is refused before parsing."""
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        raise PayloadError("invalid Content-Length") from None
+    if declared > limit:
+        raise PayloadTooLarge(f"the body exceeds {limit} bytes")
+    body = request.read(limit + 1)
+    if len(body) > limit:
+        raise PayloadTooLarge(f"the body exceeds {limit} bytes")
+    return body
+
+
+def _error(exc: MonitoringError) -> JsonResponse:
+    stats.record_rejected(getattr(exc, "reason", "invalid"))
+    return JsonResponse({"error": exc.message}, status=exc.status)
+
+
+@csrf_exempt
+@login_not_required
+@require_POST
+def register(request):
+    try:
+        data = json.loads(_read_body(request, 4096) or b"null")
+        if not isinstance(data, dict) or not isinstance(data.get("token"), str):
+            raise PayloadError('expected {"token": "..."}')
+        hostname, version = data.get("hostname", ""), data.get("agent_version", "")
+        if not isinstance(hostname, str) or not isinstance(version, str):
+            raise PayloadError("hostname and agent_version must be texts")
+        key, plain = services.register_agent(data["token"], hostname=hostname, version=version)
+    except ValueError:
+        return _error(PayloadError("the body is not valid JSON"))
+    except MonitoringError as exc:
+        return _error(exc)
+    return JsonResponse(
+        {"server": key.server_id, "server_name": key.server.name, "key": plain}, status=201
+    )
+
+
+@csrf_exempt
+@login_not_required
+@require_POST
+def metrics(request):
+    started = time.perf_counter()
+    try:
+        key = services.authenticate_agent(request.headers.get("Authorization", ""))
+        report = parse_report(_read_body(request, settings.MONITORING_MAX_BODY_BYTES))
+        stored = services.ingest_report(key, report)
+    except MonitoringError as exc:
+        return _error(exc)
+    stats.record_ingested(stored, time.perf_counter() - started)
+    return JsonResponse({"accepted": len(report.rows), "stored": stored})

@@ -1,0 +1,111 @@
+"""Range queries for the dashboard and the CSV export.
+
+The server picks the source and the bucket width so a series never exceeds the point budget:
+raw samples below one-minute buckets, minute rollups below one-hour buckets, hour rollups
+beyond; values within a bucket are averaged (weighted by sample count for rollups).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from django.conf import settings
+from django.db import connection
+
+from monitoring.choices import RANGE_SECONDS, Resolution
+from monitoring.models import ROLLUP_METRICS, SAMPLE_COLUMNS, HourRollup, MinuteRollup, Sample
+
+STEPS = (
+    10,
+    15,
+    30,
+    60,
+    120,
+    180,
+    300,
+    600,
+    900,
+    1200,
+    1800,
+    3600,
+    7200,
+    10800,
+    21600,
+    43200,
+    86400,
+)
+SOURCES = {
+    Resolution.RAW: ("monitoring_sample", "ts", None),
+    Resolution.MINUTE: ("monitoring_minuterollup", "bucket", "samples"),
+    Resolution.HOUR: ("monitoring_hourrollup", "bucket", "samples"),
+}
+
+
+@dataclass(frozen=True)
+class Plan:
+    resolution: str
+    bucket_seconds: int
+    start: datetime
+    end: datetime
+
+
+def plan_for(range_key: str, now: datetime, max_points: int | None = None) -> Plan:
+    seconds = RANGE_SECONDS[range_key]
+    budget = (max_points or settings.MONITORING_MAX_POINTS) - 1
+    bucket = next((step for step in STEPS if seconds / step <= budget), STEPS[-1])
+    if bucket < 60:
+        resolution = Resolution.RAW
+    elif bucket < 3600:
+        resolution = Resolution.MINUTE
+    else:
+        resolution = Resolution.HOUR
+    epoch = now.timestamp()
+    start = datetime.fromtimestamp(math.floor((epoch - seconds) / bucket) * bucket + bucket, UTC)
+    return Plan(resolution, bucket, start, now)
+
+
+def _aggregate(col: str, weight: str | None) -> str:
+    if weight is None:
+        return f"avg({col})"
+    return f"sum({col} * {weight}) / nullif(sum({weight}) FILTER (WHERE {col} IS NOT NULL), 0)"
+
+
+def series(server_id: int, plan: Plan) -> dict[str, list]:
+    table, time_col, weight = SOURCES[plan.resolution]
+    statement = (
+        f"SELECT date_bin(%s, {time_col}, %s) AS b, "  # noqa: S608 - constants only
+        + ", ".join(_aggregate(col, weight) for col in ROLLUP_METRICS)
+        + f" FROM {table} WHERE server_id = %s AND {time_col} >= %s AND {time_col} < %s"
+        " GROUP BY b ORDER BY b"
+    )
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    params = [timedelta(seconds=plan.bucket_seconds), epoch, server_id, plan.start, plan.end]
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        rows = cursor.fetchall()
+    result: dict[str, list] = {"t": [int(row[0].timestamp() * 1000) for row in rows]}
+    for index, col in enumerate(ROLLUP_METRICS, start=1):
+        result[col] = [None if row[index] is None else round(row[index], 2) for row in rows]
+    return result
+
+
+EXPORT_COLUMNS = {
+    Resolution.RAW: ("ts", *SAMPLE_COLUMNS),
+    Resolution.MINUTE: ("bucket", "samples", *ROLLUP_METRICS, "cpu_max", "mem_max", "disk_max"),
+    Resolution.HOUR: ("bucket", "samples", *ROLLUP_METRICS, "cpu_max", "mem_max", "disk_max"),
+}
+
+
+def export_rows(server_id: int, resolution: str, start: datetime, end: datetime):
+    """Rows for the CSV export, read with a server-side cursor (chunks, not all at once)."""
+    columns = EXPORT_COLUMNS[resolution]
+    if resolution == Resolution.RAW:
+        queryset = Sample.objects.filter(server_id=server_id, ts__gte=start, ts__lt=end)
+        order = "ts"
+    else:
+        model = MinuteRollup if resolution == Resolution.MINUTE else HourRollup
+        queryset = model.objects.filter(server_id=server_id, bucket__gte=start, bucket__lt=end)
+        order = "bucket"
+    return columns, queryset.order_by(order).values_list(*columns).iterator(chunk_size=2000)

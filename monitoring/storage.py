@@ -1,0 +1,131 @@
+"""Raw sample storage: daily partitions, bulk writes, retention by dropping partitions."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime, timedelta
+
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+from psycopg import sql
+from psycopg.types.json import Jsonb
+
+from monitoring.models import SAMPLE_COLUMNS
+
+TABLE = "monitoring_sample"
+INSERT_COLUMNS = ("server_id", "ts", *SAMPLE_COLUMNS, "detail")
+_PARTITION_RE = re.compile(rf"^{TABLE}_p(\d{{8}})$")
+
+
+def partition_name(day: date) -> str:
+    return f"{TABLE}_p{day:%Y%m%d}"
+
+
+def _day_start(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def existing_partitions() -> dict[date, str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+            "WHERE i.inhparent = %s::regclass",
+            [TABLE],
+        )
+        names = [row[0] for row in cursor.fetchall()]
+    found = {}
+    for name in names:
+        match = _PARTITION_RE.match(name)
+        if match:
+            found[datetime.strptime(match.group(1), "%Y%m%d").date()] = name
+    return found
+
+
+def ensure_partitions(days: Iterable[date]) -> list[str]:
+    """Create the daily partitions that are missing; return the names created."""
+    wanted = sorted(set(days))
+    if not wanted:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT d FROM unnest(%s::text[]) AS d WHERE to_regclass(d) IS NULL",
+            [[partition_name(day) for day in wanted]],
+        )
+        missing = {row[0] for row in cursor.fetchall()}
+        for day in wanted:
+            name = partition_name(day)
+            if name not in missing:
+                continue
+            cursor.execute(
+                sql.SQL(
+                    "CREATE TABLE IF NOT EXISTS {} PARTITION OF {} FOR VALUES FROM ({}) TO ({})"
+                )
+                .format(
+                    sql.Identifier(name),
+                    sql.Identifier(TABLE),
+                    sql.Literal(_day_start(day)),
+                    sql.Literal(_day_start(day + timedelta(days=1))),
+                )
+                .as_string(cursor.connection)
+            )
+    return sorted(missing)
+
+
+def drop_partitions_before(day: date) -> list[str]:
+    """Retention: drop whole partitions that end on or before `day` (no row-by-row delete)."""
+    dropped = []
+    with connection.cursor() as cursor:
+        for partition_day, name in sorted(existing_partitions().items()):
+            if partition_day + timedelta(days=1) <= day:
+                cursor.execute(
+                    sql.SQL("DROP TABLE {}")
+                    .format(sql.Identifier(name))
+                    .as_string(cursor.connection)
+                )
+                dropped.append(name)
+    return dropped
+
+
+def maintain_partitions(now: datetime | None = None) -> dict[str, list[str]]:
+    today = (now or timezone.now()).astimezone(UTC).date()
+    ahead = settings.MONITORING_PARTITIONS_AHEAD_DAYS
+    created = ensure_partitions(today + timedelta(days=n) for n in range(-1, ahead + 1))
+    dropped = drop_partitions_before(today - timedelta(days=settings.MONITORING_RAW_RETENTION_DAYS))
+    return {"created": created, "dropped": dropped}
+
+
+def _row_values(row: dict) -> list:
+    return [row.get(name) for name in INSERT_COLUMNS[:-1]] + [Jsonb(row.get("detail") or {})]
+
+
+def insert_samples(rows: Sequence[dict]) -> int:
+    """One multi-row INSERT; a sample already stored (same server and ts) is skipped."""
+    if not rows:
+        return 0
+    ensure_partitions(row["ts"].astimezone(UTC).date() for row in rows)
+    placeholders = "(" + ",".join(["%s"] * len(INSERT_COLUMNS)) + ")"
+    statement = (
+        f"INSERT INTO {TABLE} ({','.join(INSERT_COLUMNS)}) VALUES "  # noqa: S608 - constants
+        + ",".join([placeholders] * len(rows))
+        + " ON CONFLICT (server_id, ts) DO NOTHING"
+    )
+    params = [value for row in rows for value in _row_values(row)]
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        return cursor.rowcount
+
+
+def copy_samples(rows: Sequence[dict]) -> int:
+    """COPY rows in (bulk loads and benchmarks); duplicates are an error here."""
+    ensure_partitions(row["ts"].astimezone(UTC).date() for row in rows)
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(TABLE), sql.SQL(",").join(map(sql.Identifier, INSERT_COLUMNS))
+    )
+    with connection.cursor() as cursor:
+        raw = cursor.connection
+        with raw.cursor() as pg_cursor, pg_cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(_row_values(row))
+    return len(rows)
