@@ -1,9 +1,9 @@
 """Per-minute and per-hour rollups, computed incrementally.
 
-Minute level: the minutes touched by samples *received* since the last run are recomputed
-from the raw samples (so late samples from an agent's buffer are counted too). Hour level:
-the hours touched by minute rows updated since its last run are recomputed from the minute
-rows (weighted by sample count). Each level keeps its position in RollupCursor.
+Minute level: for each server with samples *received* since the last run, the minutes from
+the earliest to the latest of those samples are recomputed from the raw samples (so late
+samples from an agent's buffer are counted too). Hour level: likewise from the minute rows
+updated since its last run (weighted by sample count). Each level keeps its position in RollupCursor.
 """
 
 from __future__ import annotations
@@ -25,15 +25,19 @@ _UPDATE = ", ".join(
 )
 
 MINUTE_SQL = f"""
+WITH touched AS (
+    SELECT server_id, date_trunc('minute', min(ts)) AS lo,
+           date_trunc('minute', max(ts)) + interval '1 minute' AS hi
+    FROM monitoring_sample WHERE received_at > %(since)s AND received_at <= %(until)s
+    GROUP BY server_id
+)
 INSERT INTO monitoring_minuterollup (server_id, bucket, samples, {_COLUMNS}, updated_at)
-SELECT s.server_id, t.bucket, count(*),
+SELECT s.server_id, date_trunc('minute', s.ts), count(*),
        {", ".join(f"avg(s.{m})" for m in ROLLUP_METRICS)},
        {", ".join(f"max(s.{src})" for _, src in ROLLUP_MAXIMA)}, %(run_at)s
-FROM (SELECT DISTINCT server_id, date_trunc('minute', ts) AS bucket FROM monitoring_sample
-      WHERE received_at > %(since)s AND received_at <= %(until)s) t
-JOIN monitoring_sample s ON s.server_id = t.server_id
-     AND s.ts >= t.bucket AND s.ts < t.bucket + interval '1 minute'
-GROUP BY s.server_id, t.bucket
+FROM touched t
+JOIN monitoring_sample s ON s.server_id = t.server_id AND s.ts >= t.lo AND s.ts < t.hi
+GROUP BY s.server_id, date_trunc('minute', s.ts)
 ON CONFLICT (server_id, bucket) DO UPDATE SET {_UPDATE}
 """  # noqa: S608 - built from constants only
 
@@ -45,15 +49,19 @@ def _weighted(col: str) -> str:
 
 
 HOUR_SQL = f"""
+WITH touched AS (
+    SELECT server_id, date_trunc('hour', min(bucket)) AS lo,
+           date_trunc('hour', max(bucket)) + interval '1 hour' AS hi
+    FROM monitoring_minuterollup WHERE updated_at > %(since)s AND updated_at <= %(until)s
+    GROUP BY server_id
+)
 INSERT INTO monitoring_hourrollup (server_id, bucket, samples, {_COLUMNS}, updated_at)
-SELECT m.server_id, t.bucket, sum(m.samples),
+SELECT m.server_id, date_trunc('hour', m.bucket), sum(m.samples),
        {", ".join(_weighted(col) for col in ROLLUP_METRICS)},
        {", ".join(f"max(m.{name})" for name, _ in ROLLUP_MAXIMA)}, %(run_at)s
-FROM (SELECT DISTINCT server_id, date_trunc('hour', bucket) AS bucket
-      FROM monitoring_minuterollup WHERE updated_at > %(since)s AND updated_at <= %(until)s) t
-JOIN monitoring_minuterollup m ON m.server_id = t.server_id
-     AND m.bucket >= t.bucket AND m.bucket < t.bucket + interval '1 hour'
-GROUP BY m.server_id, t.bucket
+FROM touched t
+JOIN monitoring_minuterollup m ON m.server_id = t.server_id AND m.bucket >= t.lo AND m.bucket < t.hi
+GROUP BY m.server_id, date_trunc('hour', m.bucket)
 ON CONFLICT (server_id, bucket) DO UPDATE SET {_UPDATE}
 """  # noqa: S608
 

@@ -26,7 +26,8 @@ class Agent:
         self.pending: list[dict] = []
         self.delivered = 0
         self._retry_at = 0.0
-        self._retry_delay = 1.0
+        self._base_delay = min(1.0, config.retry_max)
+        self._retry_delay = self._base_delay
 
     # --- delivery -------------------------------------------------------------------
     def _send(self, samples: list[dict]) -> str:
@@ -41,11 +42,11 @@ class Agent:
         response = self.transport.post("/metrics", payload, key=self.config.key)
         if response.ok:
             self.delivered += len(samples)
-            self._retry_delay = 1.0
+            self._retry_delay = self._base_delay
             return "ok"
         if response.retryable:
             self._retry_at = time.monotonic() + self._retry_delay
-            self._retry_delay = min(self.config.retry_max, self._retry_delay * 2) or 1.0
+            self._retry_delay = min(self.config.retry_max, self._retry_delay * 2)
             logger.warning(
                 "panel unavailable (%s): keeping %d samples",
                 response.status or response.body.get("error"),

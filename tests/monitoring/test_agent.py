@@ -1,0 +1,178 @@
+"""The agent package: collectors on this machine, buffer, registration and delivery to a live panel."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+from hearth_agent import cli
+from hearth_agent.buffer import DiskBuffer
+from hearth_agent.collectors import Collectors
+from hearth_agent.config import Config, load, read_credentials
+from hearth_agent.sender import Agent
+
+from monitoring import services
+from monitoring.models import AgentKey, Sample
+from tests.monitoring.conftest import Forwarder, make_key, make_server
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_collectors_report_sane_values_on_this_machine():
+    collectors = Collectors()
+    first = collectors.sample(time.time())
+    assert first["cpu"]["percent"] is None  # no rate from a single reading
+    assert first["disk"]["read_bps"] is None
+    assert all(nic["rx_bps"] is None for nic in first["network"]["interfaces"])
+    time.sleep(0.3)
+    second = collectors.sample(time.time())
+
+    cpu = second["cpu"]
+    assert 0 <= cpu["percent"] <= 100
+    assert len(cpu["per_core"]) == psutil.cpu_count()
+    assert all(0 <= value <= 100 for value in cpu["per_core"])
+    assert len(cpu["load"]) == 3 and all(value >= 0 for value in cpu["load"])
+    memory = second["memory"]
+    assert memory["total"] > 0 and 0 <= memory["used"] <= memory["total"]
+    assert 0 <= memory["available"] <= memory["total"]
+    assert 0 <= memory["swap_used"] <= memory["swap_total"] or memory["swap_total"] == 0
+    filesystems = second["disk"]["filesystems"]
+    assert filesystems and all(0 <= fs["percent"] <= 100 and fs["total"] > 0 for fs in filesystems)
+    assert second["disk"]["read_bps"] >= 0 and second["disk"]["write_bps"] >= 0
+    nics = second["network"]["interfaces"]
+    assert "lo" not in {nic["name"] for nic in nics}
+    for nic in nics:
+        assert all(nic[k] >= 0 for k in ("rx_bps", "tx_bps", "rx_pps", "tx_pps"))
+        assert nic["errors_in"] >= 0 and nic["errors_out"] >= 0
+
+
+def test_buffer_keeps_order_and_drops_the_oldest_when_full(tmp_path):
+    buffer = DiskBuffer(tmp_path, max_bytes=2000)
+    for n in range(40):
+        buffer.append([{"n": n, "pad": "x" * 50}])
+    kept = [DiskBuffer.read(path)[0]["n"] for path in buffer.files()]
+    assert kept == sorted(kept) and kept[-1] == 39
+    assert sum(path.stat().st_size for path in buffer.files()) <= 2000
+    assert buffer.dropped == 40 - len(kept) > 0
+    # A new buffer on the same directory continues the numbering (order survives restarts).
+    again = DiskBuffer(tmp_path, max_bytes=2000)
+    again.append([{"n": 40}])
+    assert DiskBuffer.read(again.files()[-1])[0]["n"] == 40
+
+
+def _config(tmp_path: Path, url: str, key: str, server: int, **overrides) -> Config:
+    values = dict(
+        url=url, interval=1, send_interval=0, timeout=5, buffer_dir=tmp_path / "buffer",
+        buffer_max_bytes=10_000_000, credentials=tmp_path / "credentials.json", retry_max=0.01,
+        key=key, server=server,
+    )
+    values.update(overrides)
+    return Config(**values)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_register_saves_a_private_key_and_reports_reach_the_panel(live_server, tmp_path, monkeypatch):
+    server = make_server("agent1")
+    _, token = services.create_enrolment_token(server, actor=None)
+    credentials = tmp_path / "credentials.json"
+    monkeypatch.setenv("HEARTH_AGENT_CREDENTIALS", str(credentials))
+    monkeypatch.setenv("HEARTH_AGENT_CONFIG", str(tmp_path / "absent.conf"))
+
+    assert cli.main(["register", "--url", live_server.url, "--token", token]) == 0
+    assert stat.S_IMODE(credentials.stat().st_mode) == 0o600
+    saved = json.loads(credentials.read_text())
+    assert saved["server"] == server.pk
+    stored = AgentKey.objects.get(server=server)
+    assert stored.key_hash == hashlib.sha256(saved["key"].encode()).hexdigest()
+    assert not AgentKey.objects.filter(key_hash=saved["key"]).exists()
+    # The token was single-use.
+    assert cli.main(["register", "--url", live_server.url, "--token", token]) == 1
+
+    config = read_credentials(load())
+    config.interval, config.send_interval, config.buffer_dir = 1, 0, tmp_path / "buffer"
+    agent = Agent(config)
+    for _ in range(3):
+        agent.pending.append(agent.collectors.sample(time.time()))
+        time.sleep(0.05)
+    agent.flush()
+    assert agent.delivered == 3 and len(agent.buffer) == 0
+    assert Sample.objects.filter(server=server).count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_panel_outage_buffers_reports_then_delivers_all_in_order(live_server, tmp_path):
+    server = make_server("agent2")
+    key = make_key(server)
+    host, port = live_server.thread.host, live_server.thread.port
+    forwarder = Forwarder((host, port))
+    agent = Agent(_config(tmp_path, forwarder.url, key, server.pk))
+    start = time.time() - 60
+    timestamps = [start + n for n in range(30)]
+
+    # Panel down: nothing listens on the agent's URL. Three batches go to the disk buffer.
+    for batch in range(3):
+        for ts in timestamps[batch * 5 : batch * 5 + 5]:
+            agent.pending.append(agent.collectors.sample(ts))
+        agent.flush()
+    assert len(agent.buffer) == 3
+    assert Sample.objects.filter(server=server).count() == 0
+
+    # Panel back: the buffer drains oldest first, then the new batches follow.
+    forwarder.start()
+    try:
+        for batch in range(3, 6):
+            time.sleep(0.02)  # past the (tiny) retry delay
+            for ts in timestamps[batch * 5 : batch * 5 + 5]:
+                agent.pending.append(agent.collectors.sample(ts))
+            agent.flush()
+    finally:
+        forwarder.stop()
+
+    assert len(agent.buffer) == 0 and agent.buffer.dropped == 0
+    assert agent.delivered == 30  # each sample delivered exactly once
+    rows = list(Sample.objects.filter(server=server).order_by("received_at", "ts"))
+    assert [round(r.ts.timestamp(), 3) for r in rows] == [round(ts, 3) for ts in timestamps]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refused_batch_is_logged_and_not_retried(live_server, tmp_path):
+    server = make_server("agent3")
+    key = make_key(server)
+    services.revoke_agent_key(AgentKey.objects.get(server=server), actor=None)
+    agent = Agent(_config(tmp_path, live_server.url, key, server.pk))
+    agent.pending.append(agent.collectors.sample(time.time()))
+    agent.flush()
+    assert len(agent.buffer) == 0 and agent.delivered == 0
+    assert Sample.objects.filter(server=server).count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sigterm_sends_pending_samples_and_exits_cleanly(live_server, tmp_path):
+    server = make_server("agent4")
+    key = make_key(server)
+    credentials = tmp_path / "credentials.json"
+    credentials.write_text(json.dumps({"url": live_server.url, "server": server.pk, "key": key}))
+    env = dict(
+        os.environ,
+        PYTHONPATH=str(ROOT / "agent"),
+        HEARTH_AGENT_CONFIG=str(tmp_path / "absent.conf"),
+        HEARTH_AGENT_CREDENTIALS=str(credentials),
+        HEARTH_AGENT_BUFFER_DIR=str(tmp_path / "buffer"),
+        HEARTH_AGENT_INTERVAL="0.2",
+        HEARTH_AGENT_SEND_INTERVAL="3600",  # nothing is sent before SIGTERM
+    )
+    process = subprocess.Popen([sys.executable, "-m", "hearth_agent", "run"], env=env)
+    time.sleep(1.5)
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=30) == 0
+    assert Sample.objects.filter(server=server).count() >= 3
+    assert not list((tmp_path / "buffer").glob("*.batch"))

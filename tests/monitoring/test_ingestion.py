@@ -1,0 +1,178 @@
+"""POST /api/agent/v1/metrics and /register: authentication, strict validation, storage."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from monitoring import services
+from monitoring.models import AgentKey, EnrolmentToken, Sample, ServerState
+from tests.monitoring.conftest import make_key, make_server, now_ts, report, sample
+
+URL = "/api/agent/v1/metrics"
+
+
+def post(client, body, key: str | None):
+    data = body if isinstance(body, bytes) else json.dumps(body).encode()
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {key}"} if key else {}
+    return client.post(URL, data=data, content_type="application/json", **headers)
+
+
+def test_a_valid_report_is_stored_once(client, server, agent_key):
+    body = report(server, [now_ts(-20), now_ts(-10)])
+    response = post(client, body, agent_key)
+    assert response.status_code == 200
+    assert response.json() == {"accepted": 2, "stored": 2}
+    # The same batch again (e.g. the answer was lost): accepted, nothing duplicated.
+    assert post(client, body, agent_key).json() == {"accepted": 2, "stored": 0}
+    assert Sample.objects.filter(server=server).count() == 2
+    row = Sample.objects.filter(server=server).order_by("ts").first()
+    assert row.cpu_percent == 12.5 and row.mem_percent == 50.0 and row.disk_percent == 40.0
+    assert row.detail["filesystems"][0]["mount"] == "/"
+    state = ServerState.objects.get(server=server)
+    assert state.cpu_percent == 12.5 and state.interval_seconds == 10
+
+
+def _with(mutate):
+    def build(server):
+        body = report(server, [now_ts(-5)])
+        mutate(body)
+        return body
+
+    return build
+
+
+def _set(path, value):
+    def mutate(body):
+        target = body
+        for part in path[:-1]:
+            target = target[part]
+        target[path[-1]] = value
+
+    return _with(mutate)
+
+
+def _drop(path):
+    def mutate(body):
+        target = body
+        for part in path[:-1]:
+            target = target[part]
+        del target[path[-1]]
+
+    return _with(mutate)
+
+
+S0 = ("samples", 0)
+BAD_INPUT = {
+    "malformed JSON": (lambda server: b'{"server": 1, "samples": [', 400),
+    "not an object": (lambda server: b"[1, 2, 3]", 400),
+    "wrong type for cpu": (_set((*S0, "cpu", "percent"), "high"), 400),
+    "boolean as a number": (_set((*S0, "memory", "total"), True), 400),
+    "string server id": (_set(("server",), "1"), 400),
+    "missing memory": (_drop((*S0, "memory")), 400),
+    "missing samples": (_drop(("samples",)), 400),
+    "unknown field": (_set(("extra",), 1), 400),
+    "negative value": (_set((*S0, "disk", "read_bps"), -1.0), 400),
+    "percent above 100": (_set((*S0, "cpu", "percent"), 100.5), 400),
+    "NaN": (lambda server: json.dumps(report(server, [now_ts()])).replace("12.5", "NaN", 1).encode(), 400),
+    "Infinity": (lambda server: json.dumps(report(server, [now_ts()])).replace("12.5", "Infinity", 1).encode(), 400),
+    "used above total": (_set((*S0, "memory", "used"), 5_000_000_000), 400),
+    "too many interfaces": (
+        _set((*S0, "network", "interfaces"), [{"name": f"e{i}", "rx_bps": 1, "tx_bps": 1, "rx_pps": 1,
+              "tx_pps": 1, "errors_in": 0, "errors_out": 0} for i in range(65)]), 400),
+    "huge batch": (lambda server: report(server, [now_ts(-i) for i in range(501)]), 400),
+    "empty batch": (_set(("samples",), []), 400),
+    "future timestamp": (lambda server: report(server, [now_ts(3600)]), 400),
+    "ancient timestamp": (lambda server: report(server, [now_ts(-30 * 86400)]), 400),
+    "another server's id": ("other", 403),
+}
+
+
+@pytest.mark.parametrize("case", BAD_INPUT, ids=list(BAD_INPUT))
+def test_bad_input_is_rejected_and_nothing_is_stored(client, server, agent_key, case):
+    build, status = BAD_INPUT[case]
+    if build == "other":
+        body = report(make_server("other"), [now_ts()])
+    else:
+        body = build(server)
+    response = post(client, body, agent_key)
+    assert response.status_code == status, response.content
+    assert "error" in response.json()
+    assert Sample.objects.count() == 0
+    assert not ServerState.objects.exists()
+
+
+def test_an_oversized_body_is_refused_before_parsing(client, server, agent_key, settings):
+    settings.MONITORING_MAX_BODY_BYTES = 2048
+    body = report(server, [now_ts(-i) for i in range(20)])
+    response = post(client, body, agent_key)
+    assert response.status_code == 413
+    # Garbage is refused the same way: the size check comes before JSON parsing.
+    assert post(client, b"x" * 4096, agent_key).status_code == 413
+    assert Sample.objects.count() == 0
+
+
+@pytest.mark.parametrize("key", [None, "hak_unknown", "Basic abc"])
+def test_missing_or_unknown_key_is_401(client, server, agent_key, key):
+    response = post(client, report(server, [now_ts()]), key)
+    assert response.status_code == 401
+    assert Sample.objects.count() == 0
+
+
+def test_a_revoked_key_is_401(client, server, agent_key):
+    services.revoke_agent_key(AgentKey.objects.get(server=server), actor=None)
+    assert post(client, report(server, [now_ts()]), agent_key).status_code == 401
+    assert Sample.objects.count() == 0
+
+
+def test_re_enrolling_revokes_the_previous_key(client, server, agent_key):
+    new_key = make_key(server)
+    assert post(client, report(server, [now_ts()]), agent_key).status_code == 401
+    assert post(client, report(server, [now_ts()]), new_key).status_code == 200
+
+
+def test_get_is_not_allowed(client):
+    assert client.get(URL).status_code == 405
+
+
+def test_register_exchanges_a_token_once(client, server):
+    _, token = services.create_enrolment_token(server, actor=None)
+    url = "/api/agent/v1/register"
+    response = client.post(url, {"token": token, "hostname": "web1"}, content_type="application/json")
+    assert response.status_code == 201
+    body = response.json()
+    assert body["server"] == server.pk and body["key"].startswith("hak_")
+    assert EnrolmentToken.objects.get().used_at is not None
+    again = client.post(url, {"token": token}, content_type="application/json")
+    assert again.status_code == 401
+    assert AgentKey.objects.count() == 1
+
+
+def test_an_expired_token_is_refused(client, server):
+    token, plain = services.create_enrolment_token(server, actor=None)
+    EnrolmentToken.objects.filter(pk=token.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    response = client.post(
+        "/api/agent/v1/register", {"token": plain}, content_type="application/json"
+    )
+    assert response.status_code == 401
+    assert not AgentKey.objects.exists()
+
+
+def test_register_rejects_malformed_bodies(client):
+    url = "/api/agent/v1/register"
+    assert client.post(url, b"{", content_type="application/json").status_code == 400
+    assert client.post(url, {"token": 5}, content_type="application/json").status_code == 400
+
+
+def test_sample_helper_matches_the_agent_format():
+    # Guard: the test payload uses exactly the agent's keys.
+    from hearth_agent.collectors import Collectors
+
+    real = Collectors().sample(now_ts())
+    fake = sample(now_ts())
+    assert set(real) == set(fake)
+    for section in ("cpu", "memory", "disk", "network"):
+        assert set(real[section]) == set(fake[section])
