@@ -1,0 +1,102 @@
+"""Alert evaluation: opens once, stays open, closes; emails admins over real SMTP; audit; top bar."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from monitoring import alerts, storage
+from monitoring.models import AlertEvent, ServerState
+from security.models import AuditEvent
+
+
+def _samples(server, now, cpu, minutes=6, mem=40.0):
+    rows = [
+        {"server_id": server.pk, "ts": now - timedelta(seconds=s), "cpu_percent": cpu,
+         "mem_percent": mem, "disk_percent": 20.0}
+        for s in range(0, minutes * 60, 10)
+    ]
+    storage.insert_samples(rows)
+    ServerState.objects.update_or_create(
+        server=server,
+        defaults={"last_report_at": now, "last_sample_at": now, "interval_seconds": 10,
+                  "cpu_percent": cpu, "mem_percent": mem, "disk_percent": 20.0},
+    )
+
+
+def test_cpu_alert_opens_once_stays_open_and_closes(server, admin_user, smtp_server, admin_client, django_capture_on_commit_callbacks):
+    now = timezone.now()
+    _samples(server, now, cpu=97.0)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert alerts.evaluate(now) == {"opened": 1, "closed": 0}
+    event = AlertEvent.objects.get()
+    assert event.is_open and event.rule.kind == "cpu" and "web1" in event.message
+    assert len(smtp_server.messages) == 1
+    message = smtp_server.messages[0]
+    assert message.rcpt_tos == [admin_user.email]
+    assert b"ALERT" in message.content and b"web1" in message.content
+    assert AuditEvent.objects.filter(action="monitoring.alert_opened").count() == 1
+
+    # Still above: no second event, no second email.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert alerts.evaluate(now + timedelta(seconds=20)) == {"opened": 0, "closed": 0}
+    assert AlertEvent.objects.count() == 1 and len(smtp_server.messages) == 1
+
+    # Shown as critical on the overview, the server page and the top bar.
+    overview = admin_client.get("/monitoring/").content.decode()
+    assert "1 critical" in overview
+    detail = admin_client.get(f"/monitoring/servers/{server.pk}/").content.decode()
+    assert "badge-critical" in detail and event.message in detail
+    assert 'title="Open monitoring alerts">1 critical' in overview  # the top bar
+
+    # Back to normal: the alert closes, with an email and an audit event.
+    later = now + timedelta(minutes=7)
+    _samples(server, later, cpu=20.0)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert alerts.evaluate(later) == {"opened": 0, "closed": 1}
+    event.refresh_from_db()
+    assert event.closed_at is not None
+    assert len(smtp_server.messages) == 2 and b"Resolved" in smtp_server.messages[1].content
+    assert AuditEvent.objects.filter(action="monitoring.alert_closed").count() == 1
+    assert "critical" not in admin_client.get("/monitoring/alerts/").content.decode()
+
+
+def test_a_short_spike_does_not_open_a_cpu_alert(server, admin_user):
+    now = timezone.now()
+    _samples(server, now, cpu=20.0)
+    storage.insert_samples(
+        [{"server_id": server.pk, "ts": now - timedelta(seconds=5), "cpu_percent": 99.0}]
+    )
+    assert alerts.evaluate(now)["opened"] == 0
+
+
+def test_topbar_shows_the_open_alert_count(server, admin_user, admin_client, django_capture_on_commit_callbacks):
+    now = timezone.now()
+    _samples(server, now, cpu=10.0, mem=95.0)
+    with django_capture_on_commit_callbacks(execute=True):
+        alerts.evaluate(now)
+    page = admin_client.get("/monitoring/alerts/rules/").content.decode()
+    assert 'class="badge badge-critical" title="Open monitoring alerts">1 critical' in page
+
+
+def test_silent_agent_and_full_disk_open_alerts(server, admin_user):
+    now = timezone.now()
+    ServerState.objects.create(
+        server=server, last_report_at=now - timedelta(seconds=45),
+        last_sample_at=now - timedelta(seconds=45), interval_seconds=10, disk_percent=95.0,
+    )
+    assert alerts.evaluate(now)["opened"] == 2
+    kinds = set(AlertEvent.objects.open().values_list("rule__kind", flat=True))
+    assert kinds == {"silent", "disk"}
+    ServerState.objects.filter(server=server).update(last_report_at=now, disk_percent=50.0)
+    assert alerts.evaluate(now) == {"opened": 0, "closed": 2}
+
+
+def test_disabled_rules_do_not_fire(server, admin_user):
+    from monitoring.models import AlertRule
+
+    AlertRule.objects.update(enabled=False)
+    now = timezone.now()
+    _samples(server, now, cpu=99.0, mem=99.0)
+    assert alerts.evaluate(now) == {"opened": 0, "closed": 0}
