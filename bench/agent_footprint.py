@@ -154,9 +154,8 @@ def main() -> None:
         f"duration {args.duration:.0f} s, agent interval 1 s, send interval {args.send_interval} s;"
         f" agent samples received {r['samples']}, node_exporter scrapes {r['scrapes']}"
     )
-    print(
-        f"{'process':<15}{'CPU s total':>12}{'CPU s/min':>11}{'steady s/min':>14}{'peak RSS MB':>13}"
-    )
+    header = ("process", "CPU s total", "CPU s/min", "steady s/min", "peak RSS MB")
+    print(f"{header[0]:<15}{header[1]:>12}{header[2]:>11}{header[3]:>14}{header[4]:>13}")
     for name in ("agent", "node_exporter"):
         m = r[name]
         print(
@@ -164,9 +163,8 @@ def main() -> None:
             f"{m['steady'] / (minutes - args.warmup / 60):>14.3f}{m['rss']:>13.1f}"
         )
     a, n = r["agent"], r["node_exporter"]
-    print(
-        f"ratio agent/node_exporter: CPU {a['cpu'] / n['cpu']:.2f}, peak RSS {a['rss'] / n['rss']:.2f}"
-    )
+    cpu_ratio, rss_ratio = a["cpu"] / n["cpu"], a["rss"] / n["rss"]
+    print(f"ratio agent/node_exporter: CPU {cpu_ratio:.2f}, peak RSS {rss_ratio:.2f}")
 
 
 if __name__ == "__main__":

@@ -3,7 +3,8 @@
 Minute level: for each server with samples *received* since the last run, the minutes from
 the earliest to the latest of those samples are recomputed from the raw samples (so late
 samples from an agent's buffer are counted too). Hour level: likewise from the minute rows
-updated since its last run (weighted by sample count). Each level keeps its position in RollupCursor.
+updated since its last run (weighted by sample count).
+Each level keeps its position in RollupCursor.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from monitoring import storage
@@ -17,7 +17,7 @@ from monitoring.validation import Report
 from provisioning.models import Server
 from security import audit
 
-TOKEN_PREFIX = "het_"
+TOKEN_PREFIX = "het_"  # noqa: S105 - a prefix, not a secret
 KEY_PREFIX = "hak_"
 
 
@@ -126,13 +126,29 @@ def _update_state(server_id: int, report: Report, now) -> None:
 
 
 @transaction.atomic
-def ingest_report(key: AgentKey, report: Report) -> int:
-    """Store a validated report for the key's own server; returns the samples newly stored."""
-    if report.server != key.server_id:
-        raise WrongServer("this agent key belongs to another server")
-    stored = storage.insert_samples(report.rows)
+def _store_report(key: AgentKey, report: Report) -> int:
+    stored = storage.insert_samples(report.rows, ensure=False)
     _update_state(key.server_id, report, timezone.now())
     return stored
+
+
+def ingest_report(key: AgentKey, report: Report) -> int:
+    """Store a validated report for the key's own server; returns the samples newly stored.
+
+    Partitions normally exist (created ahead by beat); when a sample falls on a day without
+    one (an old buffered sample), the transaction fails, the partition is created, and the
+    report is stored on the second try.
+    """
+    if report.server != key.server_id:
+        raise WrongServer("this agent key belongs to another server")
+    try:
+        return _store_report(key, report)
+    except IntegrityError as exc:
+        if not storage.is_missing_partition(exc):
+            raise
+    with transaction.atomic():
+        storage.ensure_partitions(storage.days_of(report.rows))
+    return _store_report(key, report)
 
 
 @transaction.atomic

@@ -100,11 +100,26 @@ def _row_values(row: dict) -> list:
     return [row.get(name) for name in INSERT_COLUMNS[:-1]] + [Jsonb(row.get("detail") or {})]
 
 
-def insert_samples(rows: Sequence[dict]) -> int:
-    """One multi-row INSERT; a sample already stored (same server and ts) is skipped."""
+def days_of(rows: Sequence[dict]) -> set[date]:
+    return {row["ts"].astimezone(UTC).date() for row in rows}
+
+
+def is_missing_partition(exc: Exception) -> bool:
+    """True for PostgreSQL's "no partition of relation ... found for row" (check_violation)."""
+    cause = exc.__cause__ or exc
+    return getattr(getattr(cause, "diag", None), "sqlstate", None) == "23514"
+
+
+def insert_samples(rows: Sequence[dict], *, ensure: bool = True) -> int:
+    """One multi-row INSERT; a sample already stored (same server and ts) is skipped.
+
+    With ensure=False the caller handles a missing partition (see is_missing_partition):
+    ingestion does, to save a round trip on every report.
+    """
     if not rows:
         return 0
-    ensure_partitions(row["ts"].astimezone(UTC).date() for row in rows)
+    if ensure:
+        ensure_partitions(days_of(rows))
     placeholders = "(" + ",".join(["%s"] * len(INSERT_COLUMNS)) + ")"
     statement = (
         f"INSERT INTO {TABLE} ({','.join(INSERT_COLUMNS)}) VALUES "  # noqa: S608 - constants
@@ -119,7 +134,7 @@ def insert_samples(rows: Sequence[dict]) -> int:
 
 def copy_samples(rows: Sequence[dict]) -> int:
     """COPY rows in (bulk loads and benchmarks); duplicates are an error here."""
-    ensure_partitions(row["ts"].astimezone(UTC).date() for row in rows)
+    ensure_partitions(days_of(rows))
     statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
         sql.Identifier(TABLE), sql.SQL(",").join(map(sql.Identifier, INSERT_COLUMNS))
     )

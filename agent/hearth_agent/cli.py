@@ -9,7 +9,8 @@ import socket
 import sys
 import threading
 
-from hearth_agent import __version__, config as agent_config
+from hearth_agent import __version__
+from hearth_agent import config as agent_config
 from hearth_agent.transport import Transport
 
 logger = logging.getLogger("hearth_agent")

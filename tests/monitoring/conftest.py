@@ -45,23 +45,56 @@ def agent_key(server):
     return make_key(server)
 
 
-def sample(ts: float, *, cpu: float | None = 12.5, mem_used: int = 2_000_000_000,
-           disk: float = 40.0, rx: float | None = 1000.0) -> dict:
+def sample(
+    ts: float,
+    *,
+    cpu: float | None = 12.5,
+    mem_used: int = 2_000_000_000,
+    disk: float = 40.0,
+    rx: float | None = 1000.0,
+) -> dict:
     return {
         "ts": ts,
-        "cpu": {"percent": cpu, "per_core": None if cpu is None else [cpu, cpu], "load": [0.5, 0.4, 0.3]},
-        "memory": {"total": 4_000_000_000, "used": mem_used, "available": 4_000_000_000 - mem_used,
-                   "swap_total": 1_000_000_000, "swap_used": 0},
-        "disk": {"filesystems": [{"mount": "/", "total": 100, "used": int(disk), "percent": disk}],
-                 "read_bps": 10.0, "write_bps": 20.0},
-        "network": {"interfaces": [{"name": "eth0", "rx_bps": rx, "tx_bps": rx, "rx_pps": 1.0,
-                                    "tx_pps": 1.0, "errors_in": 0, "errors_out": 0}]},
+        "cpu": {
+            "percent": cpu,
+            "per_core": None if cpu is None else [cpu, cpu],
+            "load": [0.5, 0.4, 0.3],
+        },
+        "memory": {
+            "total": 4_000_000_000,
+            "used": mem_used,
+            "available": 4_000_000_000 - mem_used,
+            "swap_total": 1_000_000_000,
+            "swap_used": 0,
+        },
+        "disk": {
+            "filesystems": [{"mount": "/", "total": 100, "used": int(disk), "percent": disk}],
+            "read_bps": 10.0,
+            "write_bps": 20.0,
+        },
+        "network": {
+            "interfaces": [
+                {
+                    "name": "eth0",
+                    "rx_bps": rx,
+                    "tx_bps": rx,
+                    "rx_pps": 1.0,
+                    "tx_pps": 1.0,
+                    "errors_in": 0,
+                    "errors_out": 0,
+                }
+            ]
+        },
     }
 
 
 def report(server: Server, timestamps, **kwargs) -> dict:
-    return {"server": server.pk, "interval": 10, "agent_version": "test",
-            "samples": [sample(ts, **kwargs) for ts in timestamps]}
+    return {
+        "server": server.pk,
+        "interval": 10,
+        "agent_version": "test",
+        "samples": [sample(ts, **kwargs) for ts in timestamps],
+    }
 
 
 def now_ts(offset_seconds: float = 0) -> float:

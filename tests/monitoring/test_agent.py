@@ -1,4 +1,4 @@
-"""The agent package: collectors on this machine, buffer, registration and delivery to a live panel."""
+"""The agent: collectors on this machine, buffer, registration and delivery to a live panel."""
 
 from __future__ import annotations
 
@@ -71,16 +71,25 @@ def test_buffer_keeps_order_and_drops_the_oldest_when_full(tmp_path):
 
 def _config(tmp_path: Path, url: str, key: str, server: int, **overrides) -> Config:
     values = dict(
-        url=url, interval=1, send_interval=0, timeout=5, buffer_dir=tmp_path / "buffer",
-        buffer_max_bytes=10_000_000, credentials=tmp_path / "credentials.json", retry_max=0.01,
-        key=key, server=server,
+        url=url,
+        interval=1,
+        send_interval=0,
+        timeout=5,
+        buffer_dir=tmp_path / "buffer",
+        buffer_max_bytes=10_000_000,
+        credentials=tmp_path / "credentials.json",
+        retry_max=0.01,
+        key=key,
+        server=server,
     )
     values.update(overrides)
     return Config(**values)
 
 
 @pytest.mark.django_db(transaction=True)
-def test_register_saves_a_private_key_and_reports_reach_the_panel(live_server, tmp_path, monkeypatch):
+def test_register_saves_a_private_key_and_reports_reach_the_panel(
+    live_server, tmp_path, monkeypatch
+):
     server = make_server("agent1")
     _, token = services.create_enrolment_token(server, actor=None)
     credentials = tmp_path / "credentials.json"

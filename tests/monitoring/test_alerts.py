@@ -1,4 +1,4 @@
-"""Alert evaluation: opens once, stays open, closes; emails admins over real SMTP; audit; top bar."""
+"""Alerts open once, stay open, close; email admins over real SMTP; audit; top bar."""
 
 from __future__ import annotations
 
@@ -13,19 +13,32 @@ from security.models import AuditEvent
 
 def _samples(server, now, cpu, minutes=6, mem=40.0):
     rows = [
-        {"server_id": server.pk, "ts": now - timedelta(seconds=s), "cpu_percent": cpu,
-         "mem_percent": mem, "disk_percent": 20.0}
+        {
+            "server_id": server.pk,
+            "ts": now - timedelta(seconds=s),
+            "cpu_percent": cpu,
+            "mem_percent": mem,
+            "disk_percent": 20.0,
+        }
         for s in range(0, minutes * 60, 10)
     ]
     storage.insert_samples(rows)
     ServerState.objects.update_or_create(
         server=server,
-        defaults={"last_report_at": now, "last_sample_at": now, "interval_seconds": 10,
-                  "cpu_percent": cpu, "mem_percent": mem, "disk_percent": 20.0},
+        defaults={
+            "last_report_at": now,
+            "last_sample_at": now,
+            "interval_seconds": 10,
+            "cpu_percent": cpu,
+            "mem_percent": mem,
+            "disk_percent": 20.0,
+        },
     )
 
 
-def test_cpu_alert_opens_once_stays_open_and_closes(server, admin_user, smtp_server, admin_client, django_capture_on_commit_callbacks):
+def test_cpu_alert_opens_once_stays_open_and_closes(
+    server, admin_user, smtp_server, admin_client, django_capture_on_commit_callbacks
+):
     now = timezone.now()
     _samples(server, now, cpu=97.0)
     with django_capture_on_commit_callbacks(execute=True):
@@ -71,7 +84,9 @@ def test_a_short_spike_does_not_open_a_cpu_alert(server, admin_user):
     assert alerts.evaluate(now)["opened"] == 0
 
 
-def test_topbar_shows_the_open_alert_count(server, admin_user, admin_client, django_capture_on_commit_callbacks):
+def test_topbar_shows_the_open_alert_count(
+    server, admin_user, admin_client, django_capture_on_commit_callbacks
+):
     now = timezone.now()
     _samples(server, now, cpu=10.0, mem=95.0)
     with django_capture_on_commit_callbacks(execute=True):
@@ -83,8 +98,11 @@ def test_topbar_shows_the_open_alert_count(server, admin_user, admin_client, dja
 def test_silent_agent_and_full_disk_open_alerts(server, admin_user):
     now = timezone.now()
     ServerState.objects.create(
-        server=server, last_report_at=now - timedelta(seconds=45),
-        last_sample_at=now - timedelta(seconds=45), interval_seconds=10, disk_percent=95.0,
+        server=server,
+        last_report_at=now - timedelta(seconds=45),
+        last_sample_at=now - timedelta(seconds=45),
+        interval_seconds=10,
+        disk_percent=95.0,
     )
     assert alerts.evaluate(now)["opened"] == 2
     kinds = set(AlertEvent.objects.open().values_list("rule__kind", flat=True))

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from monitoring import services
@@ -77,12 +78,35 @@ BAD_INPUT = {
     "unknown field": (_set(("extra",), 1), 400),
     "negative value": (_set((*S0, "disk", "read_bps"), -1.0), 400),
     "percent above 100": (_set((*S0, "cpu", "percent"), 100.5), 400),
-    "NaN": (lambda server: json.dumps(report(server, [now_ts()])).replace("12.5", "NaN", 1).encode(), 400),
-    "Infinity": (lambda server: json.dumps(report(server, [now_ts()])).replace("12.5", "Infinity", 1).encode(), 400),
+    "NaN": (
+        lambda server: json.dumps(report(server, [now_ts()])).replace("12.5", "NaN", 1).encode(),
+        400,
+    ),
+    "Infinity": (
+        lambda server: (
+            json.dumps(report(server, [now_ts()])).replace("12.5", "Infinity", 1).encode()
+        ),
+        400,
+    ),
     "used above total": (_set((*S0, "memory", "used"), 5_000_000_000), 400),
     "too many interfaces": (
-        _set((*S0, "network", "interfaces"), [{"name": f"e{i}", "rx_bps": 1, "tx_bps": 1, "rx_pps": 1,
-              "tx_pps": 1, "errors_in": 0, "errors_out": 0} for i in range(65)]), 400),
+        _set(
+            (*S0, "network", "interfaces"),
+            [
+                {
+                    "name": f"e{i}",
+                    "rx_bps": 1,
+                    "tx_bps": 1,
+                    "rx_pps": 1,
+                    "tx_pps": 1,
+                    "errors_in": 0,
+                    "errors_out": 0,
+                }
+                for i in range(65)
+            ],
+        ),
+        400,
+    ),
     "huge batch": (lambda server: report(server, [now_ts(-i) for i in range(501)]), 400),
     "empty batch": (_set(("samples",), []), 400),
     "future timestamp": (lambda server: report(server, [now_ts(3600)]), 400),
@@ -141,7 +165,9 @@ def test_get_is_not_allowed(client):
 def test_register_exchanges_a_token_once(client, server):
     _, token = services.create_enrolment_token(server, actor=None)
     url = "/api/agent/v1/register"
-    response = client.post(url, {"token": token, "hostname": "web1"}, content_type="application/json")
+    response = client.post(
+        url, {"token": token, "hostname": "web1"}, content_type="application/json"
+    )
     assert response.status_code == 201
     body = response.json()
     assert body["server"] == server.pk and body["key"].startswith("hak_")
@@ -153,7 +179,9 @@ def test_register_exchanges_a_token_once(client, server):
 
 def test_an_expired_token_is_refused(client, server):
     token, plain = services.create_enrolment_token(server, actor=None)
-    EnrolmentToken.objects.filter(pk=token.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    EnrolmentToken.objects.filter(pk=token.pk).update(
+        expires_at=timezone.now() - timedelta(seconds=1)
+    )
     response = client.post(
         "/api/agent/v1/register", {"token": plain}, content_type="application/json"
     )
@@ -176,3 +204,17 @@ def test_sample_helper_matches_the_agent_format():
     assert set(real) == set(fake)
     for section in ("cpu", "memory", "disk", "network"):
         assert set(real[section]) == set(fake[section])
+
+
+def test_a_sample_on_a_day_without_partition_gets_one(client, server, agent_key):
+    from monitoring import storage
+
+    day = (timezone.now() - timedelta(days=5)).date()
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {storage.partition_name(day)}")
+    ts = now_ts(-5 * 86400)
+    if datetime.fromtimestamp(ts, UTC).date() != day:
+        ts = datetime(day.year, day.month, day.day, 12, tzinfo=UTC).timestamp()
+    response = post(client, report(server, [ts]), agent_key)
+    assert response.status_code == 200 and response.json()["stored"] == 1
+    assert day in storage.existing_partitions()

@@ -27,10 +27,18 @@ def test_metrics_need_the_right_token(client, settings):
 def test_metrics_expose_latest_samples_and_counters(client, settings, server, agent_key):
     settings.MONITORING_METRICS_TOKEN = "s3cret-token"
     before = stats.read()
-    client.post("/api/agent/v1/metrics", data=json.dumps(report(server, [now_ts(-1)])),
-                content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {agent_key}")
-    client.post("/api/agent/v1/metrics", data=b"{", content_type="application/json",
-                HTTP_AUTHORIZATION=f"Bearer {agent_key}")
+    client.post(
+        "/api/agent/v1/metrics",
+        data=json.dumps(report(server, [now_ts(-1)])),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {agent_key}",
+    )
+    client.post(
+        "/api/agent/v1/metrics",
+        data=b"{",
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {agent_key}",
+    )
     response = _scrape(client, "s3cret-token")
     assert response.status_code == 200
     text = response.content.decode()

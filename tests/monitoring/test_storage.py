@@ -16,8 +16,14 @@ T0 = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 
 def rows(server, start: datetime, cpu_values, step_seconds=10):
     return [
-        {"server_id": server.pk, "ts": start + timedelta(seconds=i * step_seconds),
-         "cpu_percent": cpu, "mem_percent": 50.0, "disk_percent": 10.0 + i, "detail": {}}
+        {
+            "server_id": server.pk,
+            "ts": start + timedelta(seconds=i * step_seconds),
+            "cpu_percent": cpu,
+            "mem_percent": 50.0,
+            "disk_percent": 10.0 + i,
+            "detail": {},
+        }
         for i, cpu in enumerate(cpu_values)
     ]
 
@@ -57,7 +63,9 @@ def test_late_samples_update_their_rollups_incrementally(server):
     rollups.roll_up(now=T0 + timedelta(minutes=1))
     # A buffered sample for the same minute arrives later.
     storage.copy_samples(rows(server, T0 + timedelta(seconds=40), [60]))
-    Sample.objects.filter(ts=T0 + timedelta(seconds=40)).update(received_at=T0 + timedelta(minutes=5))
+    Sample.objects.filter(ts=T0 + timedelta(seconds=40)).update(
+        received_at=T0 + timedelta(minutes=5)
+    )
     assert rollups.roll_up(now=T0 + timedelta(minutes=6)) == {"minute": 1, "hour": 1}
     minute = MinuteRollup.objects.get(server=server, bucket=T0)
     assert minute.samples == 3 and minute.cpu_percent == pytest.approx(30.0)
@@ -109,4 +117,6 @@ def test_dashboard_json_stays_within_the_point_budget_for_30_days(admin_client, 
         assert 0 < len(series["t"]) <= 500, (range_key, len(series["t"]))
         assert all(len(values) == len(series["t"]) for values in series.values())
         assert all(v is None or 10 <= v <= 90 for v in series["cpu_percent"])
-    assert admin_client.get(f"/monitoring/servers/{server.pk}/data.json?range=1y").status_code == 400
+    assert (
+        admin_client.get(f"/monitoring/servers/{server.pk}/data.json?range=1y").status_code == 400
+    )

@@ -18,16 +18,25 @@ from tests.monitoring.conftest import make_key, make_server
 def _give_state(server, cpu=10.0, age_seconds=5):
     now = timezone.now()
     ServerState.objects.create(
-        server=server, last_report_at=now - timedelta(seconds=age_seconds),
-        last_sample_at=now - timedelta(seconds=age_seconds), cpu_percent=cpu,
-        mem_percent=50.0, disk_percent=30.0,
+        server=server,
+        last_report_at=now - timedelta(seconds=age_seconds),
+        last_sample_at=now - timedelta(seconds=age_seconds),
+        cpu_percent=cpu,
+        mem_percent=50.0,
+        disk_percent=30.0,
     )
 
 
 @pytest.mark.parametrize(
     "path",
-    ["/monitoring/", "/monitoring/servers/{pk}/", "/monitoring/servers/{pk}/data.json",
-     "/monitoring/servers/{pk}/export.csv", "/monitoring/alerts/", "/monitoring/alerts/rules/"],
+    [
+        "/monitoring/",
+        "/monitoring/servers/{pk}/",
+        "/monitoring/servers/{pk}/data.json",
+        "/monitoring/servers/{pk}/export.csv",
+        "/monitoring/alerts/",
+        "/monitoring/alerts/rules/",
+    ],
 )
 def test_pages_are_for_admins_only(client, alice_account, server, path):
     url = path.format(pk=server.pk)
@@ -107,8 +116,10 @@ def test_data_without_samples_says_so(admin_client, server):
 def test_csv_export_streams_the_chosen_range_and_resolution(admin_client, server):
     now = timezone.now().replace(microsecond=0)
     storage.copy_samples(
-        [{"server_id": server.pk, "ts": now - timedelta(minutes=m), "cpu_percent": float(m)}
-         for m in range(1, 121)]
+        [
+            {"server_id": server.pk, "ts": now - timedelta(minutes=m), "cpu_percent": float(m)}
+            for m in range(1, 121)
+        ]
     )
     response = admin_client.get(
         f"/monitoring/servers/{server.pk}/export.csv?range=1h&resolution=raw"
@@ -139,7 +150,12 @@ def test_admin_edits_an_alert_rule(admin_client):
 
 def test_default_rules_exist_and_are_listed(admin_client):
     page = admin_client.get("/monitoring/alerts/rules/").content.decode()
-    assert set(AlertRule.objects.values_list("kind", flat=True)) == {"cpu", "memory", "disk", "silent"}
+    assert set(AlertRule.objects.values_list("kind", flat=True)) == {
+        "cpu",
+        "memory",
+        "disk",
+        "silent",
+    }
     assert "CPU above 90 % for 5 minutes" in page and "Agent silent" in page
 
 
