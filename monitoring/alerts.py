@@ -97,6 +97,23 @@ def _notify(event: AlertEvent, opened: bool) -> None:
         logger.exception("could not send the alert email for event %s", event.pk)
 
 
+DEFAULT_RULES = (
+    (RuleKind.CPU, "CPU above 90 % for 5 minutes", 90.0, 300),
+    (RuleKind.MEMORY, "Memory above 90 % for 5 minutes", 90.0, 300),
+    (RuleKind.DISK, "A disk above 90 % full", 90.0, 0),
+    (RuleKind.SILENT, "Agent silent for 3 report intervals", 3.0, 0),
+)
+
+
+def ensure_default_rules() -> None:
+    """Create the default rules that are missing (the data migration seeds the same ones)."""
+    for kind, name, threshold, duration in DEFAULT_RULES:
+        AlertRule.objects.get_or_create(
+            kind=kind,
+            defaults={"name": name, "threshold": threshold, "duration_seconds": duration},
+        )
+
+
 def refresh_open_count() -> int:
     count = AlertEvent.objects.open().count()
     cache.set(OPEN_COUNT_KEY, count, timeout=None)

@@ -14,7 +14,8 @@ from hearth_agent.transport import Transport
 
 logger = logging.getLogger("hearth_agent")
 
-MAX_BATCH = 300  # samples per request; the panel accepts up to 500
+MAX_BATCH = 100  # samples per request; the panel accepts up to 500
+DRAIN_PER_FLUSH = 50  # buffered batches sent per flush, so collection keeps its pace
 
 
 class Agent:
@@ -66,7 +67,7 @@ class Agent:
 
     def drain(self) -> None:
         """Send buffered batches oldest first; stop at the first one that must wait."""
-        for path in self.buffer.files():
+        for path in self.buffer.files()[:DRAIN_PER_FLUSH]:
             if not self._can_try() or self._send(self.buffer.read(path)) == "retry":
                 return
             self.buffer.remove(path)
@@ -89,7 +90,7 @@ class Agent:
             if time.monotonic() >= next_send:
                 self.flush()
                 next_send = time.monotonic() + send_every
-            next_tick += interval
+            next_tick = max(next_tick + interval, time.monotonic())  # no catch-up bursts
             stop.wait(max(0.0, next_tick - time.monotonic()))
         self.shutdown()
 

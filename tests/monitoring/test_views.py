@@ -164,3 +164,28 @@ def test_sidebar_has_monitoring_for_admins_only(client, admin_user, alice_accoun
     assert 'href="/monitoring/"' in client.get("/monitoring/alerts/").content.decode()
     client.force_login(alice_account.owner)
     assert 'href="/monitoring/"' not in client.get("/", follow=True).content.decode()
+
+
+def test_alert_list_query_count_is_constant(admin_client, django_assert_num_queries):
+    rule = AlertRule.objects.get(kind="disk")
+    for n in range(2):
+        AlertEvent.objects.create(
+            rule=rule, server=make_server(f"a{n}"), opened_at=timezone.now(), message=f"m{n}"
+        )
+    with django_assert_num_queries(4):
+        admin_client.get("/monitoring/alerts/?show=all")
+    for n in range(2, 25):
+        AlertEvent.objects.create(
+            rule=rule, server=make_server(f"a{n}"), opened_at=timezone.now(), message=f"m{n}"
+        )
+    with django_assert_num_queries(4):
+        response = admin_client.get("/monitoring/alerts/?show=all")
+    assert response.content.decode().count('badge-critical">Critical') == 25
+
+
+def test_deleting_a_server_removes_its_samples(server, agent_key):
+    storage.insert_samples([{"server_id": server.pk, "ts": timezone.now(), "cpu_percent": 1.0}])
+    server.delete()
+    from monitoring.models import Sample
+
+    assert not Sample.objects.exists() and not AgentKey.objects.exists()
