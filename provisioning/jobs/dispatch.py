@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from provisioning.choices import JobState
@@ -56,9 +57,8 @@ def dispatch_stale(
     now = timezone.now()
     stale = settings.PROVISIONING_STALE_SECONDS if stale_seconds is None else stale_seconds
     grace = settings.PROVISIONING_PENDING_GRACE_SECONDS if grace_seconds is None else grace_seconds
-    revived = ProvisioningJob.objects.filter(
-        state=JobState.RUNNING, heartbeat_at__lt=now - timedelta(seconds=stale)
-    ).update(state=JobState.PENDING, locked_by="", next_attempt_at=now)
+    silent = Q(heartbeat_at__lt=now - timedelta(seconds=stale)) | Q(heartbeat_at__isnull=True)
+    revived = ProvisioningJob.objects.filter(silent, state=JobState.RUNNING).update(state=JobState.PENDING, locked_by="", next_attempt_at=now)
     due = ProvisioningJob.objects.filter(
         state=JobState.PENDING, next_attempt_at__lte=now - timedelta(seconds=grace)
     ) | ProvisioningJob.objects.filter(state=JobState.PENDING, next_attempt_at=now)

@@ -25,6 +25,11 @@ from provisioning.views.common import (
     toast_error,
 )
 
+def _posted(request):
+    """The submitted data, or None for GET (an empty POST still binds the form)."""
+    return request.POST if request.method == "POST" else None
+
+
 BUSY_STATES = {ResourceState.PENDING, ResourceState.UPDATING, ResourceState.DELETING}
 
 
@@ -45,7 +50,7 @@ def database_list(request):
 @customer_required
 def database_create(request):
     account = request.user.hosting_account
-    form = DatabaseCreateForm(request.POST or None, prefix=account.prefix)
+    form = DatabaseCreateForm(_posted(request), prefix=account.prefix)
     if request.method == "POST" and form.is_valid():
         try:
             db, password = services.create_database(
@@ -93,7 +98,7 @@ def database_detail(request, pk: int):
 
 def database_delete(request, pk: int):
     db = get_database_for_user(request, pk)
-    form = ConfirmNameForm(request.POST or None, expected=db.name)
+    form = ConfirmNameForm(_posted(request), expected=db.name)
     if request.method == "POST" and form.is_valid():
         try:
             services.delete_database(db, actor=request.user)
@@ -107,7 +112,7 @@ def database_delete(request, pk: int):
 
 def role_create(request, pk: int):
     db = get_database_for_user(request, pk)
-    form = RoleCreateForm(request.POST or None, prefix=db.account.prefix)
+    form = RoleCreateForm(_posted(request), prefix=db.account.prefix)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -134,7 +139,7 @@ def role_create(request, pk: int):
 def role_password(request, pk: int, role_pk: int):
     role = get_role_for_user(request, pk, role_pk)
     db = role.database
-    form = PasswordForm(request.POST or None)
+    form = PasswordForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             role, password = services.reset_role_password(
