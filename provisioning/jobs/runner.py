@@ -141,6 +141,13 @@ def _rollback(job, kind: JobKind, steps: list[JobStep], context: StepContext) ->
 
 
 def _run_step(job, step: JobStep, func, context: StepContext, success: str) -> None:
+    """Run FUNC for STEP; on success the step becomes SUCCESS.
+
+    A failed `do` leaves the step failed; a failed `undo` leaves it done (what it made is
+    still there), so a later rollback tries again.
+    """
+    undoing = success == StepState.ROLLED_BACK
+    before, previous_log = step.state, step.log
     _heartbeat(job)
     step.state, step.started_at = StepState.RUNNING, timezone.now()
     step.attempts += 1
@@ -149,14 +156,19 @@ def _run_step(job, step: JobStep, func, context: StepContext, success: str) -> N
     context.log_lines = []
     try:
         func(context)
-    except BackendError as exc:
-        _set_step(step, StepState.FAILED, exc.detail)
-        raise
     except Exception as exc:
-        logger.exception("job %s step %s crashed", job.pk, step.name)
-        _set_step(step, StepState.FAILED, f"internal error: {exc!r}")
+        if not isinstance(exc, BackendError):
+            logger.exception("job %s step %s crashed", job.pk, step.name)
+        detail = exc.detail if isinstance(exc, BackendError) else f"internal error: {exc!r}"
+        if undoing:
+            _set_step(step, before, f"{previous_log} | undo failed: {detail}")
+        else:
+            _set_step(step, StepState.FAILED, detail)
+        if isinstance(exc, BackendError):
+            raise
         raise BackendError("An internal error stopped the operation.", detail=repr(exc)) from exc
-    _set_step(step, success, "; ".join(context.log_lines) or "ok")
+    line = "; ".join(context.log_lines) or "ok"
+    _set_step(step, success, f"{previous_log} | undone: {line}" if undoing else line)
     _heartbeat(job)
 
 

@@ -25,6 +25,7 @@ from provisioning.views.common import (
     toast_error,
 )
 
+
 def _posted(request):
     """The submitted data, or None for GET (an empty POST still binds the form)."""
     return request.POST if request.method == "POST" else None

@@ -31,13 +31,18 @@ def test_creating_shows_the_password_once_with_a_connection_string(
     password = _shown_password(response)
     assert len(password) >= 20
     port = target_pg.port
-    assert f"postgresql://alice_shop:{password}@127.0.0.1:{port}/alice_shop" in response.content.decode()
+    assert (
+        f"postgresql://alice_shop:{password}@127.0.0.1:{port}/alice_shop"
+        in response.content.decode()
+    )
     db = Database.objects.get(name="alice_shop")
     assert password not in db.roles.get().password_verifier
     run_jobs_inline()
     detail = alice_client.get(reverse("provisioning:database_detail", args=[db.pk]))
     assert password not in detail.content.decode()
-    assert f"postgresql://alice_shop:PASSWORD@127.0.0.1:{port}/alice_shop" in detail.content.decode()
+    assert (
+        f"postgresql://alice_shop:PASSWORD@127.0.0.1:{port}/alice_shop" in detail.content.decode()
+    )
 
 
 def test_a_chosen_password_must_be_strong(alice_client, db_server):
@@ -207,7 +212,8 @@ def test_roles_can_be_added_reset_and_removed(alice_client, alice_account, db_se
     db, _ = services.create_database(alice_account, "shop", actor=None)
     run_jobs_inline()
     response = alice_client.post(
-        reverse("provisioning:role_create", args=[db.pk]), {"name": "reader", "privilege": "readonly"}
+        reverse("provisioning:role_create", args=[db.pk]),
+        {"name": "reader", "privilege": "readonly"},
     )
     assert response.status_code == 201
     first = _shown_password(response)
@@ -237,9 +243,7 @@ def test_the_owner_role_cannot_be_removed_alone(alice_client, alice_account, db_
     assert "delete the database instead" in response.content.decode()
 
 
-def test_another_customers_database_is_404_on_every_action(
-    bob_client, alice_account, db_server
-):
+def test_another_customers_database_is_404_on_every_action(bob_client, alice_account, db_server):
     db, _ = services.create_database(alice_account, "shop", actor=None)
     run_jobs_inline()
     role = db.roles.get()

@@ -35,9 +35,7 @@ def test_a_created_database_becomes_active_with_every_step_done(
         assert conn.execute("SELECT current_database()").fetchone()[0] == "alice_shop"
 
 
-def test_a_failure_after_the_role_was_created_removes_the_role(
-    alice_account, db_server, target_pg
-):
+def test_a_failure_after_the_role_was_created_removes_the_role(alice_account, db_server, target_pg):
     target_pg.query("CREATE DATABASE alice_shop")  # someone else's, on the server already
     db, _ = services.create_database(alice_account, "shop", actor=alice_account.owner)
     run_jobs_inline()
@@ -125,8 +123,11 @@ def test_two_jobs_on_one_resource_never_run_at_once(alice_account, db_server, dj
 
     params = settings.DATABASES["default"]
     holder = psycopg.connect(
-        host=params["HOST"], port=params["PORT"] or 5432, user=params["USER"],
-        dbname=params["NAME"], autocommit=True,
+        host=params["HOST"],
+        port=params["PORT"] or 5432,
+        user=params["USER"],
+        dbname=params["NAME"],
+        autocommit=True,
     )
     try:
         holder.execute(
