@@ -43,7 +43,7 @@ def connection_limit_for(plan) -> int:
 
 def _check_actor(account: HostingAccount, actor) -> None:
     if actor is not None and not actor.is_admin and not actor.is_verified:
-        raise NotVerified("Confirm your email address before creating databases.")
+        raise NotVerified("Confirm your email address before creating databases or roles.")
     if not account.is_active:
         raise NotVerified("This hosting account is suspended.")
 
@@ -155,6 +155,7 @@ def add_role(
     db: Database, name: str, *, privilege: str, password: str | None = None, actor
 ) -> tuple[DatabaseRole, str]:
     db = Database.objects.select_for_update().select_related("account", "server").get(pk=db.pk)
+    _check_actor(db.account, actor)
     _require_active(db)
     if privilege not in Privilege.values:
         raise NameRefused("Choose all privileges or read-only.")

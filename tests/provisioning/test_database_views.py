@@ -134,7 +134,10 @@ def test_unverified_customers_cannot_create_databases(alice_client, alice_accoun
     alice_account.owner.email_verified_at = None
     alice_account.owner.save()
     response = _create(alice_client)
-    assert "Confirm your email address before creating databases." in response.content.decode()
+    assert (
+        "Confirm your email address before creating databases or roles."
+        in response.content.decode()
+    )
     assert not Database.objects.exists()
 
 
@@ -280,3 +283,38 @@ def test_admins_see_customers_databases_and_customers_cannot_see_admin_pages(
     assert "alice_shop" not in body and "bob_garage" in body
     body = admin_client.get(url, {"server": db_server.pk + 1000}).content.decode()
     assert "No database matches these filters." in body
+
+
+def test_a_name_that_would_be_the_panels_own_database_is_refused(
+    db, plan, db_server, client, settings
+):
+    from accounts import services as account_services
+
+    own = settings.DATABASES["default"]["NAME"]  # e.g. test_hearth_prov
+    prefix, _, rest = own.partition("_")
+    account, _ = account_services.create_customer(
+        name="Tricky", email="t@example.test", prefix=prefix, plan=plan, actor=None
+    )
+    account.owner.email_verified_at = account.created_at
+    account.owner.save()
+    client.force_login(account.owner)
+    response = _create(client, name=rest)
+    assert f"{own} is a reserved name." in response.content.decode()
+    assert not Database.objects.exists()
+
+
+def test_every_customer_page_renders(alice_client, alice_account, db_server):
+    db, _ = services.create_database(alice_account, "shop", actor=None)
+    run_jobs_inline()
+    role = db.roles.get()
+    for url in (
+        reverse("provisioning:database_list"),
+        CREATE,
+        reverse("provisioning:database_detail", args=[db.pk]),
+        reverse("provisioning:database_delete", args=[db.pk]),
+        reverse("provisioning:role_create", args=[db.pk]),
+        reverse("provisioning:role_password", args=[db.pk, role.pk]),
+    ):
+        response = alice_client.get(url)
+        assert response.status_code == 200, url
+        assert "alice" in response.content.decode()
