@@ -203,3 +203,17 @@ def test_production_refuses_to_start_without_an_encryption_key():
 def test_the_sidebar_links_to_databases(alice_client, db):
     body = alice_client.get(reverse("home"), follow=True).content.decode()
     assert reverse("provisioning:database_list") in body
+
+
+def test_admin_lists_have_a_fixed_number_of_queries(
+    admin_client, alice_account, bob_account, db_server, django_assert_num_queries
+):
+    for account in (alice_account, bob_account):
+        for name in ("one", "two"):
+            services.create_database(account, name, actor=None)
+    for name, expected in (("admin_databases", 5), ("job_list", 4)):
+        url = reverse(f"provisioning:{name}")
+        admin_client.get(url)
+        with django_assert_num_queries(expected):
+            body = admin_client.get(url).content.decode()
+        assert "bob_two" in body and "alice_one" in body
