@@ -18,9 +18,14 @@ def navigation(request) -> dict:
             _item("Overview", "home", "home"),
             _item("Customers", "accounts:customer_list", "users"),
             _item("Plans", "accounts:plan_list", "layers"),
+            _item("Servers", "provisioning:server_list", "server"),
+            _item("Databases", "provisioning:admin_databases", "database"),
+            _item("Jobs", "provisioning:job_list", "activity"),
+            _item("Drift", "provisioning:drift", "alert"),
         ]
     else:
         items = [_item("Dashboard", "home", "home")]
+        items.append(_item("Databases", "provisioning:database_list", "database"))
     path = request.path
     for item in items:
         item["active"] = path == item["url"] or (

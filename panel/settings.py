@@ -187,3 +187,56 @@ LOGGING = {
 
 # Pagination size used by every list page.
 PAGE_SIZE = env_int("PAGE_SIZE", 50)
+
+# --- provisioning ---
+# Server credentials are encrypted with Fernet. FIELD_ENCRYPTION_KEY is a comma-separated
+# list of Fernet keys (the first encrypts, all decrypt: rotation). In development it is
+# derived from SECRET_KEY when unset; production refuses to start without it.
+FIELD_ENCRYPTION_KEY = env_secret("FIELD_ENCRYPTION_KEY")
+if not FIELD_ENCRYPTION_KEY:
+    if not DEV_MODE:
+        raise ImproperlyConfigured(
+            "FIELD_ENCRYPTION_KEY must be set (generate one with: python -c "
+            "'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')"
+        )
+    import base64
+    import hashlib
+
+    FIELD_ENCRYPTION_KEY = base64.urlsafe_b64encode(
+        hashlib.sha256(b"hearth-field-encryption:" + SECRET_KEY.encode()).digest()
+    ).decode()
+# Jobs go to the default queue unless workers run on each managed server and consume
+# their own queue `server.<id>` (then set this to true).
+PROVISIONING_PER_SERVER_QUEUES = env_bool("PROVISIONING_PER_SERVER_QUEUES", False)
+PROVISIONING_MAX_ATTEMPTS = env_int("PROVISIONING_MAX_ATTEMPTS", 5)
+PROVISIONING_RETRY_BASE_SECONDS = float(env_str("PROVISIONING_RETRY_BASE_SECONDS", "5"))
+PROVISIONING_RETRY_MAX_SECONDS = env_int("PROVISIONING_RETRY_MAX_SECONDS", 600)
+# A running job whose heartbeat is older than this is considered abandoned (worker died).
+PROVISIONING_STALE_SECONDS = env_int("PROVISIONING_STALE_SECONDS", 300)
+# A pending job older than this is re-sent by the dispatcher (broker down at submit).
+PROVISIONING_PENDING_GRACE_SECONDS = env_int("PROVISIONING_PENDING_GRACE_SECONDS", 60)
+PROVISIONING_CONNECT_TIMEOUT = env_int("PROVISIONING_CONNECT_TIMEOUT", 5)
+# Per-database connection limit: a default, and overrides per plan name ("Pro=50,Basic=5").
+PROVISIONING_DB_CONNECTION_LIMIT = env_int("PROVISIONING_DB_CONNECTION_LIMIT", 20)
+PROVISIONING_DB_CONNECTION_LIMITS = {
+    name.strip(): int(limit)
+    for name, _, limit in (
+        item.partition("=") for item in env_list("PROVISIONING_DB_CONNECTION_LIMITS", [])
+    )
+}
+# Where `ensure_default_db_server` finds the local PostgreSQL (defaults to DATABASE_URL).
+PROVISIONING_PG_URL = env_str("PROVISIONING_PG_URL", DATABASE_URL)
+# Test-only fault injection ("step_name:seconds" pauses that step); ignored outside dev mode.
+PROVISIONING_TEST_PAUSE = env_str("PROVISIONING_TEST_PAUSE", "") if DEV_MODE else ""
+CELERY_BEAT_SCHEDULE["provisioning-dispatch-stale"] = {
+    "task": "provisioning.dispatch_stale",
+    "schedule": 30.0,
+}
+CELERY_BEAT_SCHEDULE["provisioning-drift-check"] = {
+    "task": "provisioning.drift_check",
+    "schedule": 3600.0,
+}
+CELERY_BEAT_SCHEDULE["provisioning-refresh-sizes"] = {
+    "task": "provisioning.refresh_database_sizes",
+    "schedule": 900.0,
+}
