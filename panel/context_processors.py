@@ -18,9 +18,12 @@ def navigation(request) -> dict:
             _item("Overview", "home", "home"),
             _item("Customers", "accounts:customer_list", "users"),
             _item("Plans", "accounts:plan_list", "layers"),
+            _item("Sessions", "security:admin_sessions", "monitor"),
         ]
     else:
         items = [_item("Dashboard", "home", "home")]
+    items.append(_item("Security", "security:settings", "shield"))
+    items.append(_item("Audit log", "security:audit", "list"))
     path = request.path
     for item in items:
         item["active"] = path == item["url"] or (
