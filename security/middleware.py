@@ -47,7 +47,7 @@ class AdminTwoFactorMiddleware:
             and not request.session.get(DEVICE_ID_SESSION_KEY)
             and not self._allowed(request)
         ):
-            if request.htmx:
+            if request.headers.get("HX-Request") == "true":
                 response = HttpResponse(status=204)
                 response["HX-Redirect"] = reverse("security:two_factor_setup")
                 return response
