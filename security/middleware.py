@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpResponse
@@ -57,6 +58,8 @@ class AdminTwoFactorMiddleware:
 
     @staticmethod
     def _allowed(request) -> bool:
+        if request.path_info.startswith("/" + settings.STATIC_URL.lstrip("/")):
+            return True
         try:
             match = resolve(request.path_info)
         except Resolver404:

@@ -69,7 +69,7 @@ def require_verified_email(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if request.user.is_authenticated and not request.user.is_verified:
-            if request.htmx:
+            if request.headers.get("HX-Request") == "true":
                 return HttpResponse(NOT_VERIFIED, status=403)
             messages.error(request, NOT_VERIFIED)
             return redirect("security:settings")

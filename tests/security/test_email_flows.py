@@ -7,14 +7,19 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth import SESSION_KEY
+from django.contrib.messages import get_messages
+from django.contrib.messages.middleware import MessageMiddleware
+from django.contrib.sessions.middleware import SessionMiddleware
+from django.http import HttpResponse
 from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from security.exceptions import EmailNotVerified
 from security.models import AuditEvent, EmailToken, UserSession
 from security.tokens import uid_for
-from security.verification import require_verified_email
+from security.verification import ensure_verified, require_verified_email
 from tests.conftest import PASSWORD
 from tests.security.conftest import link_path, parts, password_login
 
@@ -125,29 +130,25 @@ def test_verified_users_see_no_banner(alice_client):
 def test_unverified_users_cannot_create_resources(carol, alice_account):
     @require_verified_email
     def create_something(request):
-        from django.http import HttpResponse
-
         return HttpResponse("created", status=201)
 
-    request = RequestFactory().post("/create")
-    request.user, request.htmx = carol, False
-    request.session, request._messages = {}, _Messages()
+    def build_request(user):
+        request = RequestFactory().post("/create")
+        SessionMiddleware(lambda r: None).process_request(request)
+        MessageMiddleware(lambda r: None).process_request(request)
+        request.user = user
+        return request
+
+    request = build_request(carol)
     response = create_something(request)
     assert response.status_code == 302 and response["Location"] == reverse("security:settings")
-    assert "Confirm your email address" in request._messages.texts[0]
-    request.user = alice_account.owner
-    assert create_something(request).status_code == 201
-
-
-class _Messages(list):
-    texts: list[str]
-
-    def __init__(self):
-        super().__init__()
-        self.texts = []
-
-    def add(self, level, message, extra_tags=""):
-        self.texts.append(str(message))
+    assert [str(m) for m in get_messages(request)] == [
+        "Confirm your email address before creating resources."
+    ]
+    assert create_something(build_request(alice_account.owner)).status_code == 201
+    with pytest.raises(EmailNotVerified):
+        ensure_verified(carol)
+    ensure_verified(alice_account.owner)
 
 
 def test_resend_sends_a_new_link_and_is_rate_limited(
