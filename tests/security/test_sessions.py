@@ -154,3 +154,14 @@ def test_admin_sessions_page_query_count_is_fixed(
     with django_assert_num_queries(4):
         response = admin_client.get(reverse("security:admin_sessions"))
     assert response.content.decode().count("<td>alice@example.test</td>") == 5
+
+
+def test_security_page_query_count_is_fixed(alice_account, django_assert_num_queries):
+    client = _login(alice_account.owner.email, FIREFOX)
+    for _ in range(4):
+        _login(alice_account.owner.email, IPHONE)
+    client.get(SETTINGS)
+    # session, user, TOTP device, backup codes left, the sessions
+    with django_assert_num_queries(5):
+        page = client.get(SETTINGS).content.decode()
+    assert page.count("Mobile Safari 17") == 4
