@@ -241,3 +241,7 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     },
 }
+CELERY_BEAT_SCHEDULE["security-prune-sessions"] = {
+    "task": "security.prune_sessions",
+    "schedule": 24 * 60 * 60,
+}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.auth.hashers import check_password
 from django.contrib.postgres.indexes import GinIndex
@@ -129,7 +131,9 @@ class EmailToken(models.Model):
 
 class UserSessionQuerySet(models.QuerySet):
     def active(self) -> UserSessionQuerySet:
-        return self.filter(revoked_at__isnull=True)
+        """Not revoked, and not expired (sessions live SESSION_COOKIE_AGE past last activity)."""
+        horizon = timezone.now() - timedelta(seconds=settings.SESSION_COOKIE_AGE)
+        return self.filter(revoked_at__isnull=True, last_activity__gte=horizon)
 
 
 class UserSession(models.Model):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from importlib import import_module
 
 from django.conf import settings
@@ -101,6 +102,7 @@ def revoke_session(tracked: UserSession, *, actor, request=None) -> None:
     audit.record(
         request or actor,
         "auth.session_revoked",
+        actor=actor,
         target=tracked.user,
         session=tracked.pk,
         browser=str(tracked),
@@ -118,9 +120,26 @@ def revoke_other_sessions(user, *, keep_id: int | None, actor, request=None, rea
         count += 1
     if count:
         audit.record(
-            request or actor, "auth.session_revoked", target=user, sessions=count, reason=reason
+            request or actor,
+            "auth.session_revoked",
+            actor=actor,
+            target=user,
+            sessions=count,
+            reason=reason,
         )
     return count
+
+
+@transaction.atomic
+def prune(*, keep_days: int = 30) -> int:
+    """Forget sessions that ended (revoked, logged out or expired) more than `keep_days` ago."""
+    horizon = timezone.now() - timedelta(days=keep_days)
+    ended = UserSession.objects.filter(revoked_at__lt=horizon)
+    expired = UserSession.objects.filter(
+        last_activity__lt=horizon - timedelta(seconds=settings.SESSION_COOKIE_AGE)
+    )
+    deleted, _ = (ended | expired).delete()
+    return deleted
 
 
 @transaction.atomic

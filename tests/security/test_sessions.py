@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+import pytest
 from django.contrib.auth import SESSION_KEY
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from security.models import AuditEvent, UserSession
+from security.tasks import prune_sessions
 from security.user_sessions import SESSION_SEEN
 from tests.security.conftest import password_login
 
@@ -165,3 +170,31 @@ def test_security_page_query_count_is_fixed(alice_account, django_assert_num_que
     with django_assert_num_queries(5):
         page = client.get(SETTINGS).content.decode()
     assert page.count("Mobile Safari 17") == 4
+
+
+def test_expired_sessions_are_not_listed(alice_account, settings):
+    client = _login(alice_account.owner.email, FIREFOX)
+    stale = UserSession.objects.create(
+        user=alice_account.owner,
+        session_key="s" * 32,
+        browser="Ancient Browser 1",
+        last_activity=timezone.now() - timedelta(seconds=settings.SESSION_COOKIE_AGE + 60),
+    )
+    assert "Ancient Browser 1" not in client.get(SETTINGS).content.decode()
+    assert stale not in UserSession.objects.active()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_prunes_long_ended_sessions(celery_worker, alice_account, settings):
+    user = alice_account.owner
+    long_ago = timezone.now() - timedelta(days=31)
+    old = UserSession.objects.create(user=user, session_key="o" * 32, revoked_at=long_ago)
+    dead = UserSession.objects.create(
+        user=user,
+        session_key="d" * 32,
+        last_activity=long_ago - timedelta(seconds=settings.SESSION_COOKIE_AGE),
+    )
+    recent = UserSession.objects.create(user=user, session_key="r" * 32, revoked_at=timezone.now())
+    assert prune_sessions.delay().get(timeout=30) == 2
+    remaining = set(UserSession.objects.values_list("pk", flat=True))
+    assert recent.pk in remaining and not {old.pk, dead.pk} & remaining
