@@ -22,10 +22,13 @@ def navigation(request) -> dict:
             _item("Databases", "provisioning:admin_databases", "database"),
             _item("Jobs", "provisioning:job_list", "activity"),
             _item("Drift", "provisioning:drift", "alert"),
+            _item("Sessions", "security:admin_sessions", "monitor"),
         ]
     else:
         items = [_item("Dashboard", "home", "home")]
         items.append(_item("Databases", "provisioning:database_list", "database"))
+    items.append(_item("Security", "security:settings", "shield"))
+    items.append(_item("Audit log", "security:audit", "list"))
     path = request.path
     for item in items:
         item["active"] = path == item["url"] or (

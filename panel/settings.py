@@ -33,6 +33,9 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django.contrib.postgres",
     "django_htmx",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "csp",
     "accounts",
     "security",
     "provisioning",
@@ -41,6 +44,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "panel.middleware.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -49,6 +53,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "security.middleware.SessionActivityMiddleware",
+    "security.middleware.AdminTwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
@@ -94,6 +100,13 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
+# Argon2id first: new and re-hashed passwords use it; older hashes still verify.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
@@ -239,4 +252,49 @@ CELERY_BEAT_SCHEDULE["provisioning-drift-check"] = {
 CELERY_BEAT_SCHEDULE["provisioning-refresh-sizes"] = {
     "task": "provisioning.refresh_database_sizes",
     "schedule": 900.0,
+}
+
+# --- security ---
+from csp.constants import NONE, SELF  # noqa: E402
+
+# Links in emails point here (verification, password reset).
+PANEL_BASE_URL = env_str("PANEL_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Failed logins are counted per account and per IP in a sliding window (Redis).
+SECURITY_REDIS_URL = env_str("SECURITY_REDIS_URL", REDIS_URL)
+SECURITY_LOCKOUT_WINDOW = env_int("SECURITY_LOCKOUT_WINDOW", 15 * 60)
+SECURITY_LOCKOUT_ACCOUNT_LIMIT = env_int("SECURITY_LOCKOUT_ACCOUNT_LIMIT", 5)
+SECURITY_LOCKOUT_IP_LIMIT = env_int("SECURITY_LOCKOUT_IP_LIMIT", 5)
+# Wrong second-factor codes per user in the same window before the second step is refused.
+SECURITY_OTP_LIMIT = env_int("SECURITY_OTP_LIMIT", 5)
+# A password-verified login waits this long for its second factor.
+SECURITY_PENDING_LOGIN_SECONDS = env_int("SECURITY_PENDING_LOGIN_SECONDS", 300)
+# Emailed links (verification, password reset) and how often they may be asked for.
+SECURITY_TOKEN_HOURS = env_int("SECURITY_TOKEN_HOURS", 24)
+SECURITY_EMAIL_LIMIT = env_int("SECURITY_EMAIL_LIMIT", 3)
+SECURITY_EMAIL_WINDOW = env_int("SECURITY_EMAIL_WINDOW", 60 * 60)
+# Last activity of a tracked session is written at most this often.
+SECURITY_SESSION_TOUCH_SECONDS = env_int("SECURITY_SESSION_TOUCH_SECONDS", 60)
+SECURITY_BACKUP_CODE_COUNT = 10
+
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Hearth")
+# django-otp's own backoff is replaced by our sliding-window counter (same store as lockout).
+OTP_TOTP_THROTTLE_FACTOR = 0
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "font-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+CELERY_BEAT_SCHEDULE["security-prune-sessions"] = {
+    "task": "security.prune_sessions",
+    "schedule": 24 * 60 * 60,
 }

@@ -143,7 +143,12 @@ def run_panel() -> int:
     children: dict[str, subprocess.Popen] = {}
     previous = signal.signal(signal.SIGTERM, raise_interrupt)
     try:
-        steps = [["migrate", "--noinput"], ["createadmin", "--if-none"], ["seed_demo"]]
+        steps = [
+            ["migrate", "--noinput"],
+            ["createadmin", "--if-none"],
+            ["seed_demo"],
+            ["ensure_default_db_server"],
+        ]
         if not debug:
             steps.append(["collectstatic", "--noinput", "-v", "0"])
         for step in steps:
