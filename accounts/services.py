@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts.choices import AccountStatus, Role
 from accounts.exceptions import AccountsError, PlanInUse
 from accounts.models import HostingAccount, Plan, User
-from security import audit
+from security import audit, verification
 
 _ALPHABET = string.ascii_letters + string.digits
 
@@ -58,6 +58,8 @@ def create_customer(
     user = User.objects.create_user(email, password, display_name=display_name)
     account = HostingAccount.objects.create(name=name, prefix=prefix, owner=user, plan=plan)
     audit.record(actor, "account.created", target=account, email=email, plan=plan.name)
+    # The owner proves the address is theirs by clicking the emailed link (sent on commit).
+    verification.send_verification(user, actor=actor)
     return account, password
 
 

@@ -18,10 +18,18 @@ def navigation(request) -> dict:
             _item("Overview", "home", "home"),
             _item("Customers", "accounts:customer_list", "users"),
             _item("Plans", "accounts:plan_list", "layers"),
+            _item("Servers", "provisioning:server_list", "server"),
+            _item("Databases", "provisioning:admin_databases", "database"),
+            _item("Jobs", "provisioning:job_list", "activity"),
+            _item("Drift", "provisioning:drift", "alert"),
+            _item("Sessions", "security:admin_sessions", "monitor"),
             _item("Monitoring", "monitoring:overview", "activity"),
         ]
     else:
         items = [_item("Dashboard", "home", "home")]
+        items.append(_item("Databases", "provisioning:database_list", "database"))
+    items.append(_item("Security", "security:settings", "shield"))
+    items.append(_item("Audit log", "security:audit", "list"))
     path = request.path
     for item in items:
         item["active"] = path == item["url"] or (

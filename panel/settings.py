@@ -33,6 +33,9 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django.contrib.postgres",
     "django_htmx",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "csp",
     "accounts",
     "security",
     "provisioning",
@@ -41,6 +44,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "panel.middleware.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -49,6 +53,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "security.middleware.SessionActivityMiddleware",
+    "security.middleware.AdminTwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
@@ -94,6 +100,13 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
+# Argon2id first: new and re-hashed passwords use it; older hashes still verify.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
@@ -187,6 +200,104 @@ LOGGING = {
 
 # Pagination size used by every list page.
 PAGE_SIZE = env_int("PAGE_SIZE", 50)
+
+# --- provisioning ---
+# Server credentials are encrypted with Fernet. FIELD_ENCRYPTION_KEY is a comma-separated
+# list of Fernet keys (the first encrypts, all decrypt: rotation). In development it is
+# derived from SECRET_KEY when unset; production refuses to start without it.
+FIELD_ENCRYPTION_KEY = env_secret("FIELD_ENCRYPTION_KEY")
+if not FIELD_ENCRYPTION_KEY:
+    if not DEV_MODE:
+        raise ImproperlyConfigured(
+            "FIELD_ENCRYPTION_KEY must be set (generate one with: python -c "
+            "'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')"
+        )
+    import base64
+    import hashlib
+
+    FIELD_ENCRYPTION_KEY = base64.urlsafe_b64encode(
+        hashlib.sha256(b"hearth-field-encryption:" + SECRET_KEY.encode()).digest()
+    ).decode()
+# Jobs go to the default queue unless workers run on each managed server and consume
+# their own queue `server.<id>` (then set this to true).
+PROVISIONING_PER_SERVER_QUEUES = env_bool("PROVISIONING_PER_SERVER_QUEUES", False)
+PROVISIONING_MAX_ATTEMPTS = env_int("PROVISIONING_MAX_ATTEMPTS", 5)
+PROVISIONING_RETRY_BASE_SECONDS = float(env_str("PROVISIONING_RETRY_BASE_SECONDS", "5"))
+PROVISIONING_RETRY_MAX_SECONDS = env_int("PROVISIONING_RETRY_MAX_SECONDS", 600)
+# A running job whose heartbeat is older than this is considered abandoned (worker died).
+PROVISIONING_STALE_SECONDS = env_int("PROVISIONING_STALE_SECONDS", 300)
+# A pending job older than this is re-sent by the dispatcher (broker down at submit).
+PROVISIONING_PENDING_GRACE_SECONDS = env_int("PROVISIONING_PENDING_GRACE_SECONDS", 60)
+PROVISIONING_CONNECT_TIMEOUT = env_int("PROVISIONING_CONNECT_TIMEOUT", 5)
+# Per-database connection limit: a default, and overrides per plan name ("Pro=50,Basic=5").
+PROVISIONING_DB_CONNECTION_LIMIT = env_int("PROVISIONING_DB_CONNECTION_LIMIT", 20)
+PROVISIONING_DB_CONNECTION_LIMITS = {
+    name.strip(): int(limit)
+    for name, _, limit in (
+        item.partition("=") for item in env_list("PROVISIONING_DB_CONNECTION_LIMITS", [])
+    )
+}
+# Where `ensure_default_db_server` finds the local PostgreSQL (defaults to DATABASE_URL).
+PROVISIONING_PG_URL = env_str("PROVISIONING_PG_URL", DATABASE_URL)
+# Test-only fault injection ("step_name:seconds" pauses that step); ignored outside dev mode.
+PROVISIONING_TEST_PAUSE = env_str("PROVISIONING_TEST_PAUSE", "") if DEV_MODE else ""
+CELERY_BEAT_SCHEDULE["provisioning-dispatch-stale"] = {
+    "task": "provisioning.dispatch_stale",
+    "schedule": 30.0,
+}
+CELERY_BEAT_SCHEDULE["provisioning-drift-check"] = {
+    "task": "provisioning.drift_check",
+    "schedule": 3600.0,
+}
+CELERY_BEAT_SCHEDULE["provisioning-refresh-sizes"] = {
+    "task": "provisioning.refresh_database_sizes",
+    "schedule": 900.0,
+}
+
+# --- security ---
+from csp.constants import NONE, SELF  # noqa: E402
+
+# Links in emails point here (verification, password reset).
+PANEL_BASE_URL = env_str("PANEL_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Failed logins are counted per account and per IP in a sliding window (Redis).
+SECURITY_REDIS_URL = env_str("SECURITY_REDIS_URL", REDIS_URL)
+SECURITY_LOCKOUT_WINDOW = env_int("SECURITY_LOCKOUT_WINDOW", 15 * 60)
+SECURITY_LOCKOUT_ACCOUNT_LIMIT = env_int("SECURITY_LOCKOUT_ACCOUNT_LIMIT", 5)
+SECURITY_LOCKOUT_IP_LIMIT = env_int("SECURITY_LOCKOUT_IP_LIMIT", 5)
+# Wrong second-factor codes per user in the same window before the second step is refused.
+SECURITY_OTP_LIMIT = env_int("SECURITY_OTP_LIMIT", 5)
+# A password-verified login waits this long for its second factor.
+SECURITY_PENDING_LOGIN_SECONDS = env_int("SECURITY_PENDING_LOGIN_SECONDS", 300)
+# Emailed links (verification, password reset) and how often they may be asked for.
+SECURITY_TOKEN_HOURS = env_int("SECURITY_TOKEN_HOURS", 24)
+SECURITY_EMAIL_LIMIT = env_int("SECURITY_EMAIL_LIMIT", 3)
+SECURITY_EMAIL_WINDOW = env_int("SECURITY_EMAIL_WINDOW", 60 * 60)
+# Last activity of a tracked session is written at most this often.
+SECURITY_SESSION_TOUCH_SECONDS = env_int("SECURITY_SESSION_TOUCH_SECONDS", 60)
+SECURITY_BACKUP_CODE_COUNT = 10
+
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Hearth")
+# django-otp's own backoff is replaced by our sliding-window counter (same store as lockout).
+OTP_TOTP_THROTTLE_FACTOR = 0
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "font-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+CELERY_BEAT_SCHEDULE["security-prune-sessions"] = {
+    "task": "security.prune_sessions",
+    "schedule": 24 * 60 * 60,
+}
 
 # --- monitoring ---
 MONITORING_ENROLMENT_HOURS = env_int("MONITORING_ENROLMENT_HOURS", 24)

@@ -1,11 +1,17 @@
-"""The append-only audit log."""
+"""The append-only audit log, second-factor devices, emailed tokens and tracked sessions."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
+from django.contrib.auth.hashers import check_password
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.utils import timezone
+from django_otp.models import Device
+
+from security.choices import TokenPurpose
 
 
 class AuditEventQuerySet(models.QuerySet):
@@ -68,3 +74,89 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise RuntimeError("audit events are append-only")
+
+
+class BackupCodeDevice(Device):
+    """One-time backup codes for a user: only salted hashes are stored (see `BackupCode`)."""
+
+    class Meta(Device.Meta):
+        verbose_name = "backup code device"
+
+    def remaining(self) -> int:
+        return self.codes.filter(used_at__isnull=True).count()
+
+    def verify_token(self, token) -> bool:
+        """Accept an unused code once; the conditional update makes it single-use under races."""
+        candidate = normalize_backup_code(str(token))
+        if not candidate:
+            return False
+        for code in self.codes.filter(used_at__isnull=True):
+            if check_password(candidate, code.code_hash):
+                used = BackupCode.objects.filter(pk=code.pk, used_at__isnull=True)
+                return used.update(used_at=timezone.now()) == 1
+        return False
+
+
+def normalize_backup_code(value: str) -> str:
+    return "".join(ch for ch in value.lower() if ch.isalnum())
+
+
+class BackupCode(models.Model):
+    device = models.ForeignKey(BackupCodeDevice, on_delete=models.CASCADE, related_name="codes")
+    code_hash = models.CharField(max_length=255)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"backup code {self.pk} ({'used' if self.used_at else 'unused'})"
+
+
+class EmailToken(models.Model):
+    """A one-time link sent by email. Only the SHA-256 of the token is stored."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="email_tokens"
+    )
+    purpose = models.CharField(max_length=16, choices=TokenPurpose.choices)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "purpose"], name="emailtoken_user_purpose_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} token for user {self.user_id}"
+
+
+class UserSessionQuerySet(models.QuerySet):
+    def active(self) -> UserSessionQuerySet:
+        """Not revoked, and not expired (sessions live SESSION_COOKIE_AGE past last activity)."""
+        horizon = timezone.now() - timedelta(seconds=settings.SESSION_COOKIE_AGE)
+        return self.filter(revoked_at__isnull=True, last_activity__gte=horizon)
+
+
+class UserSession(models.Model):
+    """A login, tracked so people can see where they are logged in and end it."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tracked_sessions"
+    )
+    session_key = models.CharField(max_length=40, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_activity = models.DateTimeField(default=timezone.now)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=512, blank=True)
+    browser = models.CharField(max_length=100, blank=True)
+    os = models.CharField(max_length=100, blank=True)
+    device = models.CharField(max_length=100, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = UserSessionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-last_activity", "-id"]
+        indexes = [models.Index(fields=["user", "revoked_at"], name="usersession_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.browser or 'Unknown browser'} on {self.os or 'unknown OS'}"

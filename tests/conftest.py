@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import pytest
 from django.utils import timezone
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import services
 from accounts.models import Plan
+from security import throttle
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -48,10 +51,32 @@ def bob_account(plan):
     return _verified_customer("Bob Garage", "bob", plan)
 
 
-@pytest.fixture
-def admin_client(client, admin_user):
-    client.force_login(admin_user)
+@pytest.fixture(autouse=True)
+def _clear_throttles():
+    """Login/code/email counters live in Redis, outside the test transaction."""
+    throttle.clear_all()
+    yield
+    throttle.clear_all()
+
+
+def login_with_second_factor(client, user, device):
+    """Log `client` in as `user` with a session that passed the second step."""
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
     return client
+
+
+@pytest.fixture
+def admin_device(admin_user):
+    """Administrators must enrol in 2FA: the admin persona has a confirmed TOTP device."""
+    return TOTPDevice.objects.create(user=admin_user, name="Authenticator app", confirmed=True)
+
+
+@pytest.fixture
+def admin_client(client, admin_user, admin_device):
+    return login_with_second_factor(client, admin_user, admin_device)
 
 
 @pytest.fixture

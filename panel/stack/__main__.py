@@ -1,0 +1,3 @@
+from panel.stack.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,268 @@
+"""A throwaway PostgreSQL cluster: initdb into a directory, TCP on 127.0.0.1 only, trust auth."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from contextlib import suppress
+from dataclasses import dataclass
+from pathlib import Path
+
+from panel.stack.common import (
+    HOST,
+    TMP_BASE,
+    StackError,
+    as_user,
+    fallback_dir,
+    free_port,
+    give_to,
+    pid_alive,
+    pid_exists,
+    run,
+    say,
+    service_user,
+    user_can_use,
+    wait_until,
+)
+
+PG_ROOT = Path("/usr/lib/postgresql")
+SUPERUSER = "postgres"
+CONF_NAME = "hearth.conf"
+START_ATTEMPTS = 3
+
+# Development/test cluster: no unix socket, loopback only, durability traded for speed.
+CONF_TEMPLATE = """\
+# Written by panel.stack on every start; edit panel/stack/postgres.py instead.
+listen_addresses = '{host}'
+port = {port}
+unix_socket_directories = ''
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+"""
+
+
+def pg_bindirs() -> dict[str, Path]:
+    """Installed server versions ('15', '16', ...) -> their bin directory."""
+    found: dict[str, Path] = {}
+    if PG_ROOT.is_dir():
+        for entry in PG_ROOT.iterdir():
+            if re.fullmatch(r"\d+(\.\d+)?", entry.name) and (entry / "bin" / "initdb").exists():
+                found[entry.name] = entry / "bin"
+    return found
+
+
+def pg_bindir(version: str | None = None) -> Path | None:
+    """The bin dir of VERSION, or of the newest installed version."""
+    found = pg_bindirs()
+    if version is not None:
+        return found.get(version)
+    if not found:
+        return None
+    newest = max(found, key=lambda v: tuple(int(part) for part in v.split(".")))
+    return found[newest]
+
+
+def pg_available() -> bool:
+    return pg_bindir() is not None
+
+
+def wait_for_dead_postmaster(datadir: Path, timeout: float = 20.0) -> None:
+    """After a crash the dead postmaster can stay a zombie until init reaps it, and
+    postgres refuses to start while that pid exists: give init a moment."""
+    try:
+        pid = int((datadir / "postmaster.pid").read_text().split()[0])
+    except (OSError, IndexError, ValueError):
+        return
+    wait_until(lambda: not pid_exists(pid), timeout, 0.2)
+
+
+def running_port(datadir: Path) -> int | None:
+    """The port of the postmaster running on DATADIR, from postmaster.pid, if it is alive."""
+    try:
+        lines = (datadir / "postmaster.pid").read_text().splitlines()
+        pid, port = int(lines[0]), int(lines[3])
+    except (OSError, IndexError, ValueError):
+        return None
+    return port if pid_alive(pid) else None
+
+
+@dataclass
+class PgCluster:
+    datadir: Path
+    port: int
+    bindir: Path
+    user: str | None = None  # the OS user running the server (None: ourselves)
+    started: bool = False  # True if start_postgres() started it (rather than found it running)
+    host: str = HOST
+
+    def url(self, dbname: str = "postgres") -> str:
+        return f"postgres://{SUPERUSER}@{self.host}:{self.port}/{dbname}"
+
+    @property
+    def logfile(self) -> Path:
+        return self.datadir / "server.log"
+
+    def is_running(self) -> bool:
+        return running_port(self.datadir) is not None
+
+    def pg_ctl(self, *args: str) -> None:
+        argv = [self.bindir / "pg_ctl", "-D", self.datadir, *args]
+        run(as_user(argv, self.user), cwd=self.datadir)
+
+    def psql(self, sql: str, dbname: str = "postgres") -> str:
+        argv = [
+            self.bindir / "psql",
+            "-X",
+            "-q",
+            "-t",
+            "-A",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-h",
+            self.host,
+            "-p",
+            str(self.port),
+            "-U",
+            SUPERUSER,
+            "-d",
+            dbname,
+            "-c",
+            sql,
+        ]
+        return run(argv).stdout.strip()
+
+    def create_database(self, name: str) -> bool:
+        """CREATE DATABASE NAME unless it exists; True if created."""
+        if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", name):
+            raise StackError(f"unsupported database name {name!r}")
+        query = f"SELECT 1 FROM pg_database WHERE datname = '{name}'"  # noqa: S608 - checked
+        if self.psql(query) == "1":
+            return False
+        self.psql(f'CREATE DATABASE "{name}"')
+        return True
+
+    def start(self) -> None:
+        write_conf(self.datadir, self.port, self.user)
+        try:
+            self.pg_ctl("-l", str(self.logfile), "-w", "-t", "60", "start")
+        except StackError as exc:
+            raise StackError(f"{exc}\n--- {self.logfile} (tail) ---\n{self.log_tail()}") from None
+
+    def stop(self) -> None:
+        """Fast shutdown (no-op if not running)."""
+        if self.is_running():
+            self.pg_ctl("-m", "fast", "-w", "-t", "60", "stop")
+
+    def destroy(self) -> None:
+        """Stop and delete the data directory (for test fixtures)."""
+        self.stop()
+        shutil.rmtree(self.datadir, ignore_errors=True)
+        if self.datadir.parent.parent == TMP_BASE:  # a fallback dir made by reachable_datadir
+            with suppress(OSError):
+                self.datadir.parent.rmdir()
+
+    def log_tail(self, lines: int = 20) -> str:
+        try:
+            return "\n".join(self.logfile.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+
+def write_conf(datadir: Path, port: int, user: str | None) -> None:
+    conf = datadir / CONF_NAME
+    conf.write_text(CONF_TEMPLATE.format(host=HOST, port=port))
+    give_to(conf, user)
+
+
+def reachable_datadir(datadir: Path, user: str | None, fallback_key: str) -> Path:
+    """DATADIR, or a /var/tmp fallback when USER cannot reach it (a parent isn't traversable)."""
+    datadir.mkdir(parents=True, exist_ok=True)
+    give_to(datadir, user)
+    if user_can_use(user, datadir):
+        return datadir
+    fallback = fallback_dir(fallback_key, datadir.name)
+    say(
+        f"postgres: user {user!r} cannot reach {datadir} (a parent directory is not "
+        f"traversable); using {fallback} instead"
+    )
+    if not any(datadir.iterdir()):
+        datadir.rmdir()
+    fallback.mkdir(parents=True, exist_ok=True)
+    give_to(fallback, user)
+    if not user_can_use(user, fallback):
+        raise StackError(f"user {user!r} cannot write {fallback} either")
+    return fallback
+
+
+def initdb(datadir: Path, bindir: Path, user: str | None) -> None:
+    if any(datadir.iterdir()):
+        if not (datadir / "global").is_dir():
+            raise StackError(f"{datadir} is not empty and holds no PostgreSQL cluster")
+        shutil.rmtree(datadir)  # a half-made cluster from an interrupted initdb
+        datadir.mkdir()
+        give_to(datadir, user)
+    argv = [
+        bindir / "initdb",
+        "-D",
+        datadir,
+        "--auth=trust",
+        f"--username={SUPERUSER}",
+        "--encoding=UTF8",
+        "--no-locale",
+        "--no-sync",
+        "--no-instructions",
+    ]
+    run(as_user(argv, user), cwd=datadir)
+    with (datadir / "postgresql.conf").open("a") as conf:
+        conf.write(f"\ninclude_if_exists = '{CONF_NAME}'\n")
+
+
+def start_postgres(
+    datadir: Path,
+    port: int | None = None,
+    *,
+    dbname: str | None = None,
+    fallback_key: str | None = None,
+) -> PgCluster:
+    """Start (initdb first if needed) a cluster in DATADIR and return it.
+
+    If a server already runs on DATADIR it is reused (its port wins; `.started` is False).
+    PORT None picks a free port. When root, the server runs as the `postgres` (else `hearth`)
+    system user; if that user cannot reach DATADIR, a dir under /var/tmp is used instead
+    (see `.datadir`). DBNAME is created if missing.
+    """
+    user = service_user()
+    datadir = reachable_datadir(datadir.absolute(), user, fallback_key or str(datadir.absolute()))
+    version_file = datadir / "PG_VERSION"
+    version = version_file.read_text().strip() if version_file.exists() else None
+    bindir = pg_bindir(version)
+    if bindir is None:
+        wanted = f"PostgreSQL {version} (the version of {datadir})" if version else "PostgreSQL"
+        raise StackError(f"{wanted} server binaries not found under {PG_ROOT}")
+    cluster = PgCluster(datadir, 0, bindir, user)
+    existing = running_port(datadir)
+    if existing is not None:
+        cluster.port = existing
+    else:
+        if version is None:
+            initdb(datadir, bindir, user)
+        wait_for_dead_postmaster(datadir)
+        start_on_free_port(cluster, port)
+        cluster.started = True
+    if dbname:
+        cluster.create_database(dbname)
+    return cluster
+
+
+def start_on_free_port(cluster: PgCluster, port: int | None) -> None:
+    """Start on PORT, or on a free port (retrying if another process grabs it first)."""
+    attempts = 1 if port is not None else START_ATTEMPTS
+    for attempt in range(attempts):
+        cluster.port = port if port is not None else free_port()
+        try:
+            cluster.start()
+            return
+        except StackError:
+            if attempt == attempts - 1 or "could not bind" not in cluster.log_tail():
+                raise

@@ -1,0 +1,249 @@
+"""The local services' lifecycle: up (with leases), release, down, status, clean."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import pwd
+import shlex
+import shutil
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from panel.stack.common import (
+    HOST,
+    ROOT,
+    VAR,
+    fallback_dir,
+    install_packages,
+    is_root,
+    pid_alive,
+    port_is_free,
+    rel,
+    say,
+)
+from panel.stack.postgres import PgCluster, pg_available, pg_bindir, running_port, start_postgres
+from panel.stack.redis import RedisServer, configured_port, redis_available, start_redis
+
+STATE_FILE = VAR / "stack.json"
+ENV_FILE = VAR / "stack.env"
+LOCK_FILE = VAR / ".stack.lock"
+PG_DIR = VAR / "postgres"
+REDIS_DIR = VAR / "redis"
+DB_NAME = "hearth"
+
+Service = PgCluster | RedisServer
+
+
+@dataclass
+class Stack:
+    env: dict[str, str] = field(default_factory=dict)  # DATABASE_URL and REDIS_URL
+    started: list[Service] = field(default_factory=list)  # what this `up` started
+
+
+# --- state -------------------------------------------------------------------------------
+
+
+@contextmanager
+def locked() -> Iterator[None]:
+    """Serialize concurrent `up`/`down` calls from several terminals."""
+    VAR.mkdir(exist_ok=True)
+    with LOCK_FILE.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
+def load_state() -> dict:
+    try:
+        return json.loads(STATE_FILE.read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def save_state(state: dict) -> None:
+    STATE_FILE.write_text(json.dumps(state, indent=2) + "\n")
+
+
+def write_env(env: Mapping[str, str]) -> None:
+    ENV_FILE.write_text("".join(f"{key}={shlex.quote(value)}\n" for key, value in env.items()))
+
+
+def name_of(service: Service) -> str:
+    return "postgres" if isinstance(service, PgCluster) else "redis"
+
+
+def where(service: Service) -> str:
+    """'127.0.0.1:PORT (data: DIR, runs as USER)' for messages."""
+    if isinstance(service, PgCluster):
+        owner = f", runs as {service.user}" if service.user else ""
+        return f"{HOST}:{service.port} (data: {rel(service.datadir)}{owner})"
+    return f"{HOST}:{service.port} (dir: {rel(service.dir)})"
+
+
+def label(service: Service) -> str:
+    return f"{name_of(service) + ':':9}"
+
+
+def saved_port(entry: dict) -> int | None:
+    port = entry.get("port")
+    return port if isinstance(port, int) and port_is_free(port) else None
+
+
+# --- up / down ---------------------------------------------------------------------------
+
+
+def ensure_binaries(need_pg: bool, need_redis: bool) -> None:
+    missing = [
+        package
+        for package, needed, available in (
+            ("postgresql", need_pg, pg_available),
+            ("redis-server", need_redis, redis_available),
+        )
+        if needed and not available()
+    ]
+    if missing:
+        install_packages(missing)
+
+
+def up(*, lease: bool = False) -> Stack:
+    """Start (or reuse) the local services; write var/stack.json and var/stack.env.
+
+    With LEASE, this process is recorded as a user of the services until release():
+    services it started are stopped then, unless another leaseholder still uses them.
+    Without it (the `up` command) everything is meant to stay up until `down`.
+    """
+    stack = Stack()
+    with locked():
+        state = load_state()
+        ensure_binaries(not os.environ.get("DATABASE_URL"), not os.environ.get("REDIS_URL"))
+        try:
+            stack.env["DATABASE_URL"] = up_postgres(state, stack)
+            stack.env["REDIS_URL"] = up_redis(state, stack)
+        except BaseException:
+            stop_services(stack.started)
+            raise
+        if lease:
+            state["users"] = [*live_users(state), os.getpid()]
+        else:
+            state["stop_when_unused"] = []
+        save_state(state)
+        write_env(stack.env)
+    return stack
+
+
+def live_users(state: dict) -> list[int]:
+    pids = state.get("users", [])
+    return [pid for pid in pids if isinstance(pid, int) and pid != os.getpid() and pid_alive(pid)]
+
+
+def release(stack: Stack) -> None:
+    """End this process's lease: stop what it started unless another process still uses it."""
+    with locked():
+        state = load_state()
+        users = live_users(state)
+        pending = {*state.get("stop_when_unused", []), *(name_of(s) for s in stack.started)}
+        state["users"] = users
+        if users:
+            state["stop_when_unused"] = sorted(pending)
+            for service in stack.started:
+                say(f"{label(service)} left running, still used by pid {users[0]}")
+        else:
+            state["stop_when_unused"] = []
+            stop_services([s for s in local_services(state) if name_of(s) in pending])
+        save_state(state)
+
+
+def up_postgres(state: dict, stack: Stack) -> str:
+    configured = os.environ.get("DATABASE_URL")
+    if configured:
+        say("postgres: using DATABASE_URL from the environment (no local server)")
+        return configured
+    entry = state.get("postgres", {})
+    datadir = Path(entry.get("datadir", PG_DIR))
+    cluster = start_postgres(datadir, saved_port(entry), dbname=DB_NAME, fallback_key=str(ROOT))
+    if cluster.started:
+        stack.started.append(cluster)
+    state["postgres"] = {"datadir": str(cluster.datadir), "port": cluster.port}
+    url = cluster.url(DB_NAME)
+    say(
+        f"postgres: {'started' if cluster.started else 'already running'} on "
+        f"{where(cluster)} -> {url}"
+    )
+    return url
+
+
+def up_redis(state: dict, stack: Stack) -> str:
+    configured = os.environ.get("REDIS_URL")
+    if configured:
+        say("redis:    using REDIS_URL from the environment (no local server)")
+        return configured
+    entry = state.get("redis", {})
+    server = start_redis(Path(entry.get("dir", REDIS_DIR)), saved_port(entry))
+    if server.started:
+        stack.started.append(server)
+    state["redis"] = {"dir": str(server.dir), "port": server.port}
+    url = server.url(0)
+    say(
+        f"redis:    {'started' if server.started else 'already running'} on "
+        f"{where(server)} -> {url}"
+    )
+    return url
+
+
+def local_services(state: dict) -> list[Service]:
+    """The services recorded in var/stack.json (running or not)."""
+    services: list[Service] = []
+    datadir = Path(state.get("postgres", {}).get("datadir", PG_DIR))
+    version_file = datadir / "PG_VERSION"
+    if version_file.exists():
+        bindir = pg_bindir(version_file.read_text().strip())
+        port = running_port(datadir) or state.get("postgres", {}).get("port", 0)
+        if bindir is not None:
+            services.append(PgCluster(datadir, port, bindir, owner_of(datadir)))
+    redis_dir = Path(state.get("redis", {}).get("dir", REDIS_DIR))
+    services.append(RedisServer(redis_dir, configured_port(redis_dir) or 0))
+    return services
+
+
+def owner_of(path: Path) -> str | None:
+    """Whom to run pg_ctl as for PATH: its owner when we are root (None: ourselves)."""
+    uid = path.stat().st_uid
+    return pwd.getpwuid(uid).pw_name if is_root() and uid != 0 else None
+
+
+def stop_services(services: Sequence[Service]) -> None:
+    for service in reversed(services):
+        if service.is_running():
+            service.stop()
+            say(f"{label(service)} stopped, was on {where(service)}")
+
+
+def down() -> None:
+    with locked():
+        state = load_state()
+        state["stop_when_unused"] = []
+        save_state(state)
+        services = local_services(state)
+        for service in services:
+            if not service.is_running():
+                say(f"{label(service)} not running")
+        stop_services(services)
+
+
+def status() -> None:
+    for service in local_services(load_state()):
+        state = f"running on {where(service)}" if service.is_running() else "not running"
+        say(f"{label(service)} {state}")
+
+
+def clean() -> None:
+    """down, then delete ./var and the /var/tmp fallback data dir, if any."""
+    down()
+    datadir = Path(load_state().get("postgres", {}).get("datadir", PG_DIR))
+    for path in (VAR, fallback_dir(str(ROOT), "postgres").parent, datadir):
+        if path.exists():
+            shutil.rmtree(path)
+            say(f"removed {rel(path)}")

@@ -1,0 +1,1 @@
+"""Provisioning services: every state change lives here (see the submodules)."""

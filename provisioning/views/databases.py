@@ -1,0 +1,172 @@
+"""Customers' database pages: list, create, detail (live state), roles, delete."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db.models import Count
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from accounts.access import customer_required
+from accounts.usage import usage_for
+from panel.pagination import paginate
+from provisioning.access import get_database_for_user, get_role_for_user
+from provisioning.choices import ResourceState
+from provisioning.exceptions import ProvisioningError
+from provisioning.forms import ConfirmNameForm, DatabaseCreateForm, PasswordForm, RoleCreateForm
+from provisioning.models import Database, ProvisioningJob
+from provisioning.services import databases as services
+from provisioning.views.common import (
+    connection_string,
+    form_error,
+    render_page_or_fragment,
+    toast_error,
+)
+
+
+def _posted(request):
+    """The submitted data, or None for GET (an empty POST still binds the form)."""
+    return request.POST if request.method == "POST" else None
+
+
+BUSY_STATES = {ResourceState.PENDING, ResourceState.UPDATING, ResourceState.DELETING}
+
+
+@customer_required
+def database_list(request):
+    account = request.user.hosting_account
+    queryset = (
+        Database.objects.for_user(request.user).annotate(role_count=Count("roles")).order_by("name")
+    )
+    context = {
+        "page": paginate(request, queryset),
+        "usage": [u for u in usage_for(account) if u.key in ("databases", "disk_mb")],
+        "prefix": account.prefix,
+    }
+    return render(request, "provisioning/database_list.html", context)
+
+
+@customer_required
+def database_create(request):
+    account = request.user.hosting_account
+    form = DatabaseCreateForm(_posted(request), prefix=account.prefix)
+    if request.method == "POST" and form.is_valid():
+        try:
+            db, password = services.create_database(
+                account,
+                form.cleaned_data["name"],
+                password=form.cleaned_data["password"] or None,
+                actor=request.user,
+            )
+        except ProvisioningError as exc:
+            form_error(form, exc)
+        else:
+            context = {
+                "db": db,
+                "role_name": db.owner_role,
+                "password": password,
+                "connection": connection_string(db, password=password),
+            }
+            return render(request, "provisioning/password_shown.html", context, status=201)
+    context = {"form": form, "prefix": account.prefix}
+    return render(request, "provisioning/database_form.html", context)
+
+
+def _latest_job(db: Database) -> ProvisioningJob | None:
+    return ProvisioningJob.objects.for_resource(db).prefetch_related("steps").first()
+
+
+def database_detail(request, pk: int):
+    if request.htmx and not Database.objects.for_user(request.user).filter(pk=pk).exists():
+        # The database was deleted while the page polled: go back to the list.
+        return HttpResponse(headers={"HX-Redirect": reverse("provisioning:database_list")})
+    db = get_database_for_user(request, pk)
+    roles = list(db.roles.all())
+    context = {
+        "db": db,
+        "roles": roles,
+        "busy": db.is_busy or any(role.state in BUSY_STATES for role in roles),
+        "job": _latest_job(db),
+        "connection": connection_string(db),
+        "role_form": RoleCreateForm(prefix=db.account.prefix),
+    }
+    return render_page_or_fragment(
+        request, "provisioning/database_detail.html", "provisioning/_database_state.html", context
+    )
+
+
+def database_delete(request, pk: int):
+    db = get_database_for_user(request, pk)
+    form = ConfirmNameForm(_posted(request), expected=db.name)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.delete_database(db, actor=request.user)
+        except ProvisioningError as exc:
+            form_error(form, exc)
+        else:
+            messages.success(request, f"{db.name} is being deleted.")
+            return redirect("provisioning:database_detail", pk=db.pk)
+    return render(request, "provisioning/database_delete.html", {"db": db, "form": form})
+
+
+def role_create(request, pk: int):
+    db = get_database_for_user(request, pk)
+    form = RoleCreateForm(_posted(request), prefix=db.account.prefix)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            role, password = services.add_role(
+                db,
+                data["name"],
+                privilege=data["privilege"],
+                password=data["password"] or None,
+                actor=request.user,
+            )
+        except ProvisioningError as exc:
+            form_error(form, exc)
+        else:
+            context = {
+                "db": db,
+                "role_name": role.name,
+                "password": password,
+                "connection": connection_string(db, role.name, password),
+            }
+            return render(request, "provisioning/password_shown.html", context, status=201)
+    return render(request, "provisioning/role_form.html", {"db": db, "form": form})
+
+
+def role_password(request, pk: int, role_pk: int):
+    role = get_role_for_user(request, pk, role_pk)
+    db = role.database
+    form = PasswordForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            role, password = services.reset_role_password(
+                role, password=form.cleaned_data["password"] or None, actor=request.user
+            )
+        except ProvisioningError as exc:
+            form_error(form, exc)
+        else:
+            context = {
+                "db": db,
+                "role_name": role.name,
+                "password": password,
+                "connection": connection_string(db, role.name, password),
+            }
+            return render(request, "provisioning/password_shown.html", context)
+    context = {"db": db, "role": role, "form": form}
+    return render(request, "provisioning/role_password.html", context)
+
+
+@require_POST
+def role_remove(request, pk: int, role_pk: int):
+    role = get_role_for_user(request, pk, role_pk)
+    try:
+        services.remove_role(role, actor=request.user)
+    except ProvisioningError as exc:
+        toast_error(request, exc)
+    else:
+        messages.success(request, f"The role {role.name} is being removed.")
+    return redirect("provisioning:database_detail", pk=pk)

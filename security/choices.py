@@ -1,0 +1,6 @@
+from django.db import models
+
+
+class TokenPurpose(models.TextChoices):
+    VERIFY_EMAIL = "verify", "Email verification"
+    RESET_PASSWORD = "reset", "Password reset"

@@ -1,0 +1,78 @@
+"""Email verification: send, resend (rate-limited), confirm; and the guard for other apps.
+
+Other apps use `require_verified_email` on views that create resources, or call
+`ensure_verified(user)` in their services.
+"""
+
+from __future__ import annotations
+
+from functools import partial, wraps
+
+from django.contrib import messages
+from django.db import transaction
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.utils import timezone
+
+from security import audit, emails, throttle, tokens
+from security.choices import TokenPurpose
+from security.exceptions import EmailNotVerified, RateLimited, TokenWrongUser
+
+NOT_VERIFIED = "Confirm your email address before creating resources."
+
+
+@transaction.atomic
+def send_verification(user, *, actor=None, request=None) -> None:
+    """Issue a token and email the link once the transaction commits."""
+    raw = tokens.issue(user, TokenPurpose.VERIFY_EMAIL)
+    link = emails.absolute("security:verify_email", uidb64=tokens.uid_for(user), token=raw)
+    context = {"user": user, "link": link}
+    transaction.on_commit(partial(emails.send, "verify_email", user.email, context))
+    audit.record(request or actor, "auth.verification_sent", target=user, email=user.email)
+
+
+def resend_verification(request) -> None:
+    user = request.user
+    window, ident = throttle.emails(), f"verify:{user.pk}"
+    wait = window.retry_after(ident)
+    if wait:
+        raise RateLimited(
+            f"A verification email was sent recently. Try again in {throttle.minutes(wait)}.",
+            retry_after=wait,
+        )
+    window.hit(ident)
+    send_verification(user, request=request)
+
+
+@transaction.atomic
+def confirm_email(request, uidb64: str, raw: str):
+    """Mark the address verified; a logged-in person may only confirm their own."""
+    token = tokens.check(uidb64, raw, TokenPurpose.VERIFY_EMAIL)
+    if request.user.is_authenticated and request.user.pk != token.user_id:
+        raise TokenWrongUser()
+    user = tokens.consume(uidb64, raw, TokenPurpose.VERIFY_EMAIL)
+    user.email_verified_at = timezone.now()
+    user.save(update_fields=["email_verified_at"])
+    audit.record(request, "auth.email_verified", target=user, actor=user, email=user.email)
+    return user
+
+
+def ensure_verified(user) -> None:
+    """For services: raise EmailNotVerified (a PermissionDenied) for unverified users."""
+    if not user.is_verified:
+        raise EmailNotVerified()
+
+
+def require_verified_email(view):
+    """For views that create resources: unverified users are sent back with a clear message."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.user.is_authenticated and not request.user.is_verified:
+            if request.headers.get("HX-Request") == "true":
+                return HttpResponse(NOT_VERIFIED, status=403)
+            messages.error(request, NOT_VERIFIED)
+            return redirect("security:settings")
+        return view(request, *args, **kwargs)
+
+    return wrapper
