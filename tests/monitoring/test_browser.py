@@ -1,0 +1,124 @@
+"""The server page in a real browser (system Chromium via Playwright): charts, ranges, CSP."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect, sync_playwright
+
+from monitoring import rollups, storage
+from monitoring.models import ServerState
+from tests.monitoring.conftest import make_server
+
+pytestmark = pytest.mark.django_db(transaction=True)
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture
+def open_page(live_server, admin_client, monkeypatch):
+    """Open a panel path as the admin in Chromium; returns (page, script problems).
+
+    Create the test's data before calling it: once Playwright's event loop runs in this
+    thread, ORM calls would get a separate connection.
+    """
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    session = admin_client.cookies["sessionid"].value
+    stack = contextlib.ExitStack()
+
+    def open_(path: str):
+        playwright = stack.enter_context(sync_playwright())
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+        )
+        stack.callback(browser.close)
+        context = browser.new_context()
+        context.add_cookies([{"name": "sessionid", "value": session, "url": live_server.url}])
+        page = context.new_page()
+        problems: list[str] = []
+        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda exc: problems.append(str(exc)))
+        page.goto(live_server.url + path)
+        return page, problems
+
+    yield open_
+    stack.close()
+    _wait_for_request_threads()
+
+
+def _wait_for_request_threads(limit: float = 10.0) -> None:
+    """Let the live server's keep-alive request threads see the closed sockets and end
+    (each closes its database connection), so the test database can be dropped."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline and any(
+        "process_request_thread" in thread.name for thread in threading.enumerate()
+    ):
+        time.sleep(0.05)
+
+
+def _with_recent_data():
+    server = make_server("charted")
+    now = timezone.now()
+    storage.insert_samples(
+        [
+            {
+                "server_id": server.pk,
+                "ts": now - timedelta(seconds=s),
+                "cpu_percent": 30.0 + s % 7,
+                "mem_percent": 60.0,
+                "disk_percent": 40.0,
+                "net_rx_bps": 1e4,
+                "net_tx_bps": 5e3,
+            }
+            for s in range(0, 7200, 10)
+        ]
+    )
+    ServerState.objects.create(server=server, last_report_at=now, last_sample_at=now)
+    rollups.roll_up(now=timezone.now() + timedelta(minutes=1))
+    return server
+
+
+def test_the_four_charts_load_and_the_range_buttons_change_resolution(open_page):
+    server = _with_recent_data()
+    page, problems = open_page(f"/monitoring/servers/{server.pk}/")
+    # (Waits use locators: a strict CSP forbids the eval behind wait_for_function.)
+    expect(page.locator(".chart-box.skeleton")).to_have_count(0)
+    resolution = page.locator("[data-role=resolution]")
+    # 24 h by default: minute rollups in 3-minute buckets, 2 h of data → about 40 points
+    expect(resolution).to_contain_text(re.compile(r"minute data, 180 s per point, 4\d points"))
+    for box in page.locator(".chart-box canvas").all():
+        assert box.bounding_box()["height"] > 50
+    points = page.evaluate(
+        "() => [...document.querySelectorAll('[data-chart] canvas')]"
+        ".map(c => window.Chart.getChart(c).data.datasets[0].data.length)"
+    )
+    assert len(points) == 4 and all(40 <= n <= 41 for n in points)
+    page.click("button[data-range='1h']")
+    # 1 h of 10-second samples: 359 or 360 points, depending on where the window falls
+    expect(resolution).to_contain_text(re.compile(r"raw data, 10 s per point, 3(59|60) points"))
+    assert page.get_attribute("button[data-range='1h']", "aria-pressed") == "true"
+    assert page.locator("[data-role=message]").is_hidden()
+    assert problems == []  # no script errors, no CSP violations
+
+
+def test_a_server_without_an_agent_says_so(open_page):
+    server = make_server("bare")
+    page, problems = open_page(f"/monitoring/servers/{server.pk}/")
+    message = page.locator("[data-role=message]")
+    message.wait_for(state="visible")
+    assert "No data for this range yet" in message.inner_text()
+    assert "Enrol agent" in message.inner_text()
+    assert problems == []
