@@ -139,6 +139,24 @@ def start_gunicorn(port: int, workers: int) -> subprocess.Popen:
     sys.exit("gunicorn did not start")
 
 
+def run_clients(url: str, agents: list, args) -> tuple[list[dict], float]:
+    """The simulated agents, spread over client processes; returns their counts and the time."""
+    results = multiprocessing.Queue()
+    chunks = [agents[i :: args.processes] for i in range(args.processes)]
+    procs = [
+        multiprocessing.Process(target=run_agents, args=(url, c, args.seconds, results))
+        for c in chunks
+        if c
+    ]
+    started = time.perf_counter()
+    for p in procs:
+        p.start()
+    totals = [results.get() for _ in procs]
+    for p in procs:
+        p.join()
+    return totals, time.perf_counter() - started
+
+
 def copy_rate(server_ids: list[int]) -> tuple[int, float]:
     """Read back the stored rows, delete them, COPY them in again (timed)."""
     from django.db import transaction
@@ -175,22 +193,7 @@ def main() -> None:
     port = free_port()
     gunicorn = start_gunicorn(port, args.workers)
     try:
-        results = multiprocessing.Queue()
-        chunks = [agents[i :: args.processes] for i in range(args.processes)]
-        procs = [
-            multiprocessing.Process(
-                target=run_agents, args=(f"http://127.0.0.1:{port}", c, args.seconds, results)
-            )
-            for c in chunks
-            if c
-        ]
-        started = time.perf_counter()
-        for p in procs:
-            p.start()
-        totals = [results.get() for _ in procs]
-        for p in procs:
-            p.join()
-        elapsed = time.perf_counter() - started
+        totals, elapsed = run_clients(f"http://127.0.0.1:{port}", agents, args)
     finally:
         gunicorn.send_signal(signal.SIGTERM)
         gunicorn.wait(timeout=30)

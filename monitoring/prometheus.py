@@ -104,7 +104,9 @@ def build_registry() -> CollectorRegistry:
 def _authorized(request) -> bool:
     expected = settings.MONITORING_METRICS_TOKEN
     scheme, _, given = request.headers.get("Authorization", "").partition(" ")
-    return scheme.lower() == "bearer" and hmac.compare_digest(given.strip(), expected)
+    return scheme.lower() == "bearer" and hmac.compare_digest(
+        given.strip().encode(), expected.encode()
+    )
 
 
 @login_not_required

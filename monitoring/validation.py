@@ -87,7 +87,8 @@ def _timestamp(value, where: str, now: datetime) -> datetime:
     ts = datetime.fromtimestamp(seconds, tz=UTC)
     if ts > now + timedelta(seconds=settings.MONITORING_MAX_CLOCK_SKEW_SECONDS):
         raise PayloadError(f"{where} is in the future (check the server's clock)")
-    if ts < now - timedelta(days=settings.MONITORING_MAX_SAMPLE_AGE_DAYS):
+    max_age = min(settings.MONITORING_MAX_SAMPLE_AGE_DAYS, settings.MONITORING_RAW_RETENTION_DAYS)
+    if ts < now - timedelta(days=max_age):
         raise PayloadError(f"{where} is too old to be accepted")
     return ts
 

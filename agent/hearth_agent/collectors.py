@@ -12,6 +12,10 @@ import psutil
 
 # Filesystems that are not real storage even when psutil lists them.
 _SKIP_FSTYPES = {"squashfs", "iso9660", "tmpfs", "devtmpfs", "overlay", "nsfs", "tracefs"}
+# Containers' virtual interfaces (one per container) would crowd out the real ones.
+_SKIP_NIC_PREFIXES = ("veth", "cali", "flannel", "cni", "docker")
+# The panel accepts at most this many filesystems and interfaces per sample.
+MAX_ENTRIES = 64
 
 
 def _rate(current: float, previous: float, seconds: float) -> float:
@@ -60,8 +64,9 @@ def _real_mounts() -> list:
         if part.fstype in _SKIP_FSTYPES or part.device in seen:
             continue
         seen.add(part.device)
-        mounts.append(part.mountpoint)
-    return mounts or ["/"]
+        if len(part.mountpoint) <= 255:
+            mounts.append(part.mountpoint)
+    return mounts[:MAX_ENTRIES] or ["/"]
 
 
 class DiskCollector:
@@ -93,25 +98,28 @@ class NetworkCollector:
     def __init__(self) -> None:
         self._previous: dict = {}
         self._previous_time: float | None = None
-        self._loopback: dict[str, bool] = {}
+        self._skip: dict[str, bool] = {}
 
-    def _is_loopback(self, name: str) -> bool:
-        if name not in self._loopback:
+    def _skipped(self, name: str) -> bool:
+        """Loopback, and containers' virtual interfaces: not reported."""
+        if name not in self._skip:
             stats = psutil.net_if_stats().get(name)
             flags = getattr(stats, "flags", "") if stats is not None else ""
-            self._loopback[name] = name == "lo" or "loopback" in flags
-        return self._loopback[name]
+            self._skip[name] = (
+                name == "lo" or "loopback" in flags or name.startswith(_SKIP_NIC_PREFIXES)
+            )
+        return self._skip[name]
 
     def collect(self, now: float) -> dict:
         counters = {
             name: c
             for name, c in psutil.net_io_counters(pernic=True).items()
-            if not self._is_loopback(name)
+            if not self._skipped(name)
         }
         seconds = now - self._previous_time if self._previous_time is not None else None
         interfaces = [
             self._interface(name, c, self._previous.get(name), seconds)
-            for name, c in sorted(counters.items())
+            for name, c in sorted(counters.items())[:MAX_ENTRIES]
         ]
         self._previous, self._previous_time = counters, now
         return {"interfaces": interfaces}

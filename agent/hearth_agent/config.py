@@ -82,13 +82,14 @@ def load(path: str | None = None) -> Config:
 def read_credentials(config: Config) -> Config:
     try:
         data = json.loads(config.credentials.read_text())
+        config.key, config.server = data["key"], int(data["server"])
+        config.url = config.url or data["url"].rstrip("/")
     except FileNotFoundError:
         raise ConfigError(
             f"no credentials at {config.credentials}: run `hearth-agent register` first"
         ) from None
-    config.key = data["key"]
-    config.server = data["server"]
-    config.url = config.url or data["url"].rstrip("/")
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise ConfigError(f"{config.credentials} is damaged: register again") from None
     return config
 
 

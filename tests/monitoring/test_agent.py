@@ -185,3 +185,23 @@ def test_sigterm_sends_pending_samples_and_exits_cleanly(live_server, tmp_path):
     assert process.wait(timeout=30) == 0
     assert Sample.objects.filter(server=server).count() >= 3
     assert not list((tmp_path / "buffer").glob("*.batch"))
+
+
+def test_run_refuses_missing_or_damaged_credentials(tmp_path, monkeypatch, capsys):
+    credentials = tmp_path / "credentials.json"
+    monkeypatch.setenv("HEARTH_AGENT_CONFIG", str(tmp_path / "absent.conf"))
+    monkeypatch.setenv("HEARTH_AGENT_CREDENTIALS", str(credentials))
+    assert cli.main(["run"]) == 2
+    assert "register" in capsys.readouterr().err
+    credentials.write_text("{not json")
+    assert cli.main(["run"]) == 2
+    assert "damaged" in capsys.readouterr().err
+
+
+def test_config_file_is_overridden_by_environment(tmp_path, monkeypatch):
+    conf = tmp_path / "agent.conf"
+    conf.write_text("[agent]\nurl = http://panel.test\ninterval = 30\nbuffer_dir = /x\n")
+    monkeypatch.setenv("HEARTH_AGENT_INTERVAL", "5")
+    config = load(str(conf))
+    assert config.url == "http://panel.test" and config.interval == 5
+    assert config.buffer_dir == Path("/x") and config.send_interval == 10
