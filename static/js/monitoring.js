@@ -3,13 +3,29 @@
 (function () {
   "use strict";
 
+  // Each series: [key in the JSON, label, axis]. "pct" axes run 0–100 %, "bytes" axes are
+  // per-second byte rates, "load" is the load average (right-hand axis).
   var CHARTS = {
-    cpu: { unit: "%", max: 100, series: [["cpu_percent", "CPU %"], ["load1", "Load (1 min)"]] },
-    memory: { unit: "%", max: 100, series: [["mem_percent", "Memory used %"], ["swap_percent", "Swap used %"]] },
-    disk: { unit: "B/s", series: [["disk_read_bps", "Read B/s"], ["disk_write_bps", "Write B/s"], ["disk_percent", "Fullest filesystem %"]] },
-    network: { unit: "B/s", series: [["net_rx_bps", "Received B/s"], ["net_tx_bps", "Sent B/s"]] }
+    cpu: [["cpu_percent", "CPU %", "pct"], ["load1", "Load (1 min)", "load"]],
+    memory: [["mem_percent", "Memory used %", "pct"], ["swap_percent", "Swap used %", "pct"]],
+    disk: [["disk_read_bps", "Read", "bytes"], ["disk_write_bps", "Write", "bytes"],
+           ["disk_percent", "Fullest filesystem %", "pct"]],
+    network: [["net_rx_bps", "Received", "bytes"], ["net_tx_bps", "Sent", "bytes"]]
   };
   var COLORS = ["#2563eb", "#f97316", "#16a34a"];
+  var UNITS = ["B/s", "KB/s", "MB/s", "GB/s"];
+
+  function formatBytes(value) {
+    var i = 0;
+    while (Math.abs(value) >= 1024 && i < UNITS.length - 1) { value /= 1024; i += 1; }
+    return (Math.round(value * 10) / 10) + " " + UNITS[i];
+  }
+
+  var AXES = {
+    pct: { beginAtZero: true, suggestedMax: 100, ticks: { callback: function (v) { return v + " %"; } } },
+    bytes: { beginAtZero: true, ticks: { callback: formatBytes } },
+    load: { beginAtZero: true, grid: { drawOnChartArea: false } }
+  };
 
   function timeLabel(ms, range) {
     var d = new Date(ms);
@@ -17,15 +33,20 @@
     return d.toLocaleDateString([], { month: "short", day: "numeric" }) + " " + d.toLocaleTimeString([], { hour: "2-digit" });
   }
 
-  function buildChart(box, spec) {
-    var canvas = box.querySelector("canvas");
-    return new window.Chart(canvas, {
+  function buildChart(box, series) {
+    var scales = {}, first = series[0][2];
+    series.forEach(function (s) {
+      if (scales[s[2]]) return;
+      scales[s[2]] = Object.assign({ position: s[2] === first ? "left" : "right" }, AXES[s[2]]);
+    });
+    return new window.Chart(box.querySelector("canvas"), {
       type: "line",
-      data: { labels: [], datasets: spec.series.map(function (s, i) {
-        return { label: s[1], data: [], borderColor: COLORS[i], backgroundColor: COLORS[i], pointRadius: 0, borderWidth: 1.5, spanGaps: false };
+      data: { labels: [], datasets: series.map(function (s, i) {
+        return { label: s[1], data: [], yAxisID: s[2], borderColor: COLORS[i], backgroundColor: COLORS[i],
+                 pointRadius: 0, borderWidth: 1.5, spanGaps: false };
       }) },
-      options: { animation: false, responsive: true, maintainAspectRatio: false, interaction: { mode: "index", intersect: false },
-                 scales: { y: { beginAtZero: true } } }
+      options: { animation: false, responsive: true, maintainAspectRatio: false,
+                 interaction: { mode: "index", intersect: false }, scales: scales }
     });
   }
 
@@ -54,7 +75,7 @@
       Object.keys(state.charts).forEach(function (name) {
         var chart = state.charts[name];
         chart.data.labels = s.t.map(function (ms) { return timeLabel(ms, data.range); });
-        CHARTS[name].series.forEach(function (pair, i) { chart.data.datasets[i].data = s[pair[0]]; });
+        CHARTS[name].forEach(function (pair, i) { chart.data.datasets[i].data = s[pair[0]]; });
         chart.update();
       });
       root.querySelectorAll(".chart-box").forEach(function (box) { box.classList.remove("skeleton"); });
