@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from prometheus_client.parser import text_string_to_metric_families
+
 from monitoring import stats
 from tests.monitoring.conftest import now_ts, report
 
@@ -50,3 +52,6 @@ def test_metrics_expose_latest_samples_and_counters(client, settings, server, ag
     assert f"hearth_agent_reports_ingested_total {after['ingested']}" in text
     assert 'hearth_agent_reports_rejected_total{reason="invalid"}' in text
     assert "hearth_agent_ingestion_seconds_bucket" in text
+    families = {family.name: family for family in text_string_to_metric_families(text)}
+    assert families["hearth_agent_ingestion_seconds"].type == "histogram"
+    assert families["hearth_server_cpu_percent"].samples[0].labels == {"server": "web1"}
