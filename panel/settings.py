@@ -298,3 +298,6 @@ CELERY_BEAT_SCHEDULE["security-prune-sessions"] = {
     "task": "security.prune_sessions",
     "schedule": 24 * 60 * 60,
 }
+
+# Destructive actions ask for the password again unless it was confirmed this recently.
+SECURITY_SUDO_SECONDS = env_int("SECURITY_SUDO_SECONDS", 10 * 60)

@@ -24,6 +24,7 @@ from provisioning.views.common import (
     render_page_or_fragment,
     toast_error,
 )
+from security import sudo
 
 
 def _posted(request):
@@ -99,6 +100,8 @@ def database_detail(request, pk: int):
 
 def database_delete(request, pk: int):
     db = get_database_for_user(request, pk)
+    if not sudo.is_active(request):
+        return sudo.ask_password(request)
     form = ConfirmNameForm(_posted(request), expected=db.name)
     if request.method == "POST" and form.is_valid():
         try:
