@@ -6,6 +6,7 @@ import secrets
 import string
 
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 
 from accounts.choices import AccountStatus, Role
@@ -103,7 +104,14 @@ def delete_account(account: HostingAccount, *, actor) -> None:
     """Delete a hosting account and its owner user."""
     owner = account.owner
     audit.record(actor, "account.deleted", target=account, email=owner.email)
-    account.delete()
+    try:
+        with transaction.atomic():
+            account.delete()
+    except ProtectedError as exc:
+        kinds = sorted({str(obj._meta.verbose_name_plural) for obj in exc.protected_objects})
+        raise AccountsError(
+            f"{account.name} still has {', '.join(kinds)}; delete them first."
+        ) from None
     owner.delete()
 
 

@@ -15,6 +15,7 @@ from accounts.forms import AccountEditForm, ConfirmNameForm, CustomerCreateForm,
 from accounts.models import HostingAccount, Plan
 from accounts.usage import usage_for
 from panel.pagination import paginate, querystring_without_page
+from security import sudo
 from security.models import AuditEvent
 
 SORTS = {"name": "name", "-name": "-name", "created": "created_at", "-created": "-created_at"}
@@ -132,6 +133,8 @@ def customer_resume(request, pk: int):
 @admin_required
 def customer_delete(request, pk: int):
     account = get_account_for_user(request, pk)
+    if not sudo.is_active(request):
+        return sudo.ask_password(request)
     form = ConfirmNameForm(request.POST or None, expected=account.prefix)
     if request.method == "POST" and form.is_valid():
         try:

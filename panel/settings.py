@@ -299,6 +299,9 @@ CELERY_BEAT_SCHEDULE["security-prune-sessions"] = {
     "schedule": 24 * 60 * 60,
 }
 
+# Destructive actions ask for the password again unless it was confirmed this recently.
+SECURITY_SUDO_SECONDS = env_int("SECURITY_SUDO_SECONDS", 10 * 60)
+
 # --- monitoring ---
 MONITORING_ENROLMENT_HOURS = env_int("MONITORING_ENROLMENT_HOURS", 24)
 MONITORING_MAX_BODY_BYTES = env_int("MONITORING_MAX_BODY_BYTES", 1024 * 1024)

@@ -63,20 +63,6 @@ class PasswordForm(forms.Form):
         return _check_password(self.cleaned_data["password"])
 
 
-class ConfirmNameForm(forms.Form):
-    confirm = forms.CharField(label="Name", max_length=100)
-
-    def __init__(self, *args, expected: str, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.expected = expected
-
-    def clean_confirm(self) -> str:
-        value = self.cleaned_data["confirm"].strip()
-        if value != self.expected:
-            raise forms.ValidationError(f"Type {self.expected} exactly to confirm.")
-        return value
-
-
 class ServerForm(forms.ModelForm):
     roles = forms.MultipleChoiceField(
         choices=ServerRole.choices, widget=forms.CheckboxSelectMultiple, required=False

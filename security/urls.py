@@ -1,11 +1,12 @@
 from django.urls import path
 
-from security.views import account, admin, audit, public
+from security.views import account, admin, audit, public, sudo
 
 app_name = "security"
 
 urlpatterns = [
     path("settings/", account.security_settings, name="settings"),
+    path("confirm-password/", sudo.confirm_password, name="sudo"),
     path("two-factor/setup/", account.two_factor_setup, name="two_factor_setup"),
     path("two-factor/disable/", account.two_factor_disable, name="two_factor_disable"),
     path("two-factor/backup-codes/", account.backup_codes_regenerate, name="backup_codes"),

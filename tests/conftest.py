@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -9,7 +11,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import services
 from accounts.models import Plan
-from security import throttle
+from security import sudo, throttle
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -76,18 +78,27 @@ def admin_device(admin_user):
 
 @pytest.fixture
 def admin_client(client, admin_user, admin_device):
-    return login_with_second_factor(client, admin_user, admin_device)
+    return in_sudo_mode(login_with_second_factor(client, admin_user, admin_device))
 
 
 @pytest.fixture
 def alice_client(client, alice_account):
     client.force_login(alice_account.owner)
-    return client
+    return in_sudo_mode(client)
 
 
 @pytest.fixture
 def bob_client(client, bob_account):
     client.force_login(bob_account.owner)
+    return in_sudo_mode(client)
+
+
+def in_sudo_mode(client):
+    """The personas confirmed their password a moment ago (sudo mode), so destructive
+    pages open directly; tests of sudo mode itself log in a fresh client."""
+    session = client.session
+    session[sudo.SESSION_KEY] = time.time() + 600
+    session.save()
     return client
 
 

@@ -85,3 +85,16 @@ def test_usage_is_zero_against_each_quota(alice_account):
         "dns_zones": (0, 2),
         "disk_mb": (0, 500),
     }
+
+
+def test_an_account_with_resources_cannot_be_deleted(alice_account, admin_user):
+    from provisioning.models import Database, Server
+
+    server = Server.objects.create(name="db1", address="127.0.0.1", roles=["database"])
+    Database.objects.create(
+        account=alice_account, server=server, name="alice_shop", owner_role="alice_shop"
+    )
+    with pytest.raises(AccountsError, match="still has databases; delete them first"):
+        services.delete_account(alice_account, actor=admin_user)
+    assert HostingAccount.objects.filter(pk=alice_account.pk).exists()
+    assert not AuditEvent.objects.filter(action="account.deleted").exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from contextlib import suppress
@@ -95,9 +96,11 @@ class PgCluster:
     user: str | None = None  # the OS user running the server (None: ourselves)
     started: bool = False  # True if start_postgres() started it (rather than found it running)
     host: str = HOST
+    password: str | None = None  # set: TCP logins need it (SCRAM); None: trust
 
     def url(self, dbname: str = "postgres") -> str:
-        return f"postgres://{SUPERUSER}@{self.host}:{self.port}/{dbname}"
+        credentials = f"{SUPERUSER}:{self.password}" if self.password else SUPERUSER
+        return f"postgres://{credentials}@{self.host}:{self.port}/{dbname}"
 
     @property
     def logfile(self) -> Path:
@@ -130,7 +133,8 @@ class PgCluster:
             "-c",
             sql,
         ]
-        return run(argv).stdout.strip()
+        env = {**os.environ, "PGPASSWORD": self.password} if self.password else None
+        return run(argv, env=env).stdout.strip()
 
     def create_database(self, name: str) -> bool:
         """CREATE DATABASE NAME unless it exists; True if created."""
@@ -195,25 +199,36 @@ def reachable_datadir(datadir: Path, user: str | None, fallback_key: str) -> Pat
     return fallback
 
 
-def initdb(datadir: Path, bindir: Path, user: str | None) -> None:
+def initdb(datadir: Path, bindir: Path, user: str | None, password: str | None = None) -> None:
+    """initdb with trust auth, or, given PASSWORD, SCRAM for TCP logins (local: trust)."""
     if any(datadir.iterdir()):
         if not (datadir / "global").is_dir():
             raise StackError(f"{datadir} is not empty and holds no PostgreSQL cluster")
         shutil.rmtree(datadir)  # a half-made cluster from an interrupted initdb
         datadir.mkdir()
         give_to(datadir, user)
+    pwfile = datadir.parent / f".{datadir.name}.pw"
+    if password:
+        pwfile.write_text(password + "\n")
+        give_to(pwfile, user)
+        auth = [f"--pwfile={pwfile}", "--auth-local=trust", "--auth-host=scram-sha-256"]
+    else:
+        auth = ["--auth=trust"]
     argv = [
         bindir / "initdb",
         "-D",
         datadir,
-        "--auth=trust",
+        *auth,
         f"--username={SUPERUSER}",
         "--encoding=UTF8",
         "--no-locale",
         "--no-sync",
         "--no-instructions",
     ]
-    run(as_user(argv, user), cwd=datadir)
+    try:
+        run(as_user(argv, user), cwd=datadir)
+    finally:
+        pwfile.unlink(missing_ok=True)
     with (datadir / "postgresql.conf").open("a") as conf:
         conf.write(f"\ninclude_if_exists = '{CONF_NAME}'\n")
 
@@ -224,13 +239,15 @@ def start_postgres(
     *,
     dbname: str | None = None,
     fallback_key: str | None = None,
+    password: str | None = None,
 ) -> PgCluster:
     """Start (initdb first if needed) a cluster in DATADIR and return it.
 
     If a server already runs on DATADIR it is reused (its port wins; `.started` is False).
     PORT None picks a free port. When root, the server runs as the `postgres` (else `hearth`)
     system user; if that user cannot reach DATADIR, a dir under /var/tmp is used instead
-    (see `.datadir`). DBNAME is created if missing.
+    (see `.datadir`). DBNAME is created if missing. PASSWORD (for a new cluster) makes TCP
+    logins check passwords (SCRAM), like a real managed server.
     """
     user = service_user()
     datadir = reachable_datadir(datadir.absolute(), user, fallback_key or str(datadir.absolute()))
@@ -240,13 +257,13 @@ def start_postgres(
     if bindir is None:
         wanted = f"PostgreSQL {version} (the version of {datadir})" if version else "PostgreSQL"
         raise StackError(f"{wanted} server binaries not found under {PG_ROOT}")
-    cluster = PgCluster(datadir, 0, bindir, user)
+    cluster = PgCluster(datadir, 0, bindir, user, password=password)
     existing = running_port(datadir)
     if existing is not None:
         cluster.port = existing
     else:
         if version is None:
-            initdb(datadir, bindir, user)
+            initdb(datadir, bindir, user, password)
         wait_for_dead_postmaster(datadir)
         start_on_free_port(cluster, port)
         cluster.started = True

@@ -10,12 +10,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.access import customer_required
+from accounts.forms import ConfirmNameForm
 from accounts.usage import usage_for
 from panel.pagination import paginate
 from provisioning.access import get_database_for_user, get_role_for_user
 from provisioning.choices import ResourceState
 from provisioning.exceptions import ProvisioningError
-from provisioning.forms import ConfirmNameForm, DatabaseCreateForm, PasswordForm, RoleCreateForm
+from provisioning.forms import DatabaseCreateForm, PasswordForm, RoleCreateForm
 from provisioning.models import Database, ProvisioningJob
 from provisioning.services import databases as services
 from provisioning.views.common import (
@@ -24,6 +25,7 @@ from provisioning.views.common import (
     render_page_or_fragment,
     toast_error,
 )
+from security import sudo
 
 
 def _posted(request):
@@ -99,6 +101,8 @@ def database_detail(request, pk: int):
 
 def database_delete(request, pk: int):
     db = get_database_for_user(request, pk)
+    if not sudo.is_active(request):
+        return sudo.ask_password(request)
     form = ConfirmNameForm(_posted(request), expected=db.name)
     if request.method == "POST" and form.is_valid():
         try:

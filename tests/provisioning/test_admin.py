@@ -16,7 +16,7 @@ from provisioning.models import Database, DriftReport, ProvisioningJob, Server
 from provisioning.services import databases as services
 from provisioning.services.checks import refresh_database_sizes, run_drift_check
 from tests.provisioning.conftest import make_server, run_jobs_inline, wait_for
-from tests.provisioning.pgcluster import _free_port
+from tests.provisioning.pgcluster import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -66,7 +66,7 @@ def test_editing_a_server_without_a_password_keeps_the_stored_one(admin_client, 
 
 def test_test_connection_runs_a_real_check(admin_client, target_pg, db):
     good = make_server(target_pg, name="good")
-    bad = make_server(target_pg, name="bad", port=_free_port())
+    bad = make_server(target_pg, name="bad", port=free_port())
     response = admin_client.post(reverse("provisioning:server_test", args=[good.pk]), follow=True)
     assert "database: PostgreSQL 1" in response.content.decode()
     response = admin_client.post(reverse("provisioning:server_test", args=[bad.pk]), follow=True)

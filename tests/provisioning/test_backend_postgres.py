@@ -96,9 +96,9 @@ def test_readonly_role_can_read_but_not_write(backend, target_pg):
 
 
 def test_an_unreachable_server_is_a_transient_error(db, target_pg):
-    from tests.provisioning.pgcluster import _free_port
+    from tests.provisioning.pgcluster import free_port
 
-    server = make_server(target_pg, name="nowhere", port=_free_port())
+    server = make_server(target_pg, name="nowhere", port=free_port())
     with pytest.raises(BackendError) as caught:
         get_backend(server, "database").check()
     assert caught.value.permanent is False

@@ -13,7 +13,7 @@ from provisioning.models import Database, ProvisioningJob
 from provisioning.services import databases as services
 from provisioning.services import jobs as job_services
 from tests.provisioning.conftest import make_server, run_jobs_inline
-from tests.provisioning.pgcluster import _free_port
+from tests.provisioning.pgcluster import free_port
 
 
 def _job(db) -> ProvisioningJob:
@@ -56,7 +56,7 @@ def test_a_failure_after_the_role_was_created_removes_the_role(alice_account, db
 def test_an_unreachable_server_is_retried_then_fails_cleanly(
     alice_account, db_server, target_pg, fast_jobs
 ):
-    dead = make_server(target_pg, name="dead", port=_free_port())
+    dead = make_server(target_pg, name="dead", port=free_port())
     db_server.status = "retired"
     db_server.save()
     db, _ = services.create_database(alice_account, "shop", actor=alice_account.owner)
@@ -97,7 +97,7 @@ def test_an_admin_can_stop_a_job_that_keeps_retrying(
     alice_account, admin_user, db_server, target_pg, settings
 ):
     settings.PROVISIONING_RETRY_BASE_SECONDS = 3600
-    make_server(target_pg, name="dead", port=_free_port())
+    make_server(target_pg, name="dead", port=free_port())
     db_server.status = "retired"
     db_server.save()
     db, _ = services.create_database(alice_account, "shop", actor=alice_account.owner)

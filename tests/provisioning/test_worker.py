@@ -23,7 +23,7 @@ from provisioning.choices import JobState, ResourceState, StepState
 from provisioning.jobs import dispatch
 from provisioning.models import Database, ProvisioningJob
 from tests.provisioning.conftest import make_server, wait_for
-from tests.provisioning.pgcluster import _free_port
+from tests.provisioning.pgcluster import free_port
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ROOT = Path(__file__).resolve().parents[2]
@@ -61,7 +61,7 @@ def test_create_use_and_delete_through_the_views(alice_client, db_server, target
 def test_an_unreachable_server_retries_in_the_worker_then_fails(
     alice_client, db, target_pg, celery_worker, fast_jobs
 ):
-    make_server(target_pg, name="dead", port=_free_port())
+    make_server(target_pg, name="dead", port=free_port())
     alice_client.post(CREATE, {"name": "shop"})
     wait_for(lambda: _state("alice_shop") == ResourceState.FAILED)
     job = ProvisioningJob.objects.get()
@@ -90,7 +90,7 @@ def _broker(url: str):
 def test_a_job_submitted_while_the_broker_is_down_runs_when_it_is_back(
     alice_client, db_server, target_pg, celery_worker, settings
 ):
-    with _broker(f"redis://127.0.0.1:{_free_port()}/2"):
+    with _broker(f"redis://127.0.0.1:{free_port()}/2"):
         response = alice_client.post(CREATE, {"name": "shop"})
     assert response.status_code == 201  # the customer is not affected
     job = ProvisioningJob.objects.get()

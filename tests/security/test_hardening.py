@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from cryptography.fernet import Fernet
 from django.contrib.auth.hashers import get_hasher
 from django.test import Client
 from django.urls import reverse
@@ -79,6 +80,7 @@ def test_check_deploy_with_production_settings_reports_nothing():
         SECRET_KEY=secrets.token_urlsafe(50),
         ALLOWED_HOSTS="panel.example.com",
         DATABASE_URL=os.environ["DATABASE_URL"],
+        FIELD_ENCRYPTION_KEY=Fernet.generate_key().decode(),
     )
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "DEBUG"],

@@ -1,0 +1,37 @@
+"""The password confirmation page of sudo mode."""
+
+from __future__ import annotations
+
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+
+from security import audit, sudo, throttle
+from security.forms import SudoForm
+
+
+def _safe_next(request) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or "/"
+    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return "/"
+
+
+@never_cache
+@sensitive_post_parameters("password")
+def confirm_password(request):
+    next_url = _safe_next(request)
+    form = SudoForm(request.POST or None, user=request.user)
+    # Wrong passwords here count like failed logins: a stolen session cannot guess on.
+    attempts = throttle.login_by_account()
+    locked = attempts.blocked(request.user.email)
+    if request.method == "POST" and not locked:
+        if form.is_valid():
+            sudo.grant(request)
+            audit.record(request, "auth.sudo_granted", target=request.user)
+            return redirect(next_url)
+        attempts.hit(request.user.email)
+        audit.record(request, "auth.sudo_failed", target=request.user)
+    context = {"form": form, "next": next_url, "locked": locked}
+    return render(request, "security/sudo.html", context, status=429 if locked else 200)
