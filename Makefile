@@ -22,7 +22,7 @@ need = { if [ "$$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	else echo "$(2) is missing: sudo apt-get install --no-install-recommends $(1)" >&2; \
 	exit 1; fi; }
 
-.PHONY: all venv assets run test lint up down status clean distclean
+.PHONY: all venv assets browser run test lint up down status clean distclean
 
 all: venv assets
 
@@ -59,8 +59,13 @@ $(VENDOR)/chart.umd.js $(VENDOR)/chart.umd.js.map: $(VENDOR)/%: $(NPM_STAMP)
 run: venv assets
 	$(STACK) run
 
-test: venv assets
+test: venv assets browser
 	$(STACK) test $(PYTEST_ARGS) $(ARGS)
+
+# The browser tests drive Debian's Chromium through Playwright (no browser download).
+browser:
+	@command -v chromium >/dev/null 2>&1 || \
+		$(call need,chromium,Chromium (the browser tests drive it))
 
 # --- the rest -------------------------------------------------------------------------------
 
