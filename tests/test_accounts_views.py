@@ -248,3 +248,50 @@ def test_unknown_page_renders_the_custom_404(admin_client, settings):
     settings.DEBUG = False
     response = admin_client.get("/no-such-page/")
     assert response.status_code == 404 and b"Page not found" in response.content
+
+
+PLAN_PAGES = ["accounts:plan_edit", "accounts:plan_delete"]
+ACCOUNT_ACTIONS = ["accounts:customer_suspend", "accounts:customer_resume"]
+
+
+@pytest.mark.parametrize("name", PLAN_PAGES)
+def test_plan_pages_are_for_admins_only(client, admin_client, alice_account, name):
+    url = reverse(name, args=[alice_account.plan_id])
+    assert admin_client.get(url).status_code == 200
+    admin_client.logout()
+    assert client.get(url)["Location"].startswith(reverse("accounts:login"))
+    client.force_login(alice_account.owner)
+    assert client.get(url).status_code == 403
+
+
+@pytest.mark.parametrize("name", ACCOUNT_ACTIONS)
+def test_customers_cannot_suspend_or_resume(alice_client, alice_account, bob_account, name):
+    for account in (alice_account, bob_account):
+        assert alice_client.post(reverse(name, args=[account.pk])).status_code == 403
+    assert HostingAccount.objects.filter(status="active").count() == 2
+
+
+@pytest.mark.parametrize("name", ACCOUNT_ACTIONS)
+def test_anonymous_cannot_suspend_or_resume(client, alice_account, name):
+    response = client.post(reverse(name, args=[alice_account.pk]))
+    assert response["Location"].startswith(reverse("accounts:login"))
+    alice_account.refresh_from_db()
+    assert alice_account.status == "active"
+
+
+def test_customer_pages_send_anonymous_to_login(client, alice_account):
+    for url in (reverse("accounts:dashboard"), reverse("accounts:account_detail", args=[1])):
+        assert client.get(url)["Location"].startswith(reverse("accounts:login"))
+
+
+def test_the_customer_dashboard_is_not_for_admins(admin_client):
+    assert admin_client.get(reverse("accounts:dashboard")).status_code == 403
+
+
+def test_server_errors_render_the_custom_500_page(rf):
+    from panel.views import error_500
+
+    response = error_500(rf.get("/"))
+    assert response.status_code == 500
+    assert b"Something went wrong" in response.content
+    assert b"Traceback" not in response.content
