@@ -56,7 +56,11 @@ def _invalid_link(request, exc: TokenInvalid):
 @login_not_required
 @never_cache
 def verify_email(request, uidb64: str, token: str):
+    """GET only shows a button: mail scanners that fetch links must not use the token up."""
     try:
+        if request.method != "POST":
+            verification.check_link(request, uidb64, token)
+            return render(request, "security/verify_email_confirm.html")
         verification.confirm_email(request, uidb64, token)
     except TokenInvalid as exc:
         return _invalid_link(request, exc)

@@ -67,15 +67,28 @@ def test_admin_created_user_gets_a_verification_email_with_text_and_html(carol, 
     assert AuditEvent.objects.filter(action="auth.verification_sent", target_id=carol.pk).exists()
 
 
+def test_opening_the_link_only_shows_a_button_so_mail_scanners_cannot_use_it(carol, mailbox):
+    path = link_path(mailbox.wait_for("carol@example.test"))
+    for _ in range(2):  # a scanner's fetch, then the person's
+        page = Client().get(path)
+        assert page.status_code == 200
+        assert (
+            'method="post"' in page.content.decode() and "Confirm my email" in page.content.decode()
+        )
+    carol.refresh_from_db()
+    assert not carol.is_verified
+    assert not AuditEvent.objects.filter(action="auth.email_verified").exists()
+
+
 def test_clicking_the_link_verifies_the_address_once(carol, mailbox):
     path = link_path(mailbox.wait_for("carol@example.test"))
     visitor = Client()
-    response = visitor.get(path)
+    response = visitor.post(path)
     assert response.status_code == 302
     carol.refresh_from_db()
     assert carol.is_verified
     assert AuditEvent.objects.filter(action="auth.email_verified").count() == 1
-    reused = visitor.get(path)
+    reused = visitor.post(path)
     assert reused.status_code == 400 and "already been used" in reused.content.decode()
 
 
@@ -112,7 +125,10 @@ def test_a_logged_in_user_cannot_confirm_someone_elses_address(carol, mailbox, a
     assert response.status_code == 400 and "another account" in response.content.decode()
     carol.refresh_from_db()
     assert not carol.is_verified
-    assert Client().get(path).status_code == 302  # still usable by its owner
+    assert alice_client.post(path).status_code == 400
+    carol.refresh_from_db()
+    assert not carol.is_verified
+    assert Client().post(path).status_code == 302  # still usable by its owner
 
 
 def test_unverified_users_log_in_but_see_a_banner(carol):
@@ -175,7 +191,7 @@ def test_resend_sends_a_new_link_and_is_rate_limited(
     )
     # Only the newest link works.
     assert Client().get(first_path).status_code == 400
-    assert client.get(link_path(mailbox.wait_for("carol@example.test"))).status_code == 302
+    assert client.post(link_path(mailbox.wait_for("carol@example.test"))).status_code == 302
 
 
 def _request_reset(client, email, django_capture_on_commit_callbacks):
