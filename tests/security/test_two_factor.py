@@ -199,6 +199,21 @@ def test_disabling_needs_the_password_and_a_current_code(anon, alice_2fa):
     assert password_login(anon, user.email)["Location"] == "/"
 
 
+def test_wrong_passwords_on_the_disable_page_lock_it_like_logins(anon, alice_2fa, settings):
+    settings.SECURITY_LOCKOUT_ACCOUNT_LIMIT = 2
+    user, device, codes = alice_2fa
+    password_login(anon, user.email)
+    anon.post(VERIFY, {"code": code_for(device, 1)})
+    url = reverse("security:two_factor_disable")
+    for guess in ("nope", "nope2"):
+        anon.post(url, {"password": guess, "code": codes[0]})
+    response = anon.post(url, {"password": PASSWORD, "code": codes[1]})
+    assert response.status_code == 429
+    assert "Too many failed login attempts" in response.content.decode()
+    assert TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    assert AuditEvent.objects.filter(action="auth.locked_out", target_id=user.pk).exists()
+
+
 def test_admin_without_a_device_is_sent_to_the_wizard_first(client, admin_user):
     admin_user.totpdevice_set.all().delete()
     response = password_login(client, admin_user.email)
