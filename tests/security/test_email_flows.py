@@ -296,3 +296,26 @@ def test_changing_the_password_ends_all_other_sessions(alice_account):
     active = UserSession.objects.active().filter(user=user)
     assert list(active.values_list("session_key", flat=True)) == [here.session.session_key]
     assert SESSION_KEY in here.session
+
+
+def test_wrong_current_passwords_on_the_change_page_lock_it_like_logins(alice_account, settings):
+    settings.SECURITY_LOCKOUT_ACCOUNT_LIMIT = 2
+    user = alice_account.owner
+    client = Client()
+    password_login(client, user.email)
+    url = reverse("accounts:password_change")
+    for guess in ("nope", "nope2"):
+        client.post(
+            url,
+            {"old_password": guess, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+        )
+    response = client.post(
+        url,
+        {"old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    )
+    assert response.status_code == 429
+    page = response.content.decode()
+    assert "Too many failed login attempts" in page and "incorrectly" not in page
+    user.refresh_from_db()
+    assert user.check_password(PASSWORD)
+    assert AuditEvent.objects.filter(action="auth.locked_out", target_id=user.pk).exists()
