@@ -167,7 +167,18 @@ def test_regenerating_backup_codes_revokes_the_old_set(anon, client, alice_2fa):
     user, device, old_codes = alice_2fa
     password_login(anon, user.email)
     anon.post(VERIFY, {"code": code_for(device, 1)})
-    response = anon.post(reverse("security:backup_codes"))
+    url = reverse("security:backup_codes")
+    # It revokes the old set: the password first, then a confirmation page.
+    assert anon.get(url)["Location"].startswith(reverse("security:sudo"))
+    assert anon.post(url)["Location"].startswith(reverse("security:sudo"))
+    assert BackupCode.objects.filter(device__user=user, used_at__isnull=True).count() == 10
+    anon.post(reverse("security:sudo"), {"password": PASSWORD, "next": url})
+    confirm = anon.get(url).content.decode()
+    assert "stop working" in confirm and 'method="post"' in confirm
+    generated = AuditEvent.objects.filter(action="auth.backup_codes_generated", target_id=user.pk)
+    assert generated.count() == 1  # at enrolment
+    response = anon.post(url)
+    assert generated.count() == 2 and generated.first().details == {"count": 10}
     new_codes = re.findall(r"<code>([a-z0-9]{5}-[a-z0-9]{5})</code>", response.content.decode())
     assert len(new_codes) == 10 and not set(new_codes) & set(old_codes)
     password_login(client, user.email)
