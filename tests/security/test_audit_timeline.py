@@ -7,9 +7,11 @@ import io
 from datetime import timedelta
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 from django.utils import timezone
 
+from provisioning.models import Database, ProvisioningJob, Server
 from security import audit
 from security.models import AuditEvent
 
@@ -149,3 +151,29 @@ def test_csv_export_neutralises_formulas(admin_client, admin_user):
     audit.record(admin_user, "plan.created", target_label='=HYPERLINK("x")')
     body = b"".join(admin_client.get(EXPORT).streaming_content).decode()
     assert "'=HYPERLINK" in body
+
+
+def test_customers_see_what_admins_and_the_system_did_to_their_resources(
+    admin_user, alice_account, alice_client, bob_client
+):
+    server = Server.objects.create(name="db1", address="127.0.0.1", roles=["database"])
+    db = Database.objects.create(
+        account=alice_account, server=server, name="alice_shop", owner_role="alice_shop"
+    )
+    job = ProvisioningJob.objects.create(
+        kind="database.create",
+        resource_type=ContentType.objects.get_for_model(Database),
+        resource_id=db.pk,
+        resource_label=db.name,
+        lock_scope=db.lock_scope,
+        account=alice_account,
+        server=server,
+    )
+    audit.record(admin_user, "database.created", target=db, server=server.name)
+    audit.record(None, "job.succeeded", target=job, kind=job.kind)
+    audit.record(admin_user, "server.tested", target=server, ok=True)
+    alice_page = alice_client.get(TIMELINE).content.decode()
+    assert "database.created" in alice_page and "job.succeeded" in alice_page
+    assert "server.tested" not in alice_page
+    bob_page = bob_client.get(TIMELINE).content.decode()
+    assert "database.created" not in bob_page and "job.succeeded" not in bob_page
