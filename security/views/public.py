@@ -49,8 +49,9 @@ def login_verify(request):
     return render(request, "security/login_verify.html", {"form": form}, status=status)
 
 
-def _invalid_link(request, exc: TokenInvalid):
-    return render(request, "security/link_invalid.html", {"reason": str(exc)}, status=400)
+def _invalid_link(request, exc: TokenInvalid, *, verification: bool = False):
+    context = {"reason": str(exc), "verification": verification}
+    return render(request, "security/link_invalid.html", context, status=400)
 
 
 @login_not_required
@@ -63,7 +64,7 @@ def verify_email(request, uidb64: str, token: str):
             return render(request, "security/verify_email_confirm.html")
         verification.confirm_email(request, uidb64, token)
     except TokenInvalid as exc:
-        return _invalid_link(request, exc)
+        return _invalid_link(request, exc, verification=True)
     messages.success(request, "Your email address is confirmed. Thank you.")
     return redirect("security:settings" if request.user.is_authenticated else "accounts:login")
 

@@ -98,6 +98,8 @@ def test_an_expired_link_is_refused(carol, mailbox):
     EmailToken.objects.filter(user=carol).update(expires_at=timezone.now() - timedelta(seconds=1))
     response = Client().get(path)
     assert response.status_code == 400 and "expired" in response.content.decode()
+    assert "to ask for a new verification email" in response.content.decode()
+    assert "new password link" not in response.content.decode()
     carol.refresh_from_db()
     assert not carol.is_verified
 
