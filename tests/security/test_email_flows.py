@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from provisioning.models import Database, DatabaseRole, Server
 from security.exceptions import EmailNotVerified
 from security.models import AuditEvent, EmailToken, UserSession
 from security.tokens import uid_for
@@ -143,6 +144,25 @@ def test_unverified_users_log_in_but_see_a_banner(carol):
 def test_verified_users_see_no_banner(alice_client):
     page = alice_client.get(reverse("accounts:dashboard")).content.decode()
     assert "Confirm your email address" not in page
+
+
+def test_unverified_users_cannot_create_databases_or_roles(carol):
+    """The provisioning services refuse them (the pages show why)."""
+    server = Server.objects.create(name="db1", address="127.0.0.1", roles=["database"])
+    db = Database.objects.create(
+        account=carol.hosting_account, server=server, name="carol_shop", owner_role="carol_shop"
+    )
+    client = Client()
+    password_login(client, carol.email)
+    create_pages = [
+        (reverse("provisioning:database_create"), {"name": "shop"}),
+        (reverse("provisioning:role_create", args=[db.pk]), {"name": "ro", "privilege": "readonly"}),
+    ]
+    for url, data in create_pages:
+        page = client.post(url, data).content.decode()
+        assert "Confirm your email address before creating databases or roles." in page
+    assert list(Database.objects.values_list("name", flat=True)) == ["carol_shop"]
+    assert not DatabaseRole.objects.exists()
 
 
 def test_unverified_users_cannot_create_resources(carol, alice_account):
