@@ -156,7 +156,10 @@ def test_unverified_users_cannot_create_databases_or_roles(carol):
     password_login(client, carol.email)
     create_pages = [
         (reverse("provisioning:database_create"), {"name": "shop"}),
-        (reverse("provisioning:role_create", args=[db.pk]), {"name": "ro", "privilege": "readonly"}),
+        (
+            reverse("provisioning:role_create", args=[db.pk]),
+            {"name": "ro", "privilege": "readonly"},
+        ),
     ]
     for url, data in create_pages:
         page = client.post(url, data).content.decode()
