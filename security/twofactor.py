@@ -153,3 +153,12 @@ def _remove_devices(request, user) -> None:
     BackupCodeDevice.objects.filter(user=user).delete()
     request.session.pop(DEVICE_ID_SESSION_KEY, None)
     audit.record(request, "auth.2fa_disabled", target=user)
+    # Other sessions were verified with the device that is gone; an admin's would otherwise
+    # go on without 2FA, past the enrolment rule.
+    user_sessions.revoke_other_sessions(
+        user,
+        keep_id=user_sessions.current_id(request),
+        actor=user,
+        request=request,
+        reason="two-factor turned off",
+    )

@@ -76,7 +76,9 @@ def two_factor_disable(request):
         except SecurityError as exc:
             form.add_error("code" if isinstance(exc, InvalidCode) else "password", str(exc))
         else:
-            messages.warning(request, "Two-factor authentication is off.")
+            messages.warning(
+                request, "Two-factor authentication is off; your other sessions ended."
+            )
             return redirect("security:settings")
     return render(request, "security/two_factor_disable.html", {"form": form}, status=status)
 

@@ -8,11 +8,13 @@ from base64 import b32decode
 
 import pytest
 from django.contrib.auth import SESSION_KEY
+from django.contrib.auth.hashers import make_password
+from django.test import Client
 from django.urls import reverse
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from security.models import AuditEvent, BackupCode
+from security.models import AuditEvent, BackupCode, BackupCodeDevice
 from tests.conftest import PASSWORD
 from tests.security.conftest import code_at, code_for, password_login
 
@@ -235,6 +237,26 @@ def test_admin_without_a_device_is_sent_to_the_wizard_first(client, admin_user):
     assert client.get(SETUP).status_code == 200
     _enable(client)
     assert client.get(reverse("accounts:customer_list")).status_code == 200
+
+
+def test_turning_2fa_off_ends_the_other_sessions_so_admins_cannot_keep_using_them(
+    admin_user, admin_device
+):
+    here, other = Client(), Client()
+    for session_client, step in ((other, 0), (here, 1)):
+        password_login(session_client, admin_user.email)
+        assert (
+            session_client.post(VERIFY, {"code": code_for(admin_device, step)}).status_code == 302
+        )
+    assert other.get(reverse("accounts:customer_list")).status_code == 200
+    backup = BackupCodeDevice.objects.create(user=admin_user)
+    BackupCode.objects.create(device=backup, code_hash=make_password("abcdefghij"))
+    response = here.post(
+        reverse("security:two_factor_disable"), {"password": PASSWORD, "code": "abcde-fghij"}
+    )
+    assert response.status_code == 302
+    assert other.get(reverse("accounts:customer_list"))["Location"].startswith("/login/")
+    assert here.get(reverse("accounts:customer_list"))["Location"] == SETUP
 
 
 def test_admin_session_without_the_second_step_is_not_enough(client, admin_user, admin_device):
