@@ -64,8 +64,25 @@ class LogoutView(auth_views.LogoutView):
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
+    """Wrong current passwords count like failed logins: a stolen session cannot guess on."""
+
     template_name = "accounts/password_change.html"
     success_url = "/"
+
+    def post(self, request, *args, **kwargs):
+        try:
+            lockout.check_login_allowed(request, request.user.email)
+        except RateLimited as exc:
+            # Unbound: a bound form would still tell a right current password from a wrong one.
+            form = self.get_form_class()(request.user)
+            context = self.get_context_data(form=form, locked=str(exc))
+            return self.render_to_response(context, status=429)
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form):
+        if "old_password" in form.errors:
+            lockout.record_login_failure(self.request, self.request.user.email)
+        return super().form_invalid(form)
 
     def form_valid(self, form):
         response = super().form_valid(form)

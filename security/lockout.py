@@ -33,7 +33,8 @@ def record_login_failure(request, email: str) -> None:
     """Count a failure; the attempt that reaches a limit writes an `auth.locked_out` event."""
     for scope, window, ident in _windows(request, email):
         if window.hit(ident) == window.limit:
-            user = get_user_model().objects.filter(email__iexact=email.strip()).first()
+            # An IP lockout concerns no account (it would land in a customer's timeline).
+            user = _user(email) if scope == "account" else None
             audit.record(
                 request,
                 "auth.locked_out",
@@ -44,6 +45,10 @@ def record_login_failure(request, email: str) -> None:
                 failures=window.limit,
                 window_seconds=window.window,
             )
+
+
+def _user(email: str):
+    return get_user_model().objects.filter(email__iexact=email.strip()).first()
 
 
 def record_login_success(email: str) -> None:

@@ -1,13 +1,14 @@
 """Sudo mode: destructive actions ask for the password again, then trust it for a while.
 
-A decorated view sends a user whose last confirmation is older than
-SECURITY_SUDO_SECONDS to the confirmation page, which comes back to the same URL.
+A view, after its access check (so an outsider still gets a 404), sends a user whose last
+confirmation is older than SECURITY_SUDO_SECONDS to the confirmation page:
+`if not sudo.is_active(request): return sudo.ask_password(request)`. The page comes back
+to the same URL with a GET, so the view shows its confirmation form again.
 """
 
 from __future__ import annotations
 
 import time
-from functools import wraps
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -29,16 +30,3 @@ def ask_password(request):
     """The redirect to the confirmation page, which comes back here."""
     query = urlencode({"next": request.get_full_path()})
     return redirect(f"{reverse('security:sudo')}?{query}")
-
-
-def require_sudo(view):
-    """For views with no object to check first; others call is_active/ask_password
-    after their access check, so an outsider still gets a 404."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not is_active(request):
-            return ask_password(request)
-        return view(request, *args, **kwargs)
-
-    return wrapper

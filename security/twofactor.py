@@ -14,7 +14,7 @@ from django.db import transaction
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from security import audit, throttle, user_sessions
+from security import audit, lockout, throttle, user_sessions
 from security.exceptions import InvalidCode, RateLimited, SecurityError
 from security.models import BackupCode, BackupCodeDevice
 
@@ -138,7 +138,10 @@ def attempt_second_factor(request, user, code: str):
 def disable_two_factor(request, *, password: str, code: str) -> None:
     """Needs the password and a current code (TOTP or backup)."""
     user = request.user
+    # Wrong passwords count like failed logins, so a stolen session cannot guess on here.
+    lockout.check_login_allowed(request, user.email)
     if not user.check_password(password):
+        lockout.record_login_failure(request, user.email)
         raise SecurityError("Your password is not correct.")
     attempt_second_factor(request, user, code)
     _remove_devices(request, user)
@@ -150,3 +153,12 @@ def _remove_devices(request, user) -> None:
     BackupCodeDevice.objects.filter(user=user).delete()
     request.session.pop(DEVICE_ID_SESSION_KEY, None)
     audit.record(request, "auth.2fa_disabled", target=user)
+    # Other sessions were verified with the device that is gone; an admin's would otherwise
+    # go on without 2FA, past the enrolment rule.
+    user_sessions.revoke_other_sessions(
+        user,
+        keep_id=user_sessions.current_id(request),
+        actor=user,
+        request=request,
+        reason="two-factor turned off",
+    )

@@ -44,12 +44,17 @@ def resend_verification(request) -> None:
     send_verification(user, request=request)
 
 
-@transaction.atomic
-def confirm_email(request, uidb64: str, raw: str):
-    """Mark the address verified; a logged-in person may only confirm their own."""
+def check_link(request, uidb64: str, raw: str) -> None:
+    """Raise TokenInvalid unless the link is live and, for a logged-in person, their own."""
     token = tokens.check(uidb64, raw, TokenPurpose.VERIFY_EMAIL)
     if request.user.is_authenticated and request.user.pk != token.user_id:
         raise TokenWrongUser()
+
+
+@transaction.atomic
+def confirm_email(request, uidb64: str, raw: str):
+    """Mark the address verified; a logged-in person may only confirm their own."""
+    check_link(request, uidb64, raw)
     user = tokens.consume(uidb64, raw, TokenPurpose.VERIFY_EMAIL)
     user.email_verified_at = timezone.now()
     user.save(update_fields=["email_verified_at"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -76,19 +77,23 @@ def admin_device(admin_user):
     return TOTPDevice.objects.create(user=admin_user, name="Authenticator app", confirmed=True)
 
 
+# Each persona has its own Client: a test can use several at once (they used to share
+# pytest-django's `client`, so the last one requested silently won).
 @pytest.fixture
-def admin_client(client, admin_user, admin_device):
-    return in_sudo_mode(login_with_second_factor(client, admin_user, admin_device))
+def admin_client(admin_user, admin_device):
+    return in_sudo_mode(login_with_second_factor(Client(), admin_user, admin_device))
 
 
 @pytest.fixture
-def alice_client(client, alice_account):
+def alice_client(alice_account):
+    client = Client()
     client.force_login(alice_account.owner)
     return in_sudo_mode(client)
 
 
 @pytest.fixture
-def bob_client(client, bob_account):
+def bob_client(bob_account):
+    client = Client()
     client.force_login(bob_account.owner)
     return in_sudo_mode(client)
 

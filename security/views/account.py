@@ -11,7 +11,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from django_otp import DEVICE_ID_SESSION_KEY
 
-from security import twofactor, user_sessions
+from security import sudo, twofactor, user_sessions
 from security.exceptions import InvalidCode, RateLimited, SecurityError
 from security.forms import ConfirmDeviceForm, DisableTwoFactorForm
 from security.models import UserSession
@@ -76,17 +76,23 @@ def two_factor_disable(request):
         except SecurityError as exc:
             form.add_error("code" if isinstance(exc, InvalidCode) else "password", str(exc))
         else:
-            messages.warning(request, "Two-factor authentication is off.")
+            messages.warning(
+                request, "Two-factor authentication is off; your other sessions ended."
+            )
             return redirect("security:settings")
     return render(request, "security/two_factor_disable.html", {"form": form}, status=status)
 
 
-@require_POST
 @never_cache
 def backup_codes_regenerate(request):
+    """Revokes the old set, so it asks for the password (sudo) and a confirmation first."""
     if not twofactor.has_two_factor(request.user):
         messages.error(request, "Turn on two-factor authentication first.")
         return redirect("security:settings")
+    if not sudo.is_active(request):
+        return sudo.ask_password(request)
+    if request.method != "POST":
+        return render(request, "security/backup_codes_confirm.html")
     codes = twofactor.generate_backup_codes(request)
     messages.success(request, "New backup codes are ready; the old ones no longer work.")
     return render(request, "security/backup_codes.html", {"codes": codes})

@@ -49,17 +49,22 @@ def login_verify(request):
     return render(request, "security/login_verify.html", {"form": form}, status=status)
 
 
-def _invalid_link(request, exc: TokenInvalid):
-    return render(request, "security/link_invalid.html", {"reason": str(exc)}, status=400)
+def _invalid_link(request, exc: TokenInvalid, *, verification: bool = False):
+    context = {"reason": str(exc), "verification": verification}
+    return render(request, "security/link_invalid.html", context, status=400)
 
 
 @login_not_required
 @never_cache
 def verify_email(request, uidb64: str, token: str):
+    """GET only shows a button: mail scanners that fetch links must not use the token up."""
     try:
+        if request.method != "POST":
+            verification.check_link(request, uidb64, token)
+            return render(request, "security/verify_email_confirm.html")
         verification.confirm_email(request, uidb64, token)
     except TokenInvalid as exc:
-        return _invalid_link(request, exc)
+        return _invalid_link(request, exc, verification=True)
     messages.success(request, "Your email address is confirmed. Thank you.")
     return redirect("security:settings" if request.user.is_authenticated else "accounts:login")
 

@@ -7,7 +7,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
-from security import audit, sudo, throttle
+from security import audit, lockout, sudo
+from security.exceptions import RateLimited
 from security.forms import SudoForm
 
 
@@ -18,20 +19,28 @@ def _safe_next(request) -> str:
     return "/"
 
 
+def _locked_message(request) -> str:
+    try:
+        lockout.check_login_allowed(request, request.user.email)
+    except RateLimited as exc:
+        return str(exc)
+    return ""
+
+
 @never_cache
 @sensitive_post_parameters("password")
 def confirm_password(request):
     next_url = _safe_next(request)
-    form = SudoForm(request.POST or None, user=request.user)
     # Wrong passwords here count like failed logins: a stolen session cannot guess on.
-    attempts = throttle.login_by_account()
-    locked = attempts.blocked(request.user.email)
+    locked = _locked_message(request)
+    # While locked the form stays unbound: a bound one would still say whether it was right.
+    form = SudoForm(None if locked else request.POST or None, user=request.user)
     if request.method == "POST" and not locked:
         if form.is_valid():
             sudo.grant(request)
             audit.record(request, "auth.sudo_granted", target=request.user)
             return redirect(next_url)
-        attempts.hit(request.user.email)
+        lockout.record_login_failure(request, request.user.email)
         audit.record(request, "auth.sudo_failed", target=request.user)
     context = {"form": form, "next": next_url, "locked": locked}
     return render(request, "security/sudo.html", context, status=429 if locked else 200)

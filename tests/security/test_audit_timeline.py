@@ -7,19 +7,22 @@ import io
 from datetime import timedelta
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 from django.utils import timezone
 
+from provisioning.models import Database, ProvisioningJob, Server
 from security import audit
 from security.models import AuditEvent
 
 TIMELINE = reverse("security:audit")
 EXPORT = reverse("security:audit_export")
+FIREFOX = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0"
 
 
 @pytest.fixture
 def events(rf, admin_user, alice_account, bob_account):
-    request = rf.post("/", REMOTE_ADDR="198.51.100.4", HTTP_USER_AGENT="Firefox/128")
+    request = rf.post("/", REMOTE_ADDR="198.51.100.4", HTTP_USER_AGENT=FIREFOX)
     request.user = alice_account.owner
     alice_event = audit.record(request, "database.created", target=alice_account, name="alice_shop")
     bob_event = audit.record(bob_account.owner, "mailbox.created", target=bob_account, box="info")
@@ -43,7 +46,9 @@ def test_customers_see_only_their_own_accounts_events(alice_client, events):
 
 def test_each_event_shows_ip_user_agent_and_details(alice_client, events):
     page = alice_client.get(TIMELINE).content.decode()
-    assert "198.51.100.4" in page and "Firefox/128" in page and "name=alice_shop" in page
+    assert "198.51.100.4" in page and "name=alice_shop" in page
+    # The list names the client in words; the raw string is in its title and on the event page.
+    assert "Firefox 128 · Windows 10" in page and f'title="{FIREFOX}"' in page
 
 
 def test_a_customer_opening_another_customers_event_gets_404(alice_client, events):
@@ -149,3 +154,29 @@ def test_csv_export_neutralises_formulas(admin_client, admin_user):
     audit.record(admin_user, "plan.created", target_label='=HYPERLINK("x")')
     body = b"".join(admin_client.get(EXPORT).streaming_content).decode()
     assert "'=HYPERLINK" in body
+
+
+def test_customers_see_what_admins_and_the_system_did_to_their_resources(
+    admin_user, alice_account, alice_client, bob_client
+):
+    server = Server.objects.create(name="db1", address="127.0.0.1", roles=["database"])
+    db = Database.objects.create(
+        account=alice_account, server=server, name="alice_shop", owner_role="alice_shop"
+    )
+    job = ProvisioningJob.objects.create(
+        kind="database.create",
+        resource_type=ContentType.objects.get_for_model(Database),
+        resource_id=db.pk,
+        resource_label=db.name,
+        lock_scope=db.lock_scope,
+        account=alice_account,
+        server=server,
+    )
+    audit.record(admin_user, "database.created", target=db, server=server.name)
+    audit.record(None, "job.succeeded", target=job, kind=job.kind)
+    audit.record(admin_user, "server.tested", target=server, ok=True)
+    alice_page = alice_client.get(TIMELINE).content.decode()
+    assert "database.created" in alice_page and "job.succeeded" in alice_page
+    assert "server.tested" not in alice_page
+    bob_page = bob_client.get(TIMELINE).content.decode()
+    assert "database.created" not in bob_page and "job.succeeded" not in bob_page

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from provisioning.models import Database, DatabaseRole, Server
 from security.exceptions import EmailNotVerified
 from security.models import AuditEvent, EmailToken, UserSession
 from security.tokens import uid_for
@@ -67,15 +68,28 @@ def test_admin_created_user_gets_a_verification_email_with_text_and_html(carol, 
     assert AuditEvent.objects.filter(action="auth.verification_sent", target_id=carol.pk).exists()
 
 
+def test_opening_the_link_only_shows_a_button_so_mail_scanners_cannot_use_it(carol, mailbox):
+    path = link_path(mailbox.wait_for("carol@example.test"))
+    for _ in range(2):  # a scanner's fetch, then the person's
+        page = Client().get(path)
+        assert page.status_code == 200
+        assert (
+            'method="post"' in page.content.decode() and "Confirm my email" in page.content.decode()
+        )
+    carol.refresh_from_db()
+    assert not carol.is_verified
+    assert not AuditEvent.objects.filter(action="auth.email_verified").exists()
+
+
 def test_clicking_the_link_verifies_the_address_once(carol, mailbox):
     path = link_path(mailbox.wait_for("carol@example.test"))
     visitor = Client()
-    response = visitor.get(path)
+    response = visitor.post(path)
     assert response.status_code == 302
     carol.refresh_from_db()
     assert carol.is_verified
     assert AuditEvent.objects.filter(action="auth.email_verified").count() == 1
-    reused = visitor.get(path)
+    reused = visitor.post(path)
     assert reused.status_code == 400 and "already been used" in reused.content.decode()
 
 
@@ -84,6 +98,8 @@ def test_an_expired_link_is_refused(carol, mailbox):
     EmailToken.objects.filter(user=carol).update(expires_at=timezone.now() - timedelta(seconds=1))
     response = Client().get(path)
     assert response.status_code == 400 and "expired" in response.content.decode()
+    assert "to ask for a new verification email" in response.content.decode()
+    assert "new password link" not in response.content.decode()
     carol.refresh_from_db()
     assert not carol.is_verified
 
@@ -112,7 +128,10 @@ def test_a_logged_in_user_cannot_confirm_someone_elses_address(carol, mailbox, a
     assert response.status_code == 400 and "another account" in response.content.decode()
     carol.refresh_from_db()
     assert not carol.is_verified
-    assert Client().get(path).status_code == 302  # still usable by its owner
+    assert alice_client.post(path).status_code == 400
+    carol.refresh_from_db()
+    assert not carol.is_verified
+    assert Client().post(path).status_code == 302  # still usable by its owner
 
 
 def test_unverified_users_log_in_but_see_a_banner(carol):
@@ -125,6 +144,28 @@ def test_unverified_users_log_in_but_see_a_banner(carol):
 def test_verified_users_see_no_banner(alice_client):
     page = alice_client.get(reverse("accounts:dashboard")).content.decode()
     assert "Confirm your email address" not in page
+
+
+def test_unverified_users_cannot_create_databases_or_roles(carol):
+    """The provisioning services refuse them (the pages show why)."""
+    server = Server.objects.create(name="db1", address="127.0.0.1", roles=["database"])
+    db = Database.objects.create(
+        account=carol.hosting_account, server=server, name="carol_shop", owner_role="carol_shop"
+    )
+    client = Client()
+    password_login(client, carol.email)
+    create_pages = [
+        (reverse("provisioning:database_create"), {"name": "shop"}),
+        (
+            reverse("provisioning:role_create", args=[db.pk]),
+            {"name": "ro", "privilege": "readonly"},
+        ),
+    ]
+    for url, data in create_pages:
+        page = client.post(url, data).content.decode()
+        assert "Confirm your email address before creating databases or roles." in page
+    assert list(Database.objects.values_list("name", flat=True)) == ["carol_shop"]
+    assert not DatabaseRole.objects.exists()
 
 
 def test_unverified_users_cannot_create_resources(carol, alice_account):
@@ -175,7 +216,7 @@ def test_resend_sends_a_new_link_and_is_rate_limited(
     )
     # Only the newest link works.
     assert Client().get(first_path).status_code == 400
-    assert client.get(link_path(mailbox.wait_for("carol@example.test"))).status_code == 302
+    assert client.post(link_path(mailbox.wait_for("carol@example.test"))).status_code == 302
 
 
 def _request_reset(client, email, django_capture_on_commit_callbacks):
@@ -259,3 +300,26 @@ def test_changing_the_password_ends_all_other_sessions(alice_account):
     active = UserSession.objects.active().filter(user=user)
     assert list(active.values_list("session_key", flat=True)) == [here.session.session_key]
     assert SESSION_KEY in here.session
+
+
+def test_wrong_current_passwords_on_the_change_page_lock_it_like_logins(alice_account, settings):
+    settings.SECURITY_LOCKOUT_ACCOUNT_LIMIT = 2
+    user = alice_account.owner
+    client = Client()
+    password_login(client, user.email)
+    url = reverse("accounts:password_change")
+    for guess in ("nope", "nope2"):
+        client.post(
+            url,
+            {"old_password": guess, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+        )
+    response = client.post(
+        url,
+        {"old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    )
+    assert response.status_code == 429
+    page = response.content.decode()
+    assert "Too many failed login attempts" in page and "incorrectly" not in page
+    user.refresh_from_db()
+    assert user.check_password(PASSWORD)
+    assert AuditEvent.objects.filter(action="auth.locked_out", target_id=user.pk).exists()

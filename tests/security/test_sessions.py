@@ -38,6 +38,7 @@ def test_login_records_a_session_with_ip_and_parsed_user_agent(alice_account):
     assert (tracked.browser, tracked.os, tracked.device) == ("Mobile Safari 17", "iOS 17", "iPhone")
     page = client.get(SETTINGS).content.decode()
     assert "Mobile Safari 17 · iOS 17 · iPhone" in page and "This session" in page
+    assert "<td>now</td>" in page and "0 minutes" not in page  # last activity, in words
 
 
 def test_the_session_key_rotates_at_login(alice_account):

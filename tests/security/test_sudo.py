@@ -2,6 +2,7 @@
 
 from urllib.parse import quote
 
+from django.test import Client
 from django.urls import reverse
 
 from accounts.models import HostingAccount
@@ -49,17 +50,45 @@ def test_a_wrong_password_is_refused_and_audited(client, admin_user, admin_devic
     assert AuditEvent.objects.filter(action="auth.sudo_failed").count() == 1
 
 
-def test_wrong_passwords_lock_the_confirmation_like_logins(
-    client, admin_user, admin_device, settings
-):
-    settings.SECURITY_LOCKOUT_ACCOUNT_LIMIT = 2
+def _locked_admin(client, admin_user, admin_device, settings, limit: str):
+    """An admin who got the password wrong twice on the confirmation page, with a limit of 2."""
+    setattr(settings, limit, 2)
     admin = _fresh_admin(client, admin_user, admin_device)
     for _ in range(2):
         admin.post(reverse("security:sudo"), {"password": "nope"})
+    return admin
+
+
+def test_wrong_passwords_lock_the_confirmation_like_logins(
+    client, admin_user, admin_device, settings
+):
+    admin = _locked_admin(
+        client, admin_user, admin_device, settings, "SECURITY_LOCKOUT_ACCOUNT_LIMIT"
+    )
     response = admin.post(reverse("security:sudo"), {"password": PASSWORD})
     assert response.status_code == 429
-    assert "Too many wrong passwords" in response.content.decode()
+    assert "Too many failed login attempts. Try again in 15 minutes." in response.content.decode()
     assert not AuditEvent.objects.filter(action="auth.sudo_granted").exists()
+    locked = AuditEvent.objects.get(action="auth.locked_out", details__scope="account")
+    assert locked.target_id == str(admin_user.pk)
+
+
+def test_while_locked_the_page_does_not_tell_a_right_password_from_a_wrong_one(
+    client, admin_user, admin_device, settings
+):
+    admin = _locked_admin(
+        client, admin_user, admin_device, settings, "SECURITY_LOCKOUT_ACCOUNT_LIMIT"
+    )
+    wrong = admin.post(reverse("security:sudo"), {"password": "still-wrong"})
+    assert wrong.status_code == 429
+    assert "That is not your password." not in wrong.content.decode()
+
+
+def test_wrong_passwords_count_for_the_ip_too(client, admin_user, admin_device, settings):
+    _locked_admin(client, admin_user, admin_device, settings, "SECURITY_LOCKOUT_IP_LIMIT")
+    stranger = Client()  # same address, another browser
+    response = stranger.post("/login/", {"username": "x@example.test", "password": "y"})
+    assert response.status_code == 429
 
 
 def test_next_must_stay_on_this_site(client, admin_user, admin_device):

@@ -8,11 +8,13 @@ from base64 import b32decode
 
 import pytest
 from django.contrib.auth import SESSION_KEY
+from django.contrib.auth.hashers import make_password
+from django.test import Client
 from django.urls import reverse
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from security.models import AuditEvent, BackupCode
+from security.models import AuditEvent, BackupCode, BackupCodeDevice
 from tests.conftest import PASSWORD
 from tests.security.conftest import code_at, code_for, password_login
 
@@ -167,7 +169,18 @@ def test_regenerating_backup_codes_revokes_the_old_set(anon, client, alice_2fa):
     user, device, old_codes = alice_2fa
     password_login(anon, user.email)
     anon.post(VERIFY, {"code": code_for(device, 1)})
-    response = anon.post(reverse("security:backup_codes"))
+    url = reverse("security:backup_codes")
+    # It revokes the old set: the password first, then a confirmation page.
+    assert anon.get(url)["Location"].startswith(reverse("security:sudo"))
+    assert anon.post(url)["Location"].startswith(reverse("security:sudo"))
+    assert BackupCode.objects.filter(device__user=user, used_at__isnull=True).count() == 10
+    anon.post(reverse("security:sudo"), {"password": PASSWORD, "next": url})
+    confirm = anon.get(url).content.decode()
+    assert "stop working" in confirm and 'method="post"' in confirm
+    generated = AuditEvent.objects.filter(action="auth.backup_codes_generated", target_id=user.pk)
+    assert generated.count() == 1  # at enrolment
+    response = anon.post(url)
+    assert generated.count() == 2 and generated.first().details == {"count": 10}
     new_codes = re.findall(r"<code>([a-z0-9]{5}-[a-z0-9]{5})</code>", response.content.decode())
     assert len(new_codes) == 10 and not set(new_codes) & set(old_codes)
     password_login(client, user.email)
@@ -199,6 +212,21 @@ def test_disabling_needs_the_password_and_a_current_code(anon, alice_2fa):
     assert password_login(anon, user.email)["Location"] == "/"
 
 
+def test_wrong_passwords_on_the_disable_page_lock_it_like_logins(anon, alice_2fa, settings):
+    settings.SECURITY_LOCKOUT_ACCOUNT_LIMIT = 2
+    user, device, codes = alice_2fa
+    password_login(anon, user.email)
+    anon.post(VERIFY, {"code": code_for(device, 1)})
+    url = reverse("security:two_factor_disable")
+    for guess in ("nope", "nope2"):
+        anon.post(url, {"password": guess, "code": codes[0]})
+    response = anon.post(url, {"password": PASSWORD, "code": codes[1]})
+    assert response.status_code == 429
+    assert "Too many failed login attempts" in response.content.decode()
+    assert TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    assert AuditEvent.objects.filter(action="auth.locked_out", target_id=user.pk).exists()
+
+
 def test_admin_without_a_device_is_sent_to_the_wizard_first(client, admin_user):
     admin_user.totpdevice_set.all().delete()
     response = password_login(client, admin_user.email)
@@ -209,6 +237,26 @@ def test_admin_without_a_device_is_sent_to_the_wizard_first(client, admin_user):
     assert client.get(SETUP).status_code == 200
     _enable(client)
     assert client.get(reverse("accounts:customer_list")).status_code == 200
+
+
+def test_turning_2fa_off_ends_the_other_sessions_so_admins_cannot_keep_using_them(
+    admin_user, admin_device
+):
+    here, other = Client(), Client()
+    for session_client, step in ((other, 0), (here, 1)):
+        password_login(session_client, admin_user.email)
+        assert (
+            session_client.post(VERIFY, {"code": code_for(admin_device, step)}).status_code == 302
+        )
+    assert other.get(reverse("accounts:customer_list")).status_code == 200
+    backup = BackupCodeDevice.objects.create(user=admin_user)
+    BackupCode.objects.create(device=backup, code_hash=make_password("abcdefghij"))
+    response = here.post(
+        reverse("security:two_factor_disable"), {"password": PASSWORD, "code": "abcde-fghij"}
+    )
+    assert response.status_code == 302
+    assert other.get(reverse("accounts:customer_list"))["Location"].startswith("/login/")
+    assert here.get(reverse("accounts:customer_list"))["Location"] == SETUP
 
 
 def test_admin_session_without_the_second_step_is_not_enough(client, admin_user, admin_device):
