@@ -1,4 +1,5 @@
-"""Request id: one id per request, in the response header, the logs and audit events."""
+"""Request id (one per request, in the response header, the logs and audit events) and the
+client's address behind a reverse proxy."""
 
 from __future__ import annotations
 
@@ -6,6 +7,9 @@ import contextvars
 import logging
 import re
 import uuid
+from ipaddress import ip_address
+
+from django.conf import settings
 
 _request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 _VALID = re.compile(r"^[A-Za-z0-9-]{8,64}$")
@@ -38,3 +42,21 @@ class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = current_request_id()
         return True
+
+
+class ProxyClientAddressMiddleware:
+    """With BEHIND_PROXY, REMOTE_ADDR is the proxy's: use the address the proxy appended to
+    X-Forwarded-For (the last entry; earlier ones come from the client and can be forged)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if settings.BEHIND_PROXY:
+            forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+            last = forwarded.rsplit(",", 1)[-1].strip()
+            try:
+                request.META["REMOTE_ADDR"] = str(ip_address(last))
+            except ValueError:
+                pass  # no or malformed header: keep the proxy's address
+        return self.get_response(request)

@@ -2,6 +2,7 @@ import json
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 
 from accounts.models import HostingAccount, Plan, User
 from panel.tasks import ping
@@ -53,3 +54,24 @@ def test_a_task_round_trips_through_the_real_broker_and_worker(celery_worker):
     result = ping.delay("hello")
     assert result.get(timeout=20) == "pong:hello"
     assert result.status == "SUCCESS"
+
+
+def _seen_ip(client, **headers) -> str:
+    from security.models import AuditEvent
+
+    client.post(
+        reverse("accounts:login"), {"username": "x@example.test", "password": "x"}, **headers
+    )
+    return AuditEvent.objects.filter(action="auth.login_failed").latest("id").ip
+
+
+def test_behind_a_proxy_the_client_address_is_the_last_forwarded_entry(client, db, settings):
+    settings.BEHIND_PROXY = True
+    forged_then_real = {"HTTP_X_FORWARDED_FOR": "203.0.113.9, 198.51.100.7"}
+    assert _seen_ip(client, REMOTE_ADDR="10.0.0.2", **forged_then_real) == "198.51.100.7"
+    assert _seen_ip(client, REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="junk") == "10.0.0.2"
+
+
+def test_without_a_proxy_forwarded_headers_are_ignored(client, db):
+    headers = {"REMOTE_ADDR": "192.0.2.1", "HTTP_X_FORWARDED_FOR": "198.51.100.7"}
+    assert _seen_ip(client, **headers) == "192.0.2.1"
