@@ -185,3 +185,32 @@ def test_deleting_a_database_drops_it_and_its_roles(alice_account, db_server, ta
     run_jobs_inline()
     assert not Database.objects.filter(pk=db.pk).exists()
     assert not {"alice_shop", "alice_shop_ro"} & (target_pg.roles() | target_pg.databases())
+
+
+def test_deleting_a_failed_database_leaves_what_the_panel_did_not_make(
+    alice_account, db_server, target_pg
+):
+    target_pg.query("CREATE ROLE alice_legacy LOGIN")  # an older setup, made by hand
+    target_pg.query("CREATE DATABASE alice_legacy OWNER alice_legacy")
+    db, _ = services.create_database(alice_account, "legacy", actor=alice_account.owner)
+    run_jobs_inline()
+    db.refresh_from_db()
+    assert db.error_message == "A role named alice_legacy already exists on the server."
+    services.delete_database(db, actor=alice_account.owner)
+    run_jobs_inline()
+    assert not Database.objects.filter(pk=db.pk).exists()
+    assert {"alice_legacy"} <= target_pg.databases() & target_pg.roles()
+
+
+def test_a_suspended_account_cannot_create_databases_or_roles(alice_account, db_server):
+    from accounts import services as account_services
+    from provisioning.exceptions import NotVerified
+
+    db, _ = services.create_database(alice_account, "shop", actor=alice_account.owner)
+    run_jobs_inline()
+    account_services.suspend_account(alice_account, actor=None)
+    with pytest.raises(NotVerified, match="suspended"):
+        services.create_database(alice_account, "blog", actor=alice_account.owner)
+    with pytest.raises(NotVerified, match="suspended"):
+        services.add_role(db, "reader", privilege="readonly", actor=alice_account.owner)
+    assert Database.objects.count() == 1 and db.roles.count() == 1
