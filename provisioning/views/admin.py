@@ -12,7 +12,7 @@ from panel.pagination import paginate, querystring_without_page
 from provisioning.choices import JobState, ResourceState
 from provisioning.exceptions import ProvisioningError
 from provisioning.forms import ServerForm
-from provisioning.models import Database, DriftReport, ProvisioningJob, Server
+from provisioning.models import Database, DriftFinding, DriftReport, ProvisioningJob, Server
 from provisioning.services import jobs as job_services
 from provisioning.services import servers as server_services
 from provisioning.views.common import form_error, toast_error
@@ -131,8 +131,9 @@ def job_action(request, pk: int, action: str):
 @admin_required
 def drift(request):
     report = DriftReport.objects.select_related("requested_by").first()
-    findings = report.findings.select_related("server") if report else []
-    return render(request, "provisioning/drift.html", {"report": report, "findings": findings})
+    findings = report.findings.select_related("server") if report else DriftFinding.objects.none()
+    context = {"report": report, "page": paginate(request, findings)}
+    return render(request, "provisioning/drift.html", context)
 
 
 @admin_required

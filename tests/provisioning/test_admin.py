@@ -15,7 +15,7 @@ from provisioning.choices import JobState, ResourceState
 from provisioning.models import Database, DriftReport, ProvisioningJob, Server
 from provisioning.services import databases as services
 from provisioning.services.checks import refresh_database_sizes, run_drift_check
-from tests.provisioning.conftest import make_server, run_jobs_inline, wait_for
+from tests.provisioning.conftest import bulk_databases, make_server, run_jobs_inline, wait_for
 from tests.provisioning.pgcluster import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -217,3 +217,33 @@ def test_admin_lists_have_a_fixed_number_of_queries(
         with django_assert_num_queries(expected):
             body = admin_client.get(url).content.decode()
         assert "bob_two" in body and "alice_one" in body
+
+
+@pytest.mark.parametrize(("name", "queries"), [("admin_databases", 5), ("job_list", 4)])
+def test_long_admin_lists_are_paginated_with_the_same_number_of_queries(
+    admin_client, alice_account, bob_account, db_server, django_assert_num_queries, name, queries
+):
+    bulk_databases(alice_account, db_server, 40)
+    bulk_databases(bob_account, db_server, 25)
+    url = reverse(f"provisioning:{name}")
+    admin_client.get(url)
+    with django_assert_num_queries(queries):
+        first = admin_client.get(url).content.decode()
+    with django_assert_num_queries(queries):
+        second = admin_client.get(url, {"page": 2}).content.decode()
+    assert "Page 1 of 2 · 65 total" in first and "Page 2 of 2" in second
+    assert "Alice Shop" in first + second and "Bob Garage" in first + second
+
+
+def test_the_drift_page_paginates_a_long_report(
+    admin_client, alice_account, db_server, django_assert_num_queries
+):
+    bulk_databases(alice_account, db_server, 55)  # rows only: all missing on the server
+    run_drift_check()
+    url = reverse("provisioning:drift")
+    admin_client.get(url)
+    with django_assert_num_queries(5):
+        first = admin_client.get(url).content.decode()
+    assert first.count("Missing on the server.") == 50 and "Page 1 of 2 · 55 total" in first
+    second = admin_client.get(url, {"page": 2}).content.decode()
+    assert second.count("Missing on the server.") == 5
