@@ -86,10 +86,15 @@ def database_detail(request, pk: int):
         return HttpResponse(headers={"HX-Redirect": reverse("provisioning:database_list")})
     db = get_database_for_user(request, pk)
     roles = list(db.roles.all())
+    busy = db.is_busy or any(role.state in BUSY_STATES for role in roles)
+    if request.htmx and not busy:
+        # Only a polling page asks for the fragment: the job ended, so reload the whole page
+        # once (forms and actions that depend on the final state appear; polling stops).
+        return HttpResponse(headers={"HX-Refresh": "true"})
     context = {
         "db": db,
         "roles": roles,
-        "busy": db.is_busy or any(role.state in BUSY_STATES for role in roles),
+        "busy": busy,
         "job": _latest_job(db),
         "connection": connection_string(db),
         "role_form": RoleCreateForm(prefix=db.account.prefix),

@@ -10,7 +10,7 @@ from django.urls import reverse
 from provisioning.choices import ResourceState
 from provisioning.models import Database, ProvisioningJob
 from provisioning.services import databases as services
-from tests.provisioning.conftest import run_jobs_inline
+from tests.provisioning.conftest import bulk_databases, run_jobs_inline
 
 CREATE = reverse("provisioning:database_create")
 
@@ -163,8 +163,13 @@ def test_the_detail_page_polls_while_a_job_runs(alice_client, db_server):
     assert 'hx-trigger="every 2s"' in body and "<html" not in body
     assert 'data-state="pending"' in body
     run_jobs_inline()
-    body = alice_client.get(url, headers={"HX-Request": "true"}).content.decode()
+    # The job ended: the polling fragment asks for one full reload (the role form and the
+    # actions need the final state), and the reloaded page polls no more.
+    response = alice_client.get(url, headers={"HX-Request": "true"})
+    assert response["HX-Refresh"] == "true" and not response.content
+    body = alice_client.get(url).content.decode()
     assert 'data-state="active"' in body and "hx-trigger" not in body
+    assert reverse("provisioning:role_create", args=[db.pk]) in body
 
 
 def test_polling_a_deleted_database_goes_back_to_the_list(alice_client, db_server):
@@ -318,3 +323,19 @@ def test_every_customer_page_renders(alice_client, alice_account, db_server):
         response = alice_client.get(url)
         assert response.status_code == 200, url
         assert "alice" in response.content.decode()
+
+
+def test_a_long_list_is_paginated_with_the_same_number_of_queries(
+    alice_client, alice_account, bob_account, db_server, django_assert_num_queries
+):
+    bulk_databases(alice_account, db_server, 62)
+    bulk_databases(bob_account, db_server, 3)
+    url = reverse("provisioning:database_list")
+    alice_client.get(url)
+    with django_assert_num_queries(8):
+        first = alice_client.get(url).content.decode()
+    with django_assert_num_queries(8):
+        second = alice_client.get(url, {"page": 2}).content.decode()
+    assert first.count("alice_bulk") == 2 * 50  # name and owner role per row
+    assert second.count("alice_bulk") == 2 * 12 and "bob_bulk" not in first + second
+    assert "Page 1 of 2 · 62 total" in first
