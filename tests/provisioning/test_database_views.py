@@ -339,3 +339,34 @@ def test_a_long_list_is_paginated_with_the_same_number_of_queries(
     assert first.count("alice_bulk") == 2 * 50  # name and owner role per row
     assert second.count("alice_bulk") == 2 * 12 and "bob_bulk" not in first + second
     assert "Page 1 of 2 · 62 total" in first
+
+
+def test_a_read_only_role_reads_but_cannot_change_anything_on_the_server(
+    alice_client, alice_account, db_server, target_pg
+):
+    import psycopg
+
+    db, owner_password = services.create_database(alice_account, "shop", actor=None)
+    run_jobs_inline()
+    response = alice_client.post(
+        reverse("provisioning:role_create", args=[db.pk]),
+        {"name": "reader", "privilege": "readonly"},
+    )
+    reader_password = _shown_password(response)
+    run_jobs_inline()
+    with target_pg.connect("alice_shop", user="alice_shop", password=owner_password) as conn:
+        conn.execute("CREATE TABLE orders (id serial PRIMARY KEY, total int)")  # after the grant
+        conn.execute("INSERT INTO orders (total) VALUES (10)")
+    with target_pg.connect("alice_shop", user="alice_reader", password=reader_password) as conn:
+        assert conn.execute("SELECT total FROM orders").fetchall() == [(10,)]
+        for statement in (
+            "INSERT INTO orders (total) VALUES (20)",
+            "UPDATE orders SET total = 0",
+            "DELETE FROM orders",
+            "TRUNCATE orders",
+            "CREATE TABLE mine (id int)",
+            "DROP TABLE orders",
+        ):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute(statement)
+    assert target_pg.query("SELECT total FROM orders", dbname="alice_shop") == [(10,)]
