@@ -191,14 +191,14 @@ def add_role(
     return role, password
 
 
-def _locked_role(role: DatabaseRole) -> DatabaseRole:
+def _locked_role(role: DatabaseRole, *, states=(ResourceState.ACTIVE,)) -> DatabaseRole:
     role = (
         DatabaseRole.objects.select_for_update()
         .select_related("database__account", "database__server")
         .get(pk=role.pk)
     )
     _require_active(role.database)
-    if role.state != ResourceState.ACTIVE:
+    if role.state not in states:
         raise BusyResource(f"The role {role.name} is {role.get_state_display().lower()}.")
     return role
 
@@ -227,7 +227,8 @@ def reset_role_password(
 
 @transaction.atomic
 def remove_role(role: DatabaseRole, *, actor) -> DatabaseRole:
-    role = _locked_role(role)
+    """Drop an extra role; a failed one too (removal leaves alone what is not the panel's)."""
+    role = _locked_role(role, states=(ResourceState.ACTIVE, ResourceState.FAILED))
     if role.is_owner:
         raise BusyResource("The owner role goes with its database; delete the database instead.")
     role.state = ResourceState.DELETING

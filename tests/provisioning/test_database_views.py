@@ -19,6 +19,13 @@ def _create(client, name="shop", **extra):
     return client.post(CREATE, {"name": name, **extra})
 
 
+def _active_database(account) -> Database:
+    db, _ = services.create_database(account, "shop", actor=None)
+    run_jobs_inline()
+    db.refresh_from_db()
+    return db
+
+
 def _shown_password(response) -> str:
     return re.search(r'id="role-password">([^<]+)<', response.content.decode()).group(1)
 
@@ -370,3 +377,25 @@ def test_a_read_only_role_reads_but_cannot_change_anything_on_the_server(
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 conn.execute(statement)
     assert target_pg.query("SELECT total FROM orders", dbname="alice_shop") == [(10,)]
+
+
+def test_a_failed_role_can_be_removed_without_touching_the_server_role(
+    alice_client, alice_account, db_server, target_pg
+):
+    target_pg.query("CREATE ROLE alice_taken LOGIN")  # made by hand, not the panel's
+    db = _active_database(alice_account)
+    alice_client.post(
+        reverse("provisioning:role_create", args=[db.pk]), {"name": "taken", "privilege": "all"}
+    )
+    run_jobs_inline()
+    role = db.roles.get(name="alice_taken")
+    assert role.state == ResourceState.FAILED
+    detail = reverse("provisioning:database_detail", args=[db.pk])
+    remove = reverse("provisioning:role_remove", args=[db.pk, role.pk])
+    body = alice_client.get(detail).content.decode()
+    assert "A role named alice_taken already exists on the server." in body and remove in body
+    response = alice_client.post(remove, follow=True)
+    assert "The role alice_taken is being removed." in response.content.decode()
+    run_jobs_inline()
+    assert not db.roles.filter(name="alice_taken").exists()
+    assert "alice_taken" in target_pg.roles()
