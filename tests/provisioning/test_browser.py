@@ -4,17 +4,20 @@ that stops polling, and destructive buttons that ask first."""
 from __future__ import annotations
 
 import contextlib
+from datetime import timedelta
 
 import pytest
-from django.db import connections
+from django.db import connections, transaction
 from django.urls import reverse
+from django.utils import timezone
 from playwright.sync_api import expect, sync_playwright
 
 from provisioning.choices import ResourceState, ServerStatus
-from provisioning.models import DatabaseRole
+from provisioning.jobs import dispatch
+from provisioning.models import DatabaseRole, ProvisioningJob
 from provisioning.services import databases as services
 from tests.monitoring.test_browser import CHROMIUM_ARGS, _wait_for_request_threads
-from tests.provisioning.conftest import run_jobs_inline
+from tests.provisioning.conftest import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -49,23 +52,34 @@ def browser_page(live_server, monkeypatch):
     _wait_for_request_threads()
 
 
+def _settled(resource, state=ResourceState.ACTIVE):
+    """Wait until the worker brought RESOURCE to STATE."""
+    model = type(resource)
+    wait_for(lambda: model.objects.filter(pk=resource.pk, state=state).exists())
+    return resource
+
+
 def _active_database(account):
     db, _ = services.create_database(account, "shop", actor=None)
-    run_jobs_inline()
-    return db
+    return _settled(db)
 
 
 def test_the_page_follows_the_job_and_stops_polling_when_it_ends(
-    browser_page, alice_client, alice_account, db_server
+    browser_page, alice_client, alice_account, db_server, celery_worker
 ):
-    db, _ = services.create_database(alice_account, "shop", actor=None)  # no worker yet
+    with transaction.atomic():  # held back until the test lets it run
+        db, _ = services.create_database(alice_account, "shop", actor=None)
+        job = ProvisioningJob.objects.for_resource(db).get()
+        job.next_attempt_at = timezone.now() + timedelta(hours=1)
+        job.save(update_fields=["next_attempt_at"])
     page, problems, polls = browser_page(alice_client, f"/provisioning/databases/{db.pk}/")
     expect(page.locator("[data-state=pending]")).to_be_visible()
     expect(page.locator(".steps li")).to_have_count(3)
     page.wait_for_timeout(2500)
     assert polls, "the page does not poll while the job runs"
-    run_jobs_inline()
-    expect(page.locator("[data-state=active]")).to_be_visible(timeout=10_000)
+    ProvisioningJob.objects.filter(pk=job.pk).update(next_attempt_at=timezone.now())
+    dispatch.enqueue(job.pk, job.server_id)
+    expect(page.locator("[data-state=active]")).to_be_visible(timeout=15_000)
     expect(page.get_by_role("button", name="Add role")).to_be_visible()  # full page again
     seen = len(polls)
     page.wait_for_timeout(4500)
@@ -73,10 +87,12 @@ def test_the_page_follows_the_job_and_stops_polling_when_it_ends(
     assert problems == []
 
 
-def test_removing_a_role_asks_first(browser_page, alice_client, alice_account, db_server):
+def test_removing_a_role_asks_first(
+    browser_page, alice_client, alice_account, db_server, celery_worker
+):
     db = _active_database(alice_account)
     role, _ = services.add_role(db, "reader", privilege="readonly", actor=None)
-    run_jobs_inline()
+    _settled(role)
     page, problems, _ = browser_page(alice_client, f"/provisioning/databases/{db.pk}/")
     asked: list[str] = []
 
@@ -92,7 +108,7 @@ def test_removing_a_role_asks_first(browser_page, alice_client, alice_account, d
     page.once("dialog", lambda dialog: answer(dialog, accept=True))
     page.get_by_role("button", name="Remove").click()
     expect(page.locator(".toast")).to_contain_text("is being removed")
-    assert DatabaseRole.objects.get(pk=role.pk).state == ResourceState.DELETING
+    wait_for(lambda: not DatabaseRole.objects.filter(pk=role.pk).exists())  # removed for good
     assert problems == []
 
 
