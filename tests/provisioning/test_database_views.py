@@ -19,7 +19,7 @@ def _create(client, name="shop", **extra):
     return client.post(CREATE, {"name": name, **extra})
 
 
-def _active_database(account) -> Database:
+def _created_database(account) -> Database:
     db, _ = services.create_database(account, "shop", actor=None)
     run_jobs_inline()
     db.refresh_from_db()
@@ -383,7 +383,7 @@ def test_a_failed_role_can_be_removed_without_touching_the_server_role(
     alice_client, alice_account, db_server, target_pg
 ):
     target_pg.query("CREATE ROLE alice_taken LOGIN")  # made by hand, not the panel's
-    db = _active_database(alice_account)
+    db = _created_database(alice_account)
     alice_client.post(
         reverse("provisioning:role_create", args=[db.pk]), {"name": "taken", "privilege": "all"}
     )
@@ -399,3 +399,16 @@ def test_a_failed_role_can_be_removed_without_touching_the_server_role(
     run_jobs_inline()
     assert not db.roles.filter(name="alice_taken").exists()
     assert "alice_taken" in target_pg.roles()
+
+
+def test_a_failed_database_says_why_and_offers_no_connection_string(
+    alice_client, alice_account, db_server, target_pg
+):
+    target_pg.query("CREATE ROLE alice_shop LOGIN")  # made by hand: the create fails
+    db = _created_database(alice_account)
+    assert db.state == ResourceState.FAILED
+    body = alice_client.get(reverse("provisioning:database_detail", args=[db.pk])).content
+    body = body.decode()
+    assert "A role named alice_shop already exists on the server." in body
+    assert "Delete this entry to free its name" in body and "Traceback" not in body
+    assert "postgresql://" not in body and "Add a role" not in body
