@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import psycopg
 import pytest
 from django.utils import timezone
@@ -152,6 +154,24 @@ def test_jobs_on_one_resource_run_in_order(alice_account, db_server):
     delete_job = ProvisioningJob.objects.get(kind="database.delete")
     assert runner.run_job(delete_job.pk) == "released: waiting for an earlier job"
     assert runner.run_job(create_job.pk) == JobState.DONE
+
+
+def test_a_job_behind_one_that_backs_off_waits_as_long_not_a_second(alice_account, db_server):
+    db, _ = services.create_database(alice_account, "shop", actor=alice_account.owner)
+    create_job = _job(db)
+    later = timezone.now() + timedelta(minutes=10)  # the create job is backing off
+    ProvisioningJob.objects.filter(pk=create_job.pk).update(next_attempt_at=later)
+    Database.objects.filter(pk=db.pk).update(state=ResourceState.ACTIVE)
+    services.delete_database(db, actor=alice_account.owner)
+    delete_job = ProvisioningJob.objects.get(kind="database.delete")
+    assert runner.run_job(delete_job.pk) == "released: waiting for an earlier job"
+    delete_job.refresh_from_db()
+    assert delete_job.state == JobState.PENDING and delete_job.next_attempt_at >= later
+    ProvisioningJob.objects.filter(pk=create_job.pk).update(next_attempt_at=timezone.now())
+    assert runner.run_job(create_job.pk) == JobState.DONE  # ... and then starts the next one
+    delete_job.refresh_from_db()
+    assert delete_job.next_attempt_at <= timezone.now()
+    assert runner.run_job(delete_job.pk) == JobState.DONE
 
 
 def test_a_claimed_job_is_not_run_twice(alice_account, db_server):
