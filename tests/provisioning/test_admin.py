@@ -247,3 +247,28 @@ def test_the_drift_page_paginates_a_long_report(
     assert first.count("Missing on the server.") == 50 and "Page 1 of 2 · 55 total" in first
     second = admin_client.get(url, {"page": 2}).content.decode()
     assert second.count("Missing on the server.") == 5
+
+
+def test_unreadable_credentials_give_a_clear_error_and_can_be_entered_again(
+    admin_client, alice_account, db_server, target_pg
+):
+    Server.objects.filter(pk=db_server.pk).update(credentials_encrypted="not-a-fernet-token")
+    response = admin_client.post(
+        reverse("provisioning:server_test", args=[db_server.pk]), follow=True
+    )
+    assert "The panel cannot use server target right now." in response.content.decode()
+    assert "FIELD_ENCRYPTION_KEY changed?" in response.content.decode()
+    db, _ = services.create_database(alice_account, "shop", actor=None)
+    run_jobs_inline()
+    db.refresh_from_db()
+    assert (db.state, db.error_message) == (
+        ResourceState.FAILED,
+        "The panel cannot use server target right now.",
+    )
+    edit = reverse("provisioning:server_edit", args=[db_server.pk])
+    response = admin_client.post(edit, _server_post(target_pg, name="target"))  # new password
+    assert response.status_code == 302
+    response = admin_client.post(
+        reverse("provisioning:server_test", args=[db_server.pk]), follow=True
+    )
+    assert "database: PostgreSQL 1" in response.content.decode()
