@@ -74,6 +74,8 @@ def test_test_connection_runs_a_real_check(admin_client, target_pg, db):
     good.refresh_from_db()
     bad.refresh_from_db()
     assert (good.last_check_ok, bad.last_check_ok) == (True, False)
+    listing = admin_client.get(reverse("provisioning:server_list")).content.decode()
+    assert listing.count("cannot be reached right now") == 2  # title, and shown in the row
 
 
 def test_a_retired_server_gets_no_new_databases(admin_client, alice_account, db_server):
