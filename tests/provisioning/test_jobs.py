@@ -234,3 +234,39 @@ def test_a_suspended_account_cannot_create_databases_or_roles(alice_account, db_
     with pytest.raises(NotVerified, match="suspended"):
         services.add_role(db, "reader", privilege="readonly", actor=alice_account.owner)
     assert Database.objects.count() == 1 and db.roles.count() == 1
+
+
+def test_a_step_that_crashes_is_undone_and_the_customer_sees_no_internals(
+    alice_account, db_server, target_pg
+):
+    from provisioning.jobs import create_job, database_kinds
+    from provisioning.jobs.registry import JobKind, Step, register
+
+    def crash(ctx):
+        raise ZeroDivisionError("division by zero in a step")
+
+    register(
+        JobKind(
+            name="test.crash_after_role",
+            role="database",
+            steps=[
+                Step(
+                    "create_role", database_kinds.create_owner_role, database_kinds.drop_owner_role
+                ),
+                Step("crash", crash),
+            ],
+            running_state=ResourceState.PENDING,
+            on_done=database_kinds.database_ready,
+            on_failed=database_kinds.database_failed,
+        )
+    )
+    db, _ = services.create_database(alice_account, "shop", actor=None)
+    ProvisioningJob.objects.for_resource(db).delete()
+    job = create_job("test.crash_after_role", db, server=db_server, lock_scope=db.lock_scope)
+    run_jobs_inline()
+    db.refresh_from_db()
+    job.refresh_from_db()
+    assert db.state == ResourceState.FAILED
+    assert db.error_message == "An internal error stopped the operation."
+    assert "ZeroDivisionError" in job.error_detail  # for the admins' job page
+    assert "alice_shop" not in target_pg.roles()  # the role made before the crash is gone
