@@ -274,3 +274,23 @@ def test_unreadable_credentials_give_a_clear_error_and_can_be_entered_again(
         reverse("provisioning:server_test", args=[db_server.pk]), follow=True
     )
     assert "database: PostgreSQL 1" in response.content.decode()
+
+
+def test_real_data_on_the_server_uses_up_the_disk_quota(alice_account, db_server, target_pg):
+    from provisioning.exceptions import QuotaExceeded
+
+    db, password = services.create_database(alice_account, "shop", actor=None)
+    run_jobs_inline()
+    plan = alice_account.plan
+    plan.disk_quota_mb = services.disk_used_mb(alice_account) + 2  # room for 2 MB more
+    plan.save()
+    with target_pg.connect("alice_shop", user="alice_shop", password=password) as conn:
+        conn.execute(
+            "CREATE TABLE big AS SELECT md5(i::text) AS a, md5((-i)::text) AS b, "
+            "md5((i * 7)::text) AS c FROM generate_series(1, 40000) AS i"  # about 6 MB
+        )
+    assert services.disk_used_mb(alice_account) < plan.disk_quota_mb  # not measured yet
+    refresh_database_sizes()  # the beat task: pg_database_size of every active database
+    assert services.disk_used_mb(alice_account) >= plan.disk_quota_mb
+    with pytest.raises(QuotaExceeded, match="disk quota"):
+        services.create_database(alice_account, "third", actor=None)
