@@ -294,3 +294,16 @@ def test_real_data_on_the_server_uses_up_the_disk_quota(alice_account, db_server
     assert services.disk_used_mb(alice_account) >= plan.disk_quota_mb
     with pytest.raises(QuotaExceeded, match="disk quota"):
         services.create_database(alice_account, "third", actor=None)
+
+
+def test_the_job_page_follows_an_unfinished_job(admin_client, alice_account, db_server):
+    db, _ = services.create_database(alice_account, "shop", actor=None)
+    job = ProvisioningJob.objects.get()
+    url = reverse("provisioning:job_detail", args=[job.pk])
+    fragment = admin_client.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert 'hx-trigger="every 2s"' in fragment and "<html" not in fragment
+    assert "create_role" in fragment
+    run_jobs_inline()
+    response = admin_client.get(url, headers={"HX-Request": "true"})
+    assert response["HX-Refresh"] == "true"
+    assert "hx-trigger" not in admin_client.get(url).content.decode()
