@@ -10,6 +10,8 @@ from __future__ import annotations
 from importlib import import_module
 from typing import ClassVar
 
+from django.core.exceptions import ImproperlyConfigured
+
 
 class BackendError(Exception):
     """A backend operation failed.
@@ -53,4 +55,9 @@ def get_backend(server, role: str) -> Backend:
         raise BackendError(f"No backend handles the {role} role yet.") from None
     if role not in server.roles:
         raise BackendError(f"Server {server.name} does not have the {role} role.")
-    return getattr(import_module(module_name), class_name)(server)
+    try:
+        return getattr(import_module(module_name), class_name)(server)
+    except ImproperlyConfigured as exc:  # e.g. credentials sealed with another key
+        raise BackendError(
+            f"The panel cannot use server {server.name} right now.", detail=str(exc)
+        ) from None

@@ -133,6 +133,10 @@ class PostgresBackend(Backend):
             row = conn.execute(query, [name]).fetchone()
         return RoleInfo(row[0], row[1] == MARKER, row[2]) if row else None
 
+    def _is_managed(self, name: str) -> bool:
+        info = self.inspect_role(name)
+        return info is not None and info.managed
+
     def ensure_role(self, name: str, password_verifier: str) -> bool:
         """Create the login role NAME (or reset its password); True if it was created."""
         role = _ident(name)
@@ -246,7 +250,7 @@ class PostgresBackend(Backend):
         info = self.inspect_database(name)
         if info is None:
             return "absent"
-        if info.owner != owner:
+        if info.owner != owner or not self._is_managed(owner):
             return "foreign"
         db = _ident(name)
         with self.connect() as conn:

@@ -49,29 +49,35 @@ def run_job(job_id: int) -> str:
     if not claimed:
         return "not claimed"  # another worker got there first, or it is not due yet
     job = ProvisioningJob.objects.select_related("server").get(pk=job_id)
-    if _earlier_job_unfinished(job):
-        return _release(job, "waiting for an earlier job")
+    earlier = _earlier_job_due(job)
+    if earlier is not None:
+        # Not before the earlier job's next attempt (it may be backing off for minutes);
+        # when it finishes it starts this one at once (_kick_next).
+        return _release(job, "waiting for an earlier job", not_before=earlier)
     with _scope_lock(job.lock_scope) as locked:
         if not locked:
             return _release(job, "another job holds the lock")
         return _run(job, get_kind(job.kind))
 
 
-def _earlier_job_unfinished(job: ProvisioningJob) -> bool:
+def _earlier_job_due(job: ProvisioningJob):
+    """When the earliest unfinished job before JOB on its scope runs next, or None."""
     return (
         ProvisioningJob.objects.unfinished()
         .filter(lock_scope=job.lock_scope, pk__lt=job.pk)
-        .exists()
+        .order_by("next_attempt_at")
+        .values_list("next_attempt_at", flat=True)
+        .first()
     )
 
 
-def _release(job: ProvisioningJob, reason: str) -> str:
+def _release(job: ProvisioningJob, reason: str, not_before=None) -> str:
+    now = timezone.now()
+    due = max(now + timedelta(seconds=BUSY_DELAY), not_before or now)
     ProvisioningJob.objects.filter(pk=job.pk, state=JobState.RUNNING).update(
-        state=JobState.PENDING,
-        locked_by="",
-        next_attempt_at=timezone.now() + timedelta(seconds=BUSY_DELAY),
+        state=JobState.PENDING, locked_by="", next_attempt_at=due
     )
-    enqueue(job.pk, job.server_id, countdown=BUSY_DELAY)
+    enqueue(job.pk, job.server_id, countdown=(due - now).total_seconds())
     return f"released: {reason}"
 
 
@@ -248,4 +254,8 @@ def _kick_next(job) -> None:
         .first()
     )
     if following:
+        # It may have been told to wait for us; a job backing off on its own keeps its time.
+        ProvisioningJob.objects.filter(pk=following[0], attempts=0).update(
+            next_attempt_at=timezone.now()
+        )
         enqueue(*following)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 
 from provisioning import crypto
@@ -63,6 +64,9 @@ class Server(models.Model):
         """Replace ROLE's settings; CREDENTIALS None keeps the stored secrets."""
         self.connection = {**self.connection, role: settings}
         if credentials is not None:
-            stored = crypto.decrypt_json(self.credentials_encrypted)
+            try:
+                stored = crypto.decrypt_json(self.credentials_encrypted)
+            except ImproperlyConfigured:  # sealed with a lost key: new secrets replace them
+                stored = {}
             stored[role] = credentials
             self.credentials_encrypted = crypto.encrypt_json(stored)

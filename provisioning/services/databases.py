@@ -112,16 +112,16 @@ def create_database(
             )
     except IntegrityError:
         raise NameRefused(f"The name {full_name} is already in use.") from None
-    create_job(
-        "database.create",
-        db,
-        server=db.server,
-        account=account,
-        actor=actor,
-        lock_scope=db.lock_scope,
-    )
+    _job("database.create", db, db, actor)
     audit.record(actor, "database.created", target=db, server=db.server.name)
     return db, password
+
+
+def _job(kind: str, resource, db: Database, actor) -> None:
+    """Queue a job of KIND on RESOURCE; jobs of one database never overlap (its scope)."""
+    create_job(
+        kind, resource, server=db.server, account=db.account, actor=actor, lock_scope=db.lock_scope
+    )
 
 
 def _require_active(db: Database) -> None:
@@ -138,14 +138,7 @@ def delete_database(db: Database, *, actor) -> Database:
         raise BusyResource(f"{db.name} is still being set up; wait for it to finish.")
     db.state, db.error_message = ResourceState.DELETING, ""
     db.save(update_fields=["state", "error_message", "updated_at"])
-    create_job(
-        "database.delete",
-        db,
-        server=db.server,
-        account=db.account,
-        actor=actor,
-        lock_scope=db.lock_scope,
-    )
+    _job("database.delete", db, db, actor)
     audit.record(actor, "database.deleted", target=db)
     return db
 
@@ -172,14 +165,7 @@ def add_role(
             )
     except IntegrityError:
         raise NameRefused(f"The name {full_name} is already in use.") from None
-    create_job(
-        "database_role.create",
-        role,
-        server=db.server,
-        account=db.account,
-        actor=actor,
-        lock_scope=db.lock_scope,
-    )
+    _job("database_role.create", role, db, actor)
     audit.record(
         actor,
         "database.role_added",
@@ -191,14 +177,14 @@ def add_role(
     return role, password
 
 
-def _locked_role(role: DatabaseRole) -> DatabaseRole:
+def _locked_role(role: DatabaseRole, *, states=(ResourceState.ACTIVE,)) -> DatabaseRole:
     role = (
         DatabaseRole.objects.select_for_update()
         .select_related("database__account", "database__server")
         .get(pk=role.pk)
     )
     _require_active(role.database)
-    if role.state != ResourceState.ACTIVE:
+    if role.state not in states:
         raise BusyResource(f"The role {role.name} is {role.get_state_display().lower()}.")
     return role
 
@@ -213,34 +199,21 @@ def reset_role_password(
     role.state, role.error_message = ResourceState.UPDATING, ""
     role.save(update_fields=["password_verifier", "state", "error_message"])
     db = role.database
-    create_job(
-        "database_role.password",
-        role,
-        server=db.server,
-        account=db.account,
-        actor=actor,
-        lock_scope=db.lock_scope,
-    )
+    _job("database_role.password", role, db, actor)
     audit.record(actor, "database.role_password_reset", target=role, account=db.account)
     return role, password
 
 
 @transaction.atomic
 def remove_role(role: DatabaseRole, *, actor) -> DatabaseRole:
-    role = _locked_role(role)
+    """Drop an extra role; a failed one too (removal leaves alone what is not the panel's)."""
+    role = _locked_role(role, states=(ResourceState.ACTIVE, ResourceState.FAILED))
     if role.is_owner:
         raise BusyResource("The owner role goes with its database; delete the database instead.")
     role.state = ResourceState.DELETING
     role.save(update_fields=["state"])
     db = role.database
-    create_job(
-        "database_role.delete",
-        role,
-        server=db.server,
-        account=db.account,
-        actor=actor,
-        lock_scope=db.lock_scope,
-    )
+    _job("database_role.delete", role, db, actor)
     audit.record(actor, "database.role_removed", target=role, account=db.account)
     return role
 

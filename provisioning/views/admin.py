@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.db import transaction
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -12,10 +13,10 @@ from panel.pagination import paginate, querystring_without_page
 from provisioning.choices import JobState, ResourceState
 from provisioning.exceptions import ProvisioningError
 from provisioning.forms import ServerForm
-from provisioning.models import Database, DriftReport, ProvisioningJob, Server
+from provisioning.models import Database, DriftFinding, DriftReport, ProvisioningJob, Server
 from provisioning.services import jobs as job_services
 from provisioning.services import servers as server_services
-from provisioning.views.common import form_error, toast_error
+from provisioning.views.common import form_error, render_page_or_fragment, toast_error
 
 
 @admin_required
@@ -105,13 +106,17 @@ def job_detail(request, pk: int):
     job = get_object_or_404(
         ProvisioningJob.objects.select_related("server", "account", "created_by"), pk=pk
     )
+    if request.htmx and job.is_finished:  # a polling page: reload once with the final state
+        return HttpResponse(headers={"HX-Refresh": "true"})
     context = {
         "job": job,
         "steps": job.steps.all(),
         "can_retry": job_services.can_retry(job),
         "can_rollback": job_services.can_rollback(job),
     }
-    return render(request, "provisioning/job_detail.html", context)
+    return render_page_or_fragment(
+        request, "provisioning/job_detail.html", "provisioning/_job_state.html", context
+    )
 
 
 @admin_required
@@ -131,8 +136,9 @@ def job_action(request, pk: int, action: str):
 @admin_required
 def drift(request):
     report = DriftReport.objects.select_related("requested_by").first()
-    findings = report.findings.select_related("server") if report else []
-    return render(request, "provisioning/drift.html", {"report": report, "findings": findings})
+    findings = report.findings.select_related("server") if report else DriftFinding.objects.none()
+    context = {"report": report, "page": paginate(request, findings)}
+    return render(request, "provisioning/drift.html", context)
 
 
 @admin_required

@@ -65,15 +65,20 @@ def database_create(request):
         except ProvisioningError as exc:
             form_error(form, exc)
         else:
-            context = {
-                "db": db,
-                "role_name": db.owner_role,
-                "password": password,
-                "connection": connection_string(db, password=password),
-            }
-            return render(request, "provisioning/password_shown.html", context, status=201)
+            return _password_shown(request, db, db.owner_role, password)
     context = {"form": form, "prefix": account.prefix}
     return render(request, "provisioning/database_form.html", context)
+
+
+def _password_shown(request, db: Database, role_name: str, password: str, status: int = 201):
+    """The one page that ever shows a role's password, with a ready connection string."""
+    context = {
+        "db": db,
+        "role_name": role_name,
+        "password": password,
+        "connection": connection_string(db, role_name, password),
+    }
+    return render(request, "provisioning/password_shown.html", context, status=status)
 
 
 def _latest_job(db: Database) -> ProvisioningJob | None:
@@ -86,10 +91,15 @@ def database_detail(request, pk: int):
         return HttpResponse(headers={"HX-Redirect": reverse("provisioning:database_list")})
     db = get_database_for_user(request, pk)
     roles = list(db.roles.all())
+    busy = db.is_busy or any(role.state in BUSY_STATES for role in roles)
+    if request.htmx and not busy:
+        # Only a polling page asks for the fragment: the job ended, so reload the whole page
+        # once (forms and actions that depend on the final state appear; polling stops).
+        return HttpResponse(headers={"HX-Refresh": "true"})
     context = {
         "db": db,
         "roles": roles,
-        "busy": db.is_busy or any(role.state in BUSY_STATES for role in roles),
+        "busy": busy,
         "job": _latest_job(db),
         "connection": connection_string(db),
         "role_form": RoleCreateForm(prefix=db.account.prefix),
@@ -131,13 +141,7 @@ def role_create(request, pk: int):
         except ProvisioningError as exc:
             form_error(form, exc)
         else:
-            context = {
-                "db": db,
-                "role_name": role.name,
-                "password": password,
-                "connection": connection_string(db, role.name, password),
-            }
-            return render(request, "provisioning/password_shown.html", context, status=201)
+            return _password_shown(request, db, role.name, password)
     return render(request, "provisioning/role_form.html", {"db": db, "form": form})
 
 
@@ -153,13 +157,7 @@ def role_password(request, pk: int, role_pk: int):
         except ProvisioningError as exc:
             form_error(form, exc)
         else:
-            context = {
-                "db": db,
-                "role_name": role.name,
-                "password": password,
-                "connection": connection_string(db, role.name, password),
-            }
-            return render(request, "provisioning/password_shown.html", context)
+            return _password_shown(request, db, role.name, password, status=200)
     context = {"db": db, "role": role, "form": form}
     return render(request, "provisioning/role_password.html", context)
 

@@ -92,3 +92,23 @@ def _now():
     from django.utils import timezone
 
     return timezone.now()
+
+
+def bulk_databases(account, server, count: int, *, state: str = "active") -> list:
+    """COUNT database rows for ACCOUNT (panel rows only, for list pages), one job each."""
+    from provisioning.jobs import create_job
+    from provisioning.models import Database
+
+    rows = Database.objects.bulk_create(
+        Database(
+            account=account,
+            server=server,
+            name=f"{account.prefix}_bulk{index:03d}",
+            owner_role=f"{account.prefix}_bulk{index:03d}",
+            state=state,
+        )
+        for index in range(count)
+    )
+    for db in rows:
+        create_job("database.create", db, server=server, account=account, lock_scope="bulk")
+    return rows

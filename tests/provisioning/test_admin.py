@@ -15,7 +15,7 @@ from provisioning.choices import JobState, ResourceState
 from provisioning.models import Database, DriftReport, ProvisioningJob, Server
 from provisioning.services import databases as services
 from provisioning.services.checks import refresh_database_sizes, run_drift_check
-from tests.provisioning.conftest import make_server, run_jobs_inline, wait_for
+from tests.provisioning.conftest import bulk_databases, make_server, run_jobs_inline, wait_for
 from tests.provisioning.pgcluster import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -74,6 +74,8 @@ def test_test_connection_runs_a_real_check(admin_client, target_pg, db):
     good.refresh_from_db()
     bad.refresh_from_db()
     assert (good.last_check_ok, bad.last_check_ok) == (True, False)
+    listing = admin_client.get(reverse("provisioning:server_list")).content.decode()
+    assert listing.count("cannot be reached right now") == 2  # title, and shown in the row
 
 
 def test_a_retired_server_gets_no_new_databases(admin_client, alice_account, db_server):
@@ -217,3 +219,91 @@ def test_admin_lists_have_a_fixed_number_of_queries(
         with django_assert_num_queries(expected):
             body = admin_client.get(url).content.decode()
         assert "bob_two" in body and "alice_one" in body
+
+
+@pytest.mark.parametrize(("name", "queries"), [("admin_databases", 5), ("job_list", 4)])
+def test_long_admin_lists_are_paginated_with_the_same_number_of_queries(
+    admin_client, alice_account, bob_account, db_server, django_assert_num_queries, name, queries
+):
+    bulk_databases(alice_account, db_server, 40)
+    bulk_databases(bob_account, db_server, 25)
+    url = reverse(f"provisioning:{name}")
+    admin_client.get(url)
+    with django_assert_num_queries(queries):
+        first = admin_client.get(url).content.decode()
+    with django_assert_num_queries(queries):
+        second = admin_client.get(url, {"page": 2}).content.decode()
+    assert "Page 1 of 2 · 65 total" in first and "Page 2 of 2" in second
+    assert "Alice Shop" in first + second and "Bob Garage" in first + second
+
+
+def test_the_drift_page_paginates_a_long_report(
+    admin_client, alice_account, db_server, django_assert_num_queries
+):
+    bulk_databases(alice_account, db_server, 55)  # rows only: all missing on the server
+    run_drift_check()
+    url = reverse("provisioning:drift")
+    admin_client.get(url)
+    with django_assert_num_queries(5):
+        first = admin_client.get(url).content.decode()
+    assert first.count("Missing on the server.") == 50 and "Page 1 of 2 · 55 total" in first
+    second = admin_client.get(url, {"page": 2}).content.decode()
+    assert second.count("Missing on the server.") == 5
+
+
+def test_unreadable_credentials_give_a_clear_error_and_can_be_entered_again(
+    admin_client, alice_account, db_server, target_pg
+):
+    Server.objects.filter(pk=db_server.pk).update(credentials_encrypted="not-a-fernet-token")
+    response = admin_client.post(
+        reverse("provisioning:server_test", args=[db_server.pk]), follow=True
+    )
+    assert "The panel cannot use server target right now." in response.content.decode()
+    assert "FIELD_ENCRYPTION_KEY changed?" in response.content.decode()
+    db, _ = services.create_database(alice_account, "shop", actor=None)
+    run_jobs_inline()
+    db.refresh_from_db()
+    assert (db.state, db.error_message) == (
+        ResourceState.FAILED,
+        "The panel cannot use server target right now.",
+    )
+    edit = reverse("provisioning:server_edit", args=[db_server.pk])
+    response = admin_client.post(edit, _server_post(target_pg, name="target"))  # new password
+    assert response.status_code == 302
+    response = admin_client.post(
+        reverse("provisioning:server_test", args=[db_server.pk]), follow=True
+    )
+    assert "database: PostgreSQL 1" in response.content.decode()
+
+
+def test_real_data_on_the_server_uses_up_the_disk_quota(alice_account, db_server, target_pg):
+    from provisioning.exceptions import QuotaExceeded
+
+    db, password = services.create_database(alice_account, "shop", actor=None)
+    run_jobs_inline()
+    plan = alice_account.plan
+    plan.disk_quota_mb = services.disk_used_mb(alice_account) + 2  # room for 2 MB more
+    plan.save()
+    with target_pg.connect("alice_shop", user="alice_shop", password=password) as conn:
+        conn.execute(
+            "CREATE TABLE big AS SELECT md5(i::text) AS a, md5((-i)::text) AS b, "
+            "md5((i * 7)::text) AS c FROM generate_series(1, 40000) AS i"  # about 6 MB
+        )
+    assert services.disk_used_mb(alice_account) < plan.disk_quota_mb  # not measured yet
+    refresh_database_sizes()  # the beat task: pg_database_size of every active database
+    assert services.disk_used_mb(alice_account) >= plan.disk_quota_mb
+    with pytest.raises(QuotaExceeded, match="disk quota"):
+        services.create_database(alice_account, "third", actor=None)
+
+
+def test_the_job_page_follows_an_unfinished_job(admin_client, alice_account, db_server):
+    db, _ = services.create_database(alice_account, "shop", actor=None)
+    job = ProvisioningJob.objects.get()
+    url = reverse("provisioning:job_detail", args=[job.pk])
+    fragment = admin_client.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert 'hx-trigger="every 2s"' in fragment and "<html" not in fragment
+    assert "create_role" in fragment
+    run_jobs_inline()
+    response = admin_client.get(url, headers={"HX-Request": "true"})
+    assert response["HX-Refresh"] == "true"
+    assert "hx-trigger" not in admin_client.get(url).content.decode()

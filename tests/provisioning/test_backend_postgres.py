@@ -62,6 +62,13 @@ def test_removal_leaves_databases_it_does_not_own(backend, target_pg):
     assert "alice_taken" in target_pg.databases()
 
 
+def test_removal_leaves_a_database_whose_same_named_owner_is_not_ours(backend, target_pg):
+    target_pg.query("CREATE ROLE alice_legacy LOGIN")
+    target_pg.query("CREATE DATABASE alice_legacy OWNER alice_legacy")
+    assert backend.remove_database("alice_legacy", owner="alice_legacy") == "foreign"
+    assert "alice_legacy" in target_pg.databases()
+
+
 def test_removal_terminates_sessions_and_drops(backend, target_pg):
     backend.ensure_role("alice_busy", scram.verifier("Busy-password-1"))
     backend.ensure_database("alice_busy", "alice_busy", connection_limit=5)

@@ -10,13 +10,20 @@ from django.urls import reverse
 from provisioning.choices import ResourceState
 from provisioning.models import Database, ProvisioningJob
 from provisioning.services import databases as services
-from tests.provisioning.conftest import run_jobs_inline
+from tests.provisioning.conftest import bulk_databases, run_jobs_inline
 
 CREATE = reverse("provisioning:database_create")
 
 
 def _create(client, name="shop", **extra):
     return client.post(CREATE, {"name": name, **extra})
+
+
+def _created_database(account) -> Database:
+    db, _ = services.create_database(account, "shop", actor=None)
+    run_jobs_inline()
+    db.refresh_from_db()
+    return db
 
 
 def _shown_password(response) -> str:
@@ -163,8 +170,13 @@ def test_the_detail_page_polls_while_a_job_runs(alice_client, db_server):
     assert 'hx-trigger="every 2s"' in body and "<html" not in body
     assert 'data-state="pending"' in body
     run_jobs_inline()
-    body = alice_client.get(url, headers={"HX-Request": "true"}).content.decode()
+    # The job ended: the polling fragment asks for one full reload (the role form and the
+    # actions need the final state), and the reloaded page polls no more.
+    response = alice_client.get(url, headers={"HX-Request": "true"})
+    assert response["HX-Refresh"] == "true" and not response.content
+    body = alice_client.get(url).content.decode()
     assert 'data-state="active"' in body and "hx-trigger" not in body
+    assert reverse("provisioning:role_create", args=[db.pk]) in body
 
 
 def test_polling_a_deleted_database_goes_back_to_the_list(alice_client, db_server):
@@ -318,3 +330,85 @@ def test_every_customer_page_renders(alice_client, alice_account, db_server):
         response = alice_client.get(url)
         assert response.status_code == 200, url
         assert "alice" in response.content.decode()
+
+
+def test_a_long_list_is_paginated_with_the_same_number_of_queries(
+    alice_client, alice_account, bob_account, db_server, django_assert_num_queries
+):
+    bulk_databases(alice_account, db_server, 62)
+    bulk_databases(bob_account, db_server, 3)
+    url = reverse("provisioning:database_list")
+    alice_client.get(url)
+    with django_assert_num_queries(8):
+        first = alice_client.get(url).content.decode()
+    with django_assert_num_queries(8):
+        second = alice_client.get(url, {"page": 2}).content.decode()
+    assert first.count("alice_bulk") == 2 * 50  # name and owner role per row
+    assert second.count("alice_bulk") == 2 * 12 and "bob_bulk" not in first + second
+    assert "Page 1 of 2 · 62 total" in first
+
+
+def test_a_read_only_role_reads_but_cannot_change_anything_on_the_server(
+    alice_client, alice_account, db_server, target_pg
+):
+    import psycopg
+
+    db, owner_password = services.create_database(alice_account, "shop", actor=None)
+    run_jobs_inline()
+    response = alice_client.post(
+        reverse("provisioning:role_create", args=[db.pk]),
+        {"name": "reader", "privilege": "readonly"},
+    )
+    reader_password = _shown_password(response)
+    run_jobs_inline()
+    with target_pg.connect("alice_shop", user="alice_shop", password=owner_password) as conn:
+        conn.execute("CREATE TABLE orders (id serial PRIMARY KEY, total int)")  # after the grant
+        conn.execute("INSERT INTO orders (total) VALUES (10)")
+    with target_pg.connect("alice_shop", user="alice_reader", password=reader_password) as conn:
+        assert conn.execute("SELECT total FROM orders").fetchall() == [(10,)]
+        for statement in (
+            "INSERT INTO orders (total) VALUES (20)",
+            "UPDATE orders SET total = 0",
+            "DELETE FROM orders",
+            "TRUNCATE orders",
+            "CREATE TABLE mine (id int)",
+            "DROP TABLE orders",
+        ):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute(statement)
+    assert target_pg.query("SELECT total FROM orders", dbname="alice_shop") == [(10,)]
+
+
+def test_a_failed_role_can_be_removed_without_touching_the_server_role(
+    alice_client, alice_account, db_server, target_pg
+):
+    target_pg.query("CREATE ROLE alice_taken LOGIN")  # made by hand, not the panel's
+    db = _created_database(alice_account)
+    alice_client.post(
+        reverse("provisioning:role_create", args=[db.pk]), {"name": "taken", "privilege": "all"}
+    )
+    run_jobs_inline()
+    role = db.roles.get(name="alice_taken")
+    assert role.state == ResourceState.FAILED
+    detail = reverse("provisioning:database_detail", args=[db.pk])
+    remove = reverse("provisioning:role_remove", args=[db.pk, role.pk])
+    body = alice_client.get(detail).content.decode()
+    assert "A role named alice_taken already exists on the server." in body and remove in body
+    response = alice_client.post(remove, follow=True)
+    assert "The role alice_taken is being removed." in response.content.decode()
+    run_jobs_inline()
+    assert not db.roles.filter(name="alice_taken").exists()
+    assert "alice_taken" in target_pg.roles()
+
+
+def test_a_failed_database_says_why_and_offers_no_connection_string(
+    alice_client, alice_account, db_server, target_pg
+):
+    target_pg.query("CREATE ROLE alice_shop LOGIN")  # made by hand: the create fails
+    db = _created_database(alice_account)
+    assert db.state == ResourceState.FAILED
+    body = alice_client.get(reverse("provisioning:database_detail", args=[db.pk])).content
+    body = body.decode()
+    assert "A role named alice_shop already exists on the server." in body
+    assert "Delete this entry to free its name" in body and "Traceback" not in body
+    assert "postgresql://" not in body and "Add a role" not in body

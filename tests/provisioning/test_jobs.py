@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import psycopg
 import pytest
 from django.utils import timezone
@@ -154,6 +156,24 @@ def test_jobs_on_one_resource_run_in_order(alice_account, db_server):
     assert runner.run_job(create_job.pk) == JobState.DONE
 
 
+def test_a_job_behind_one_that_backs_off_waits_as_long_not_a_second(alice_account, db_server):
+    db, _ = services.create_database(alice_account, "shop", actor=alice_account.owner)
+    create_job = _job(db)
+    later = timezone.now() + timedelta(minutes=10)  # the create job is backing off
+    ProvisioningJob.objects.filter(pk=create_job.pk).update(next_attempt_at=later)
+    Database.objects.filter(pk=db.pk).update(state=ResourceState.ACTIVE)
+    services.delete_database(db, actor=alice_account.owner)
+    delete_job = ProvisioningJob.objects.get(kind="database.delete")
+    assert runner.run_job(delete_job.pk) == "released: waiting for an earlier job"
+    delete_job.refresh_from_db()
+    assert delete_job.state == JobState.PENDING and delete_job.next_attempt_at >= later
+    ProvisioningJob.objects.filter(pk=create_job.pk).update(next_attempt_at=timezone.now())
+    assert runner.run_job(create_job.pk) == JobState.DONE  # ... and then starts the next one
+    delete_job.refresh_from_db()
+    assert delete_job.next_attempt_at <= timezone.now()
+    assert runner.run_job(delete_job.pk) == JobState.DONE
+
+
 def test_a_claimed_job_is_not_run_twice(alice_account, db_server):
     db, _ = services.create_database(alice_account, "shop", actor=alice_account.owner)
     job = _job(db)
@@ -185,3 +205,68 @@ def test_deleting_a_database_drops_it_and_its_roles(alice_account, db_server, ta
     run_jobs_inline()
     assert not Database.objects.filter(pk=db.pk).exists()
     assert not {"alice_shop", "alice_shop_ro"} & (target_pg.roles() | target_pg.databases())
+
+
+def test_deleting_a_failed_database_leaves_what_the_panel_did_not_make(
+    alice_account, db_server, target_pg
+):
+    target_pg.query("CREATE ROLE alice_legacy LOGIN")  # an older setup, made by hand
+    target_pg.query("CREATE DATABASE alice_legacy OWNER alice_legacy")
+    db, _ = services.create_database(alice_account, "legacy", actor=alice_account.owner)
+    run_jobs_inline()
+    db.refresh_from_db()
+    assert db.error_message == "A role named alice_legacy already exists on the server."
+    services.delete_database(db, actor=alice_account.owner)
+    run_jobs_inline()
+    assert not Database.objects.filter(pk=db.pk).exists()
+    assert {"alice_legacy"} <= target_pg.databases() & target_pg.roles()
+
+
+def test_a_suspended_account_cannot_create_databases_or_roles(alice_account, db_server):
+    from accounts import services as account_services
+    from provisioning.exceptions import NotVerified
+
+    db, _ = services.create_database(alice_account, "shop", actor=alice_account.owner)
+    run_jobs_inline()
+    account_services.suspend_account(alice_account, actor=None)
+    with pytest.raises(NotVerified, match="suspended"):
+        services.create_database(alice_account, "blog", actor=alice_account.owner)
+    with pytest.raises(NotVerified, match="suspended"):
+        services.add_role(db, "reader", privilege="readonly", actor=alice_account.owner)
+    assert Database.objects.count() == 1 and db.roles.count() == 1
+
+
+def test_a_step_that_crashes_is_undone_and_the_customer_sees_no_internals(
+    alice_account, db_server, target_pg
+):
+    from provisioning.jobs import create_job, database_kinds
+    from provisioning.jobs.registry import JobKind, Step, register
+
+    def crash(ctx):
+        raise ZeroDivisionError("division by zero in a step")
+
+    register(
+        JobKind(
+            name="test.crash_after_role",
+            role="database",
+            steps=[
+                Step(
+                    "create_role", database_kinds.create_owner_role, database_kinds.drop_owner_role
+                ),
+                Step("crash", crash),
+            ],
+            running_state=ResourceState.PENDING,
+            on_done=database_kinds.database_ready,
+            on_failed=database_kinds.database_failed,
+        )
+    )
+    db, _ = services.create_database(alice_account, "shop", actor=None)
+    ProvisioningJob.objects.for_resource(db).delete()
+    job = create_job("test.crash_after_role", db, server=db_server, lock_scope=db.lock_scope)
+    run_jobs_inline()
+    db.refresh_from_db()
+    job.refresh_from_db()
+    assert db.state == ResourceState.FAILED
+    assert db.error_message == "An internal error stopped the operation."
+    assert "ZeroDivisionError" in job.error_detail  # for the admins' job page
+    assert "alice_shop" not in target_pg.roles()  # the role made before the crash is gone
