@@ -72,7 +72,10 @@ def breaches(rule: AlertRule, now: datetime) -> dict[int, float | None]:
 def _message(rule: AlertRule, server: Server, value) -> str:
     if rule.kind == RuleKind.SILENT:
         return f"{server.name}: no report from the agent for {value} s"
-    return f"{server.name}: {rule.name} (now {value:.1f} %)"
+    held = f" for {rule.duration_seconds} s" if rule.duration_seconds else ""
+    return (
+        f"{server.name}: {rule.get_kind_display()} {value:.1f} % above {rule.threshold:g} %{held}"
+    )
 
 
 def _notify(event: AlertEvent, opened: bool) -> None:

@@ -149,6 +149,19 @@ def test_admin_edits_an_alert_rule(admin_client):
     assert event.details["new"]["threshold"] == 80
 
 
+def test_rules_on_the_latest_report_have_no_duration_to_edit(admin_client):
+    rule = AlertRule.objects.get(kind="disk")
+    url = f"/monitoring/alerts/rules/{rule.pk}/edit/"
+    assert 'name="duration_seconds"' not in admin_client.get(url).content.decode()
+    data = {"name": rule.name, "threshold": 85, "duration_seconds": 600, "enabled": "on"}
+    assert admin_client.post(url, data).status_code == 302
+    rule.refresh_from_db()
+    assert rule.threshold == 85 and rule.duration_seconds == 0
+    cpu = AlertRule.objects.get(kind="cpu")
+    page = admin_client.get(f"/monitoring/alerts/rules/{cpu.pk}/edit/").content.decode()
+    assert 'name="duration_seconds"' in page
+
+
 def test_default_rules_exist_and_are_listed(admin_client):
     page = admin_client.get("/monitoring/alerts/rules/").content.decode()
     assert set(AlertRule.objects.values_list("kind", flat=True)) == {
