@@ -205,3 +205,42 @@ def test_config_file_is_overridden_by_environment(tmp_path, monkeypatch):
     config = load(str(conf))
     assert config.url == "http://panel.test" and config.interval == 5
     assert config.buffer_dir == Path("/x") and config.send_interval == 10
+
+
+def _unit_options(path: Path) -> dict[str, list[str]]:
+    options: dict[str, list[str]] = {}
+    for line in path.read_text().splitlines():
+        if "=" in line and not line.startswith(("#", "[")):
+            key, _, value = line.partition("=")
+            options.setdefault(key.strip(), []).append(value.strip())
+    return options
+
+
+def test_the_systemd_unit_runs_unprivileged_restarts_and_is_hardened():
+    from hearth_agent import config
+
+    unit = _unit_options(ROOT / "agent" / "hearth-agent.service")
+    assert unit["User"] == ["hearth-agent"] and unit["Group"] == ["hearth-agent"]
+    assert unit["ExecStart"][0].endswith("/hearth-agent run")
+    assert unit["Restart"] == ["on-failure"] and unit["KillSignal"] == ["SIGTERM"]
+    # The agent's defaults live where systemd makes them: config and a private state dir.
+    assert unit["Environment"] == [f"HEARTH_AGENT_CONFIG={config.DEFAULT_CONFIG}"]
+    assert unit["StateDirectory"] == [Path(config.DEFAULT_STATE).name]
+    hardening = {
+        "NoNewPrivileges": "yes",
+        "CapabilityBoundingSet": "",
+        "ProtectSystem": "strict",
+        "ProtectHome": "read-only",
+        "PrivateTmp": "yes",
+        "PrivateDevices": "yes",
+        "ProtectKernelTunables": "yes",
+        "ProtectKernelModules": "yes",
+        "ProtectControlGroups": "yes",
+        "RestrictAddressFamilies": "AF_INET AF_INET6 AF_UNIX",
+        "RestrictNamespaces": "yes",
+        "RestrictSUIDSGID": "yes",
+        "MemoryDenyWriteExecute": "yes",
+        "UMask": "0077",
+    }
+    assert {key: unit.get(key, [None])[0] for key in hardening} == hardening
+    assert "@system-service" in unit["SystemCallFilter"]
