@@ -29,11 +29,10 @@ SORTS = {
     "disk": F("monitor_state__disk_percent").desc(nulls_last=True),
     "alerts": F("open_alerts").desc(),
 }
-SILENT_INTERVALS = 3
 
 
 def is_online(state, now) -> bool:
-    return state is not None and state.silent_after(SILENT_INTERVALS) > now
+    return state is not None and state.is_online(now)
 
 
 @admin_required
