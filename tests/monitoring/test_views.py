@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from monitoring import storage
 from monitoring.models import AgentKey, AlertEvent, AlertRule, EnrolmentToken, ServerState
+from provisioning.models import Server
 from security.models import AuditEvent
 from tests.monitoring.conftest import make_key, make_server
 
@@ -132,6 +133,19 @@ def test_csv_export_streams_the_chosen_range_and_resolution(admin_client, server
     assert [float(r[1]) for r in rows[1:]] == [float(m) for m in range(59, 0, -1)]
     bad = admin_client.get(f"/monitoring/servers/{server.pk}/export.csv?range=2y")
     assert bad.status_code == 302
+
+
+def test_csv_export_names_the_file_for_any_server_name(admin_client):
+    plain = make_server("web2")
+    response = admin_client.get(
+        f"/monitoring/servers/{plain.pk}/export.csv?range=1h&resolution=hour"
+    )
+    assert response["Content-Disposition"] == 'attachment; filename="web2-1h-hour.csv"'
+    odd = Server.objects.create(name='Café "main"', address="cafe.example.test")
+    response = admin_client.get(f"/monitoring/servers/{odd.pk}/export.csv?range=1h&resolution=hour")
+    assert response["Content-Disposition"] == (
+        "attachment; filename*=utf-8''Caf%C3%A9%20%22main%22-1h-hour.csv"
+    )
 
 
 def test_admin_edits_an_alert_rule(admin_client):
