@@ -129,3 +129,17 @@ def test_the_alert_message_states_the_rule_as_edited(server, admin_user):
     _samples(server, now, cpu=10.0, mem=8.5)
     assert alerts.evaluate(now)["opened"] == 1
     assert AlertEvent.objects.get().message == "web1: Memory usage 8.5 % above 5 % for 60 s"
+
+
+def test_a_silent_agent_does_not_resolve_its_cpu_alert(server, admin_user):
+    now = timezone.now()
+    _samples(server, now, cpu=97.0)
+    assert alerts.evaluate(now)["opened"] == 1
+    # The agent stops: no sample in the window is no evidence that the CPU calmed down.
+    later = now + timedelta(minutes=10)
+    assert alerts.evaluate(later) == {"opened": 1, "closed": 0}  # the silent rule opens
+    assert AlertEvent.objects.open().filter(rule__kind="cpu").exists()
+    # Back, and calm: now it closes (and so does the silent alert).
+    _samples(server, later, cpu=20.0)
+    assert alerts.evaluate(later) == {"opened": 0, "closed": 2}
+    assert not AlertEvent.objects.open().exists()
