@@ -75,6 +75,17 @@ def test_overview_query_count_is_constant(admin_client, django_assert_num_querie
     assert response.content.decode().count("1 critical") == 30
 
 
+def test_overview_pages_past_fifty_servers_and_keeps_the_sort(admin_client):
+    Server.objects.bulk_create(
+        Server(name=f"n{n:02d}", address=f"n{n:02d}.example.test") for n in range(55)
+    )
+    first = admin_client.get("/monitoring/?sort=name").content.decode()
+    assert "n49" in first and "n50" not in first
+    assert "Page 1 of 2" in first and 'href="?sort=name&amp;page=2"' in first
+    second = admin_client.get("/monitoring/?sort=name&page=2").content.decode()
+    assert "n50" in second and "n54" in second and "n49" not in second
+
+
 def test_overview_empty_state(admin_client):
     assert "No servers yet" in admin_client.get("/monitoring/").content.decode()
 
