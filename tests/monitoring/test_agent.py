@@ -55,6 +55,16 @@ def test_collectors_report_sane_values_on_this_machine():
         assert nic["errors_in"] >= 0 and nic["errors_out"] >= 0
 
 
+def test_cpu_busy_counts_guest_time_once():
+    """The kernel reports VM guest time inside user time (psutil's own percent does too)."""
+    from hearth_agent.collectors import _busy_percent
+
+    times = type(psutil.cpu_times())  # this machine's field set, with guest on Linux
+    before = times(*[0.0] * len(times._fields))
+    after = before._replace(user=50.0, idle=50.0, guest=50.0)
+    assert _busy_percent(after, before) == 50.0
+
+
 def test_buffer_keeps_order_and_drops_the_oldest_when_full(tmp_path):
     buffer = DiskBuffer(tmp_path, max_bytes=2000)
     for n in range(40):
