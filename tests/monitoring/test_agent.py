@@ -231,7 +231,9 @@ def test_the_systemd_unit_runs_unprivileged_restarts_and_is_hardened():
 
     unit = _unit_options(ROOT / "agent" / "hearth-agent.service")
     assert unit["User"] == ["hearth-agent"] and unit["Group"] == ["hearth-agent"]
-    assert unit["ExecStart"][0].endswith("/hearth-agent run")
+    # The README installs the agent into its own virtualenv there (PEP 668 systems).
+    assert unit["ExecStart"] == ["/opt/hearth-agent/bin/hearth-agent run"]
+    assert "/opt/hearth-agent/bin/pip install ./agent" in (ROOT / "agent/README.md").read_text()
     assert unit["Restart"] == ["on-failure"] and unit["KillSignal"] == ["SIGTERM"]
     # The agent's defaults live where systemd makes them: config and a private state dir.
     assert unit["Environment"] == [f"HEARTH_AGENT_CONFIG={config.DEFAULT_CONFIG}"]
