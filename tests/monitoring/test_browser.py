@@ -165,3 +165,17 @@ def test_a_single_point_is_drawn_as_a_dot(open_page):
     )
     assert radii == [3, 3, 3, 3]
     assert problems == []
+
+
+def test_the_enrolment_command_is_whole_on_a_phone(open_page):
+    server = make_server("phone")
+    page, problems = open_page(f"/monitoring/servers/{server.pk}/")
+    page.set_viewport_size({"width": 390, "height": 800})
+    page.click("text=Enrol agent")
+    command = page.locator("#enrol-command")
+    expect(command).to_contain_text("hearth-agent register --url")
+    box, card = command.bounding_box(), page.locator("#enrol-title").bounding_box()
+    assert box["x"] + box["width"] <= 390 and card["x"] + card["width"] <= 390
+    widths = command.evaluate("e => [e.scrollWidth, e.clientWidth]")
+    assert widths[0] <= widths[1]  # nothing cut off or hidden behind a scroll bar
+    assert problems == []
