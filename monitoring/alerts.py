@@ -69,10 +69,27 @@ def breaches(rule: AlertRule, now: datetime) -> dict[int, float | None]:
     return _held_over_window(rule, now)
 
 
+def without_data(rule: AlertRule, now: datetime) -> set[int]:
+    """Servers with no sample in a windowed rule's window: their open alerts stay open.
+
+    An agent that went silent has not cleared its CPU or memory condition (the silent rule
+    reports the silence); closing would send a misleading "Resolved" email.
+    """
+    if rule.kind not in _THRESHOLD_COLUMN or rule.duration_seconds == 0:
+        return set()
+    start = now - timedelta(seconds=rule.duration_seconds)
+    return set(
+        ServerState.objects.filter(last_sample_at__lte=start).values_list("server_id", flat=True)
+    )
+
+
 def _message(rule: AlertRule, server: Server, value) -> str:
     if rule.kind == RuleKind.SILENT:
         return f"{server.name}: no report from the agent for {value} s"
-    return f"{server.name}: {rule.name} (now {value:.1f} %)"
+    held = f" for {rule.duration_seconds} s" if rule.duration_seconds else ""
+    return (
+        f"{server.name}: {rule.get_kind_display()} {value:.1f} % above {rule.threshold:g} %{held}"
+    )
 
 
 def _notify(event: AlertEvent, opened: bool) -> None:
@@ -155,6 +172,7 @@ def evaluate(now: datetime | None = None) -> dict[str, int]:
         servers = Server.objects.in_bulk(
             [sid for sid in found if (rule.pk, sid) not in open_events]
         )
+        holding.update((rule.pk, server_id) for server_id in without_data(rule, now))
         for server_id, value in found.items():
             holding.add((rule.pk, server_id))
             if server_id in servers:

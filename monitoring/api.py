@@ -1,7 +1,8 @@
 """The agent API: POST /api/agent/v1/register and /metrics. JSON in, JSON out.
 
 Errors are mapped to statuses in one place (`_error`): 400 bad input, 401 bad key or token,
-403 another server's samples, 413 oversized body (refused before anything is parsed).
+403 another server's samples, 411 a body without Content-Length (chunked), 413 oversized
+body (both refused before anything is read or parsed).
 """
 
 from __future__ import annotations
@@ -17,16 +18,23 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from monitoring import services, stats
-from monitoring.exceptions import MonitoringError, PayloadError, PayloadTooLarge
+from monitoring.exceptions import LengthRequired, MonitoringError, PayloadError, PayloadTooLarge
 from monitoring.validation import parse_report
 
 logger = logging.getLogger(__name__)
 
 
 def _read_body(request, limit: int) -> bytes:
-    """At most `limit` bytes: a larger declared or actual body is refused before parsing."""
+    """At most `limit` bytes: a larger declared or actual body is refused before parsing.
+
+    A body must declare its length: WSGI gives a chunked body without Content-Length as an
+    empty stream, which would otherwise be reported as "not valid JSON".
+    """
+    raw = request.META.get("CONTENT_LENGTH")
+    if not raw:
+        raise LengthRequired("a Content-Length header is required (chunked bodies are refused)")
     try:
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        declared = int(raw)
     except ValueError:
         raise PayloadError("invalid Content-Length") from None
     if declared > limit:

@@ -33,3 +33,10 @@ class WrongServer(MonitoringError):
 class PayloadTooLarge(MonitoringError):
     status = 413
     reason = "too_large"
+
+
+class LengthRequired(MonitoringError):
+    """A body without Content-Length (e.g. chunked): its size cannot be checked first (411)."""
+
+    status = 411
+    reason = "length_required"

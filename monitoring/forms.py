@@ -9,6 +9,12 @@ class AlertRuleForm(forms.ModelForm):
         model = AlertRule
         fields = ["name", "threshold", "duration_seconds", "enabled"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.kind in (RuleKind.DISK, RuleKind.SILENT):
+            # These rules look at the latest report only: a duration would be ignored.
+            del self.fields["duration_seconds"]
+
     def clean_threshold(self):
         threshold = self.cleaned_data["threshold"]
         if self.instance.kind == RuleKind.SILENT:

@@ -11,8 +11,10 @@ from django.db.models import Q
 from monitoring.choices import RuleKind
 from provisioning.models import Server
 
-# Figures kept per sample and averaged in the rollups (all nullable: rates are absent at first).
-ROLLUP_METRICS = (
+# A server whose agent missed this many report intervals is shown offline.
+OFFLINE_AFTER_INTERVALS = 3
+# The latest figures kept per server (ServerState): the overview and /metrics show them.
+STATE_METRICS = (
     "cpu_percent",
     "load1",
     "mem_percent",
@@ -22,9 +24,9 @@ ROLLUP_METRICS = (
     "disk_write_bps",
     "net_rx_bps",
     "net_tx_bps",
-    "net_rx_pps",
-    "net_tx_pps",
 )
+# Figures kept per sample and averaged in the rollups (all nullable: rates are absent at first).
+ROLLUP_METRICS = (*STATE_METRICS, "net_rx_pps", "net_tx_pps")
 # Maxima kept in the rollups next to the averages: (column, source metric).
 ROLLUP_MAXIMA = (
     ("cpu_max", "cpu_percent"),
@@ -121,6 +123,10 @@ class ServerState(models.Model):
 
     def silent_after(self, intervals: float) -> datetime:
         return self.last_report_at + timedelta(seconds=self.interval_seconds * intervals)
+
+    def is_online(self, now: datetime) -> bool:
+        """Reported within the last OFFLINE_AFTER_INTERVALS report intervals."""
+        return self.silent_after(OFFLINE_AFTER_INTERVALS) > now
 
 
 class Sample(models.Model):

@@ -60,7 +60,7 @@ class LatestSampleCollector(Collector):
                 if value is not None:
                     family.add_metric(label, value)
             seen.add_metric(label, state.last_report_at.timestamp())
-            online.add_metric(label, 1.0 if state.silent_after(3) > now else 0.0)
+            online.add_metric(label, 1.0 if state.is_online(now) else 0.0)
         yield from families.values()
         yield seen
         yield online

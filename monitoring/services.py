@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from monitoring import storage
 from monitoring.exceptions import AuthenticationFailed, WrongServer
-from monitoring.models import AgentKey, EnrolmentToken
+from monitoring.models import STATE_METRICS, AgentKey, EnrolmentToken
 from monitoring.validation import Report
 from provisioning.models import Server
 from security import audit
@@ -92,27 +92,16 @@ def authenticate_agent(authorization: str) -> AgentKey:
     return key
 
 
-_STATE_METRICS = (
-    "cpu_percent",
-    "load1",
-    "mem_percent",
-    "swap_percent",
-    "disk_percent",
-    "disk_read_bps",
-    "disk_write_bps",
-    "net_rx_bps",
-    "net_tx_bps",
-)
 _STATE_SQL = (
     "INSERT INTO monitoring_serverstate (server_id, last_report_at, last_sample_at, "  # noqa: S608
-    f"interval_seconds, dropped_samples, {', '.join(_STATE_METRICS)}) "
-    f"VALUES (%s, %s, %s, %s, %s, {', '.join(['%s'] * len(_STATE_METRICS))}) "
+    f"interval_seconds, dropped_samples, {', '.join(STATE_METRICS)}) "
+    f"VALUES (%s, %s, %s, %s, %s, {', '.join(['%s'] * len(STATE_METRICS))}) "
     "ON CONFLICT (server_id) DO UPDATE SET last_report_at = EXCLUDED.last_report_at, "
     "interval_seconds = EXCLUDED.interval_seconds, dropped_samples = EXCLUDED.dropped_samples, "
     + ", ".join(
         f"{col} = CASE WHEN EXCLUDED.last_sample_at >= monitoring_serverstate.last_sample_at "
         f"THEN EXCLUDED.{col} ELSE monitoring_serverstate.{col} END"
-        for col in ("last_sample_at", *_STATE_METRICS)
+        for col in ("last_sample_at", *STATE_METRICS)
     )
 )
 
@@ -120,7 +109,7 @@ _STATE_SQL = (
 def _update_state(server_id: int, report: Report, now) -> None:
     latest = max(report.rows, key=lambda row: row["ts"])
     params = [server_id, now, latest["ts"], report.interval, report.dropped]
-    params += [latest[col] for col in _STATE_METRICS]
+    params += [latest[col] for col in STATE_METRICS]
     with connection.cursor() as cursor:
         cursor.execute(_STATE_SQL, params)
 

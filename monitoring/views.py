@@ -10,6 +10,7 @@ from django.db.models import Count, F, Q
 from django.http import JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import admin_required
@@ -29,11 +30,10 @@ SORTS = {
     "disk": F("monitor_state__disk_percent").desc(nulls_last=True),
     "alerts": F("open_alerts").desc(),
 }
-SILENT_INTERVALS = 3
 
 
 def is_online(state, now) -> bool:
-    return state is not None and state.silent_after(SILENT_INTERVALS) > now
+    return state is not None and state.is_online(now)
 
 
 @admin_required
@@ -126,7 +126,8 @@ def server_export(request, pk: int):
 
     filename = f"{server.name}-{form.cleaned_data['range']}-{resolution}.csv"
     response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    # Server names are free text: quoted (or RFC 5987-encoded) so any name gives a valid header.
+    response["Content-Disposition"] = content_disposition_header(True, filename)
     return response
 
 

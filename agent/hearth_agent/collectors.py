@@ -23,8 +23,13 @@ def _rate(current: float, previous: float, seconds: float) -> float:
     return max(0.0, (current - previous) / seconds) if seconds > 0 else 0.0
 
 
+def _total(times) -> float:
+    # Linux counts guest (VM) time inside user, and guest_nice inside nice: count it once.
+    return sum(times) - getattr(times, "guest", 0.0) - getattr(times, "guest_nice", 0.0)
+
+
 def _busy_percent(now, before) -> float:
-    total = sum(now) - sum(before)
+    total = _total(now) - _total(before)
     idle = (now.idle + getattr(now, "iowait", 0.0)) - (before.idle + getattr(before, "iowait", 0.0))
     if total <= 0:
         return 0.0

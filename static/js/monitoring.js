@@ -14,6 +14,7 @@
   };
   var COLORS = ["#2563eb", "#f97316", "#16a34a"];
   var UNITS = ["B/s", "KB/s", "MB/s", "GB/s"];
+  var FEW_POINTS = 20;  // up to this many points per series, points are drawn as dots too
 
   function formatBytes(value) {
     var i = 0;
@@ -51,7 +52,9 @@
   }
 
   function init(root) {
-    var state = { range: root.getAttribute("data-range") || "24h", charts: {}, timer: null, loading: false };
+    // seq numbers the requests: only the latest one is drawn (a range click during a refresh
+    // must not be ignored, and a slower earlier answer must not overwrite it).
+    var state = { range: root.getAttribute("data-range") || "24h", charts: {}, timer: null, seq: 0 };
     var message = root.querySelector("[data-role=message]");
     var resolution = root.querySelector("[data-role=resolution]");
     var refresh = Math.max(10, parseInt(root.getAttribute("data-refresh"), 10) || 30) * 1000;
@@ -68,28 +71,30 @@
 
     function render(data) {
       var s = data.series, empty = s.t.length === 0;
-      resolution.textContent = data.resolution + " data, " + data.bucket_seconds + " s per point, " + s.t.length + " points";
+      resolution.textContent = data.resolution + " data, " + data.bucket_seconds + " s per point, " + s.t.length + (s.t.length === 1 ? " point" : " points");
       if (empty) showMessage("No data for this range yet." + (data.last_report ? "" : " No agent has reported for this server: use “Enrol agent”."));
       else if (!data.online) showMessage("The agent is offline: its last report was " + new Date(data.last_report).toLocaleString() + ".");
       else showMessage("");
       Object.keys(state.charts).forEach(function (name) {
         var chart = state.charts[name];
         chart.data.labels = s.t.map(function (ms) { return timeLabel(ms, data.range); });
-        CHARTS[name].forEach(function (pair, i) { chart.data.datasets[i].data = s[pair[0]]; });
+        CHARTS[name].forEach(function (pair, i) {
+          var dataset = chart.data.datasets[i];
+          dataset.data = s[pair[0]];
+          dataset.pointRadius = s.t.length <= FEW_POINTS ? 3 : 0;  // a lone point has no line
+        });
         chart.update();
       });
       root.querySelectorAll(".chart-box").forEach(function (box) { box.classList.remove("skeleton"); });
     }
 
     function load(showSkeleton) {
-      if (state.loading) return;
-      state.loading = true;
+      var seq = ++state.seq;
       if (showSkeleton) root.querySelectorAll(".chart-box").forEach(function (box) { box.classList.add("skeleton"); });
       fetch(root.getAttribute("data-url") + "?range=" + encodeURIComponent(state.range), { headers: { Accept: "application/json" }, credentials: "same-origin" })
         .then(function (r) { if (!r.ok) throw new Error("HTTP " + r.status); return r.json(); })
-        .then(render)
-        .catch(function () { showMessage("Could not load the metrics; retrying shortly."); })
-        .finally(function () { state.loading = false; });
+        .then(function (data) { if (seq === state.seq) render(data); })
+        .catch(function () { if (seq === state.seq) showMessage("Could not load the metrics; retrying shortly."); });
     }
 
     root.querySelectorAll("button[data-range]").forEach(function (button) {

@@ -55,6 +55,16 @@ def test_collectors_report_sane_values_on_this_machine():
         assert nic["errors_in"] >= 0 and nic["errors_out"] >= 0
 
 
+def test_cpu_busy_counts_guest_time_once():
+    """The kernel reports VM guest time inside user time (psutil's own percent does too)."""
+    from hearth_agent.collectors import _busy_percent
+
+    times = type(psutil.cpu_times())  # this machine's field set, with guest on Linux
+    before = times(*[0.0] * len(times._fields))
+    after = before._replace(user=50.0, idle=50.0, guest=50.0)
+    assert _busy_percent(after, before) == 50.0
+
+
 def test_buffer_keeps_order_and_drops_the_oldest_when_full(tmp_path):
     buffer = DiskBuffer(tmp_path, max_bytes=2000)
     for n in range(40):
@@ -205,3 +215,44 @@ def test_config_file_is_overridden_by_environment(tmp_path, monkeypatch):
     config = load(str(conf))
     assert config.url == "http://panel.test" and config.interval == 5
     assert config.buffer_dir == Path("/x") and config.send_interval == 10
+
+
+def _unit_options(path: Path) -> dict[str, list[str]]:
+    options: dict[str, list[str]] = {}
+    for line in path.read_text().splitlines():
+        if "=" in line and not line.startswith(("#", "[")):
+            key, _, value = line.partition("=")
+            options.setdefault(key.strip(), []).append(value.strip())
+    return options
+
+
+def test_the_systemd_unit_runs_unprivileged_restarts_and_is_hardened():
+    from hearth_agent import config
+
+    unit = _unit_options(ROOT / "agent" / "hearth-agent.service")
+    assert unit["User"] == ["hearth-agent"] and unit["Group"] == ["hearth-agent"]
+    # The README installs the agent into its own virtualenv there (PEP 668 systems).
+    assert unit["ExecStart"] == ["/opt/hearth-agent/bin/hearth-agent run"]
+    assert "/opt/hearth-agent/bin/pip install ./agent" in (ROOT / "agent/README.md").read_text()
+    assert unit["Restart"] == ["on-failure"] and unit["KillSignal"] == ["SIGTERM"]
+    # The agent's defaults live where systemd makes them: config and a private state dir.
+    assert unit["Environment"] == [f"HEARTH_AGENT_CONFIG={config.DEFAULT_CONFIG}"]
+    assert unit["StateDirectory"] == [Path(config.DEFAULT_STATE).name]
+    hardening = {
+        "NoNewPrivileges": "yes",
+        "CapabilityBoundingSet": "",
+        "ProtectSystem": "strict",
+        "ProtectHome": "read-only",
+        "PrivateTmp": "yes",
+        "PrivateDevices": "yes",
+        "ProtectKernelTunables": "yes",
+        "ProtectKernelModules": "yes",
+        "ProtectControlGroups": "yes",
+        "RestrictAddressFamilies": "AF_INET AF_INET6 AF_UNIX",
+        "RestrictNamespaces": "yes",
+        "RestrictSUIDSGID": "yes",
+        "MemoryDenyWriteExecute": "yes",
+        "UMask": "0077",
+    }
+    assert {key: unit.get(key, [None])[0] for key in hardening} == hardening
+    assert "@system-service" in unit["SystemCallFilter"]

@@ -37,17 +37,18 @@ def _samples(server, now, cpu, minutes=6, mem=40.0):
 
 
 def test_cpu_alert_opens_once_stays_open_and_closes(
-    server, admin_user, smtp_server, admin_client, django_capture_on_commit_callbacks
+    server, admin_user, alice_account, smtp_server, admin_client, django_capture_on_commit_callbacks
 ):
     now = timezone.now()
     _samples(server, now, cpu=97.0)
     with django_capture_on_commit_callbacks(execute=True):
         assert alerts.evaluate(now) == {"opened": 1, "closed": 0}
     event = AlertEvent.objects.get()
-    assert event.is_open and event.rule.kind == "cpu" and "web1" in event.message
+    assert event.is_open and event.rule.kind == "cpu"
+    assert event.message == "web1: CPU usage 97.0 % above 90 % for 300 s"
     assert len(smtp_server.messages) == 1
     message = smtp_server.messages[0]
-    assert message.rcpt_tos == [admin_user.email]
+    assert message.rcpt_tos == [admin_user.email]  # administrators only, not alice
     assert b"ALERT" in message.content and b"web1" in message.content
     assert AuditEvent.objects.filter(action="monitoring.alert_opened").count() == 1
 
@@ -118,3 +119,27 @@ def test_disabled_rules_do_not_fire(server, admin_user):
     now = timezone.now()
     _samples(server, now, cpu=99.0, mem=99.0)
     assert alerts.evaluate(now) == {"opened": 0, "closed": 0}
+
+
+def test_the_alert_message_states_the_rule_as_edited(server, admin_user):
+    from monitoring.models import AlertRule
+
+    AlertRule.objects.filter(kind="memory").update(threshold=5.0, duration_seconds=60)
+    now = timezone.now()
+    _samples(server, now, cpu=10.0, mem=8.5)
+    assert alerts.evaluate(now)["opened"] == 1
+    assert AlertEvent.objects.get().message == "web1: Memory usage 8.5 % above 5 % for 60 s"
+
+
+def test_a_silent_agent_does_not_resolve_its_cpu_alert(server, admin_user):
+    now = timezone.now()
+    _samples(server, now, cpu=97.0)
+    assert alerts.evaluate(now)["opened"] == 1
+    # The agent stops: no sample in the window is no evidence that the CPU calmed down.
+    later = now + timedelta(minutes=10)
+    assert alerts.evaluate(later) == {"opened": 1, "closed": 0}  # the silent rule opens
+    assert AlertEvent.objects.open().filter(rule__kind="cpu").exists()
+    # Back, and calm: now it closes (and so does the silent alert).
+    _samples(server, later, cpu=20.0)
+    assert alerts.evaluate(later) == {"opened": 0, "closed": 2}
+    assert not AlertEvent.objects.open().exists()

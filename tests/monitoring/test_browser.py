@@ -122,3 +122,60 @@ def test_a_server_without_an_agent_says_so(open_page):
     assert "No data for this range yet" in message.inner_text()
     assert "Enrol agent" in message.inner_text()
     assert problems == []
+
+
+def test_a_range_click_during_a_refresh_wins_over_the_slower_answer(open_page):
+    server = _with_recent_data()
+    page, problems = open_page(f"/monitoring/servers/{server.pk}/")
+    expect(page.locator(".chart-box.skeleton")).to_have_count(0)
+    held = []
+
+    def hold_day_range(route):
+        if "range=24h" in route.request.url:
+            held.append(route)  # answered only after the 1 h range has been drawn
+        else:
+            route.continue_()
+
+    page.route("**/data.json?*", hold_day_range)
+    page.click("button[data-range='24h']")  # a request that stays in flight ...
+    page.click("button[data-range='1h']")  # ... while the user picks another range
+    resolution = page.locator("[data-role=resolution]")
+    expect(resolution).to_contain_text("raw data, 10 s per point")
+    assert len(held) == 1
+    with page.expect_response(lambda response: "range=24h" in response.url):
+        held[0].continue_()
+    page.wait_for_timeout(300)  # let the late answer reach the page's handlers
+    expect(resolution).to_contain_text("raw data, 10 s per point")
+    assert problems == []
+
+
+def test_a_single_point_is_drawn_as_a_dot(open_page):
+    server = make_server("newcomer")
+    now = timezone.now()
+    storage.insert_samples([{"server_id": server.pk, "ts": now, "cpu_percent": 42.0}])
+    ServerState.objects.create(server=server, last_report_at=now, last_sample_at=now)
+    page, problems = open_page(f"/monitoring/servers/{server.pk}/")
+    page.click("button[data-range='1h']")
+    expect(page.locator("[data-role=resolution]")).to_contain_text(
+        "raw data, 10 s per point, 1 point"
+    )
+    radii = page.evaluate(
+        "() => [...document.querySelectorAll('[data-chart] canvas')]"
+        ".map(c => window.Chart.getChart(c).data.datasets[0].pointRadius)"
+    )
+    assert radii == [3, 3, 3, 3]
+    assert problems == []
+
+
+def test_the_enrolment_command_is_whole_on_a_phone(open_page):
+    server = make_server("phone")
+    page, problems = open_page(f"/monitoring/servers/{server.pk}/")
+    page.set_viewport_size({"width": 390, "height": 800})
+    page.click("text=Enrol agent")
+    command = page.locator("#enrol-command")
+    expect(command).to_contain_text("hearth-agent register --url")
+    box, card = command.bounding_box(), page.locator("#enrol-title").bounding_box()
+    assert box["x"] + box["width"] <= 390 and card["x"] + card["width"] <= 390
+    widths = command.evaluate("e => [e.scrollWidth, e.clientWidth]")
+    assert widths[0] <= widths[1]  # nothing cut off or hidden behind a scroll bar
+    assert problems == []

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import socket
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 import pytest
 from django.db import connection
 from django.utils import timezone
+from hearth_agent.transport import parse_response
 
 from monitoring import services
 from monitoring.models import AgentKey, EnrolmentToken, Sample, ServerState
@@ -218,3 +221,46 @@ def test_a_sample_on_a_day_without_partition_gets_one(client, server, agent_key)
     response = post(client, report(server, [ts]), agent_key)
     assert response.status_code == 200 and response.json()["stored"] == 1
     assert day in storage.existing_partitions()
+
+
+def _raw_post(url: str, head: list[str], body: bytes) -> tuple[int, dict]:
+    """One HTTP/1.1 request over a plain socket (to send what test clients cannot)."""
+    parts = urlsplit(url)
+    request = "\r\n".join([f"POST {URL} HTTP/1.1", f"Host: {parts.netloc}", *head]) + "\r\n\r\n"
+    with socket.create_connection((parts.hostname, parts.port), timeout=10) as sock:
+        sock.sendall(request.encode() + body)
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    status, raw = parse_response(b"".join(chunks))
+    return status, json.loads(raw)
+
+
+def _chunked(body: bytes, size: int = 1024) -> bytes:
+    pieces = [body[i : i + size] for i in range(0, len(body), size)]
+    return b"".join(b"%x\r\n%s\r\n" % (len(p), p) for p in pieces) + b"0\r\n\r\n"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_chunked_body_without_length_is_refused_unread(live_server, settings):
+    """The 413 check cannot be sidestepped by leaving out Content-Length."""
+    settings.MONITORING_MAX_BODY_BYTES = 2048
+    server = make_server("chunky")
+    key = make_key(server)
+    head = [
+        "Transfer-Encoding: chunked",
+        "Content-Type: application/json",
+        f"Authorization: Bearer {key}",
+        "Connection: close",
+    ]
+    oversized = json.dumps(report(server, [now_ts(-i) for i in range(20)])).encode()
+    small = json.dumps(report(server, [now_ts(-1)])).encode()
+    assert len(oversized) > 2048 > len(small)
+    for body in (oversized, small):
+        status, answer = _raw_post(live_server.url, head, _chunked(body))
+        assert status == 411
+        assert "Content-Length" in answer["error"]
+    assert Sample.objects.count() == 0
+    # The same small report with its length is accepted: the refusal is about the framing.
+    status, _ = _raw_post(live_server.url, [*head[1:], f"Content-Length: {len(small)}"], small)
+    assert status == 200 and Sample.objects.count() == 1

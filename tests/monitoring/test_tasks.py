@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.conf import settings as django_settings
+from django.db import connection
 from django.utils import timezone
 
 from monitoring import storage, tasks
@@ -52,3 +54,37 @@ def test_alert_evaluation_task_opens_an_alert(celery_worker, admin_user):
     )
     assert tasks.evaluate_alerts.delay().get(timeout=30)["opened"] == 1
     assert AlertEvent.objects.open().get(server=server).rule.kind == "silent"
+
+
+def test_beat_creates_partitions_ahead_and_drops_expired_ones_with_their_rows(
+    celery_worker, settings
+):
+    """The migration made partitions around its own day: beat must keep making new ones."""
+    server = make_server("retained")
+    today = timezone.now().date()
+    ahead = today + timedelta(days=settings.MONITORING_PARTITIONS_AHEAD_DAYS)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {storage.partition_name(ahead)}")
+    expired = timezone.now() - timedelta(days=settings.MONITORING_RAW_RETENTION_DAYS + 2)
+    kept = timezone.now() - timedelta(days=settings.MONITORING_RAW_RETENTION_DAYS - 1)
+    storage.insert_samples(
+        [
+            {"server_id": server.pk, "ts": expired, "cpu_percent": 1.0},
+            {"server_id": server.pk, "ts": kept, "cpu_percent": 2.0},
+        ]
+    )
+    result = tasks.maintain_storage.delay().get(timeout=30)
+    assert storage.partition_name(ahead) in result["created"]
+    assert storage.partition_name(expired.date()) in result["dropped"]
+    partitions = storage.existing_partitions()
+    assert ahead in partitions and expired.date() not in partitions and kept.date() in partitions
+    assert list(Sample.objects.values_list("cpu_percent", flat=True)) == [2.0]
+
+
+def test_beat_runs_the_monitoring_tasks():
+    schedule = {entry["task"] for entry in django_settings.CELERY_BEAT_SCHEDULE.values()}
+    assert {
+        "monitoring.tasks.maintain_storage",
+        "monitoring.tasks.roll_up",
+        "monitoring.tasks.evaluate_alerts",
+    } <= schedule

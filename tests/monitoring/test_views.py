@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from monitoring import storage
 from monitoring.models import AgentKey, AlertEvent, AlertRule, EnrolmentToken, ServerState
+from provisioning.models import Server
 from security.models import AuditEvent
 from tests.monitoring.conftest import make_key, make_server
 
@@ -74,6 +75,17 @@ def test_overview_query_count_is_constant(admin_client, django_assert_num_querie
     assert response.content.decode().count("1 critical") == 30
 
 
+def test_overview_pages_past_fifty_servers_and_keeps_the_sort(admin_client):
+    Server.objects.bulk_create(
+        Server(name=f"n{n:02d}", address=f"n{n:02d}.example.test") for n in range(55)
+    )
+    first = admin_client.get("/monitoring/?sort=name").content.decode()
+    assert "n49" in first and "n50" not in first
+    assert "Page 1 of 2" in first and 'href="?sort=name&amp;page=2"' in first
+    second = admin_client.get("/monitoring/?sort=name&page=2").content.decode()
+    assert "n50" in second and "n54" in second and "n49" not in second
+
+
 def test_overview_empty_state(admin_client):
     assert "No servers yet" in admin_client.get("/monitoring/").content.decode()
 
@@ -134,6 +146,19 @@ def test_csv_export_streams_the_chosen_range_and_resolution(admin_client, server
     assert bad.status_code == 302
 
 
+def test_csv_export_names_the_file_for_any_server_name(admin_client):
+    plain = make_server("web2")
+    response = admin_client.get(
+        f"/monitoring/servers/{plain.pk}/export.csv?range=1h&resolution=hour"
+    )
+    assert response["Content-Disposition"] == 'attachment; filename="web2-1h-hour.csv"'
+    odd = Server.objects.create(name='Café "main"', address="cafe.example.test")
+    response = admin_client.get(f"/monitoring/servers/{odd.pk}/export.csv?range=1h&resolution=hour")
+    assert response["Content-Disposition"] == (
+        "attachment; filename*=utf-8''Caf%C3%A9%20%22main%22-1h-hour.csv"
+    )
+
+
 def test_admin_edits_an_alert_rule(admin_client):
     rule = AlertRule.objects.get(kind="cpu")
     url = f"/monitoring/alerts/rules/{rule.pk}/edit/"
@@ -147,6 +172,19 @@ def test_admin_edits_an_alert_rule(admin_client):
     assert rule.threshold == 80 and rule.duration_seconds == 120
     event = AuditEvent.objects.get(action="monitoring.alert_rule_updated")
     assert event.details["new"]["threshold"] == 80
+
+
+def test_rules_on_the_latest_report_have_no_duration_to_edit(admin_client):
+    rule = AlertRule.objects.get(kind="disk")
+    url = f"/monitoring/alerts/rules/{rule.pk}/edit/"
+    assert 'name="duration_seconds"' not in admin_client.get(url).content.decode()
+    data = {"name": rule.name, "threshold": 85, "duration_seconds": 600, "enabled": "on"}
+    assert admin_client.post(url, data).status_code == 302
+    rule.refresh_from_db()
+    assert rule.threshold == 85 and rule.duration_seconds == 0
+    cpu = AlertRule.objects.get(kind="cpu")
+    page = admin_client.get(f"/monitoring/alerts/rules/{cpu.pk}/edit/").content.decode()
+    assert 'name="duration_seconds"' in page
 
 
 def test_default_rules_exist_and_are_listed(admin_client):
