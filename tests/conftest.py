@@ -130,3 +130,18 @@ def celery_worker(django_db_setup, django_db_blocker):
         ) as worker,
     ):
         yield worker
+
+
+@pytest.fixture
+def browser(live_server, monkeypatch):
+    """A Chromium to open pages as a test client's user: `browser.open(client, path)`.
+
+    Create the test's data before opening a page: once Playwright's event loop runs in this
+    thread, Django refuses ORM calls unless told it is safe (it is: tests are synchronous).
+    """
+    from tests.browser import Browser
+
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    opened = Browser(live_server.url)
+    yield opened
+    opened.close()

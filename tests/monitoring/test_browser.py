@@ -2,71 +2,29 @@
 
 from __future__ import annotations
 
-import contextlib
 import re
-import threading
-import time
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from monitoring import rollups, storage
 from monitoring.models import ServerState
 from tests.monitoring.conftest import make_server
 
 pytestmark = pytest.mark.django_db(transaction=True)
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @pytest.fixture
-def open_page(live_server, admin_client, monkeypatch):
-    """Open a panel path as the admin in Chromium; returns (page, script problems).
-
-    Create the test's data before calling it: once Playwright's event loop runs in this
-    thread, ORM calls would get a separate connection.
-    """
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    session = admin_client.cookies["sessionid"].value
-    stack = contextlib.ExitStack()
+def open_page(browser, admin_client):
+    """Open a panel path as the admin in Chromium; returns (page, script problems)."""
 
     def open_(path: str):
-        playwright = stack.enter_context(sync_playwright())
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
-        stack.callback(browser.close)
-        context = browser.new_context()
-        context.add_cookies([{"name": "sessionid", "value": session, "url": live_server.url}])
-        page = context.new_page()
-        problems: list[str] = []
-        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda exc: problems.append(str(exc)))
-        page.goto(live_server.url + path)
-        return page, problems
+        opened = browser.open(admin_client, path)
+        return opened.page, opened.problems
 
-    yield open_
-    stack.close()
-    _wait_for_request_threads()
-
-
-def _wait_for_request_threads(limit: float = 10.0) -> None:
-    """Let the live server's keep-alive request threads see the closed sockets and end
-    (each closes its database connection), so the test database can be dropped."""
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline and any(
-        "process_request_thread" in thread.name for thread in threading.enumerate()
-    ):
-        time.sleep(0.05)
+    return open_
 
 
 def _with_recent_data():

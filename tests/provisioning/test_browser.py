@@ -3,53 +3,32 @@ that stops polling, and destructive buttons that ask first."""
 
 from __future__ import annotations
 
-import contextlib
 from datetime import timedelta
 
 import pytest
-from django.db import connections, transaction
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from provisioning.choices import ResourceState, ServerStatus
 from provisioning.jobs import dispatch
 from provisioning.models import DatabaseRole, ProvisioningJob
 from provisioning.services import databases as services
-from tests.monitoring.test_browser import CHROMIUM_ARGS, _wait_for_request_threads
 from tests.provisioning.conftest import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def browser_page(live_server, monkeypatch):
+def browser_page(browser):
     """open_(client, path) -> (page, script problems, polling requests seen)."""
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    stack = contextlib.ExitStack()
 
     def open_(client, path: str):
-        playwright = stack.enter_context(sync_playwright())
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
-        stack.callback(browser.close)
-        context = browser.new_context()
-        session = client.cookies["sessionid"].value
-        context.add_cookies([{"name": "sessionid", "value": session, "url": live_server.url}])
-        page = context.new_page()
-        problems: list[str] = []
-        polls: list[str] = []
-        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda exc: problems.append(str(exc)))
-        page.on("request", lambda r: polls.append(r.url) if r.headers.get("hx-request") else None)
-        page.goto(live_server.url + path)
-        return page, problems, polls
+        opened = browser.open(client, path)
+        return opened.page, opened.problems, opened.htmx_requests
 
-    yield open_
-    connections.close_all()  # ORM calls made while Playwright ran used their own connection
-    stack.close()
-    _wait_for_request_threads()
+    return open_
 
 
 def _settled(resource, state=ResourceState.ACTIVE):
