@@ -17,6 +17,7 @@ from django.conf import settings
 from psycopg import sql
 
 from provisioning.backends.base import Backend, BackendError
+from provisioning.backends.pg_privileges import matrix_statements
 from provisioning.names import InvalidName, check_identifier
 
 MARKER = "managed by hearth"
@@ -178,32 +179,32 @@ class PostgresBackend(Backend):
             conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(_ident(name)))
         return "dropped"
 
-    def ensure_privileges(self, database: str, name: str, privilege: str) -> None:
-        """Give role NAME 'all' or 'readonly' access to DATABASE (its public schema)."""
-        db, role = _ident(database), _ident(name)
+    def ensure_privileges(
+        self, database: str, name: str, privilege: str, peers: dict[str, str] | None = None
+    ) -> None:
+        """Give role NAME 'all' or 'readonly' access to DATABASE (its public schema).
+
+        PEERS are the database's other extra roles (name -> privilege); those that exist
+        on the server as managed roles are brought into the same matrix, so tables made by
+        any creator (owner or an "all" role) reach every role (see pg_privileges).
+        """
         owner = self._owner_of(database)
-        tables = "ALL" if privilege == "all" else "SELECT"
-        statements = [
-            sql.SQL("GRANT CONNECT, TEMPORARY ON DATABASE {} TO {}").format(db, role),
-            sql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(role),
-            sql.SQL("GRANT " + tables + " ON ALL TABLES IN SCHEMA public TO {}").format(role),
-            sql.SQL(
-                "ALTER DEFAULT PRIVILEGES FOR ROLE {} IN SCHEMA public GRANT " + tables + " ON "
-                "TABLES TO {}"
-            ).format(_ident(owner), role),
-        ]
-        if privilege == "all":
-            statements += [
-                sql.SQL("GRANT CREATE ON SCHEMA public TO {}").format(role),
-                sql.SQL("GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO {}").format(role),
-                sql.SQL(
-                    "ALTER DEFAULT PRIVILEGES FOR ROLE {} IN SCHEMA public "
-                    "GRANT ALL ON SEQUENCES TO {}"
-                ).format(_ident(owner), role),
-            ]
+        extras = {name: privilege}
         with self.connect(database) as conn, conn.transaction():
-            for statement in statements:
+            extras.update(self._managed_peers(conn, peers or {}, exclude={name, owner}))
+            for statement in matrix_statements(database, owner, extras, _ident):
                 conn.execute(statement)
+
+    def _managed_peers(
+        self, conn: psycopg.Connection, peers: dict[str, str], exclude: set[str]
+    ) -> dict[str, str]:
+        names = [peer for peer in peers if peer not in exclude]
+        rows = conn.execute(
+            "SELECT rolname FROM pg_roles WHERE rolname = ANY(%s) "
+            "AND shobj_description(oid, 'pg_authid') = %s",
+            [names, MARKER],
+        ).fetchall()
+        return {row[0]: peers[row[0]] for row in rows}
 
     # --- databases -----------------------------------------------------------------------
 

@@ -66,7 +66,12 @@ def drop_extra_role(ctx: StepContext) -> None:
 
 def grant_privileges(ctx: StepContext) -> None:
     role = ctx.resource
-    ctx.backend.ensure_privileges(role.database.name, role.name, role.privilege)
+    peers = dict(
+        role.database.roles.filter(is_owner=False)
+        .exclude(pk=role.pk)
+        .values_list("name", "privilege")
+    )
+    ctx.backend.ensure_privileges(role.database.name, role.name, role.privilege, peers)
     ctx.log(f"{role.get_privilege_display().lower()} on {role.database.name}")
 
 
