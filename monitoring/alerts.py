@@ -1,13 +1,15 @@
 """Alert evaluation (beat) and the services that open and close alert events.
 
-An alert opens once when its rule's condition holds for a server, stays open while it
-holds, and closes when it clears. Opening and closing write an audit event and, after the
-commit, email the administrators. The open count is cached for the top bar.
+Only active servers are evaluated. An alert opens once when its rule's condition holds for
+a server, stays open while it holds, and closes when it clears, or when its server is
+retired (close reason "server retired", not "resolved"). Opening and closing write an audit
+event and, after the commit, queue the administrators' email (`monitoring.tasks.
+send_alert_email`, retried while the mail server is unreachable). The open count is cached
+for the top bar.
 """
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
@@ -17,19 +19,18 @@ from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from monitoring.choices import RuleKind
+from monitoring.choices import CloseReason, RuleKind
 from monitoring.models import AlertEvent, AlertRule, ServerState
+from provisioning.choices import ServerStatus
 from provisioning.models import Server
 from security import audit
-
-logger = logging.getLogger(__name__)
 
 OPEN_COUNT_KEY = "monitoring:open-alerts"
 _THRESHOLD_COLUMN = {RuleKind.CPU: "cpu_percent", RuleKind.MEMORY: "mem_percent"}
 
 
 def _held_over_window(rule: AlertRule, now: datetime) -> dict[int, float]:
-    """Servers whose every sample in the last `duration` is above the threshold.
+    """Active servers whose every sample in the last `duration` is above the threshold.
 
     The window must be covered: the server's first sample in it is at most one report
     interval after the window's start.
@@ -39,18 +40,20 @@ def _held_over_window(rule: AlertRule, now: datetime) -> dict[int, float]:
     statement = (
         f"SELECT s.server_id, min(s.{column}) FROM monitoring_sample s "  # noqa: S608
         "JOIN monitoring_serverstate st ON st.server_id = s.server_id "
-        "WHERE s.ts > %s AND s.ts <= %s GROUP BY s.server_id, st.interval_seconds "
+        f"JOIN {Server._meta.db_table} srv ON srv.id = s.server_id "
+        "WHERE srv.status = %s AND s.ts > %s AND s.ts <= %s "
+        "GROUP BY s.server_id, st.interval_seconds "
         f"HAVING min(s.{column}) > %s AND count(s.{column}) = count(*) "
         "AND min(s.ts) <= %s::timestamptz + make_interval(secs => st.interval_seconds * 1.5)"
     )
     with connection.cursor() as cursor:
-        cursor.execute(statement, [start, now, rule.threshold, start])
+        cursor.execute(statement, [ServerStatus.ACTIVE, start, now, rule.threshold, start])
         return dict(cursor.fetchall())
 
 
 def breaches(rule: AlertRule, now: datetime) -> dict[int, float | None]:
-    """server id → the value that breaches the rule, for every server where it holds now."""
-    states = ServerState.objects.filter(server__status="active")
+    """server id → the value that breaches the rule, for every active server where it holds."""
+    states = ServerState.objects.filter(server__status=ServerStatus.ACTIVE)
     if rule.kind == RuleKind.DISK:
         return dict(
             states.filter(disk_percent__gt=rule.threshold).values_list("server_id", "disk_percent")
@@ -79,7 +82,9 @@ def without_data(rule: AlertRule, now: datetime) -> set[int]:
         return set()
     start = now - timedelta(seconds=rule.duration_seconds)
     return set(
-        ServerState.objects.filter(last_sample_at__lte=start).values_list("server_id", flat=True)
+        ServerState.objects.filter(
+            server__status=ServerStatus.ACTIVE, last_sample_at__lte=start
+        ).values_list("server_id", flat=True)
     )
 
 
@@ -92,26 +97,40 @@ def _message(rule: AlertRule, server: Server, value) -> str:
     )
 
 
-def _notify(event: AlertEvent, opened: bool) -> None:
+def _queue_email(event: AlertEvent, *, opened: bool) -> None:
+    """After the commit, hand the email to its own task (retried while SMTP is down)."""
+    from monitoring.tasks import send_alert_email
+
+    transaction.on_commit(lambda: send_alert_email.delay(event.pk, opened))
+
+
+def deliver_email(event_id: int, *, opened: bool) -> int:
+    """Email the opening or closing of an alert to every active administrator.
+
+    Returns the number of recipients. A failed SMTP send raises (OSError: smtplib's
+    exceptions and refused/timed-out connections), so the task can retry it.
+    """
+    event = AlertEvent.objects.select_related("rule", "server").filter(pk=event_id).first()
     admins = list(
         get_user_model()
         .objects.filter(role="admin", is_active=True)
         .values_list("email", flat=True)
     )
-    if not admins:
-        return
-    context = {"event": event, "opened": opened}
-    subject = render_to_string("monitoring/emails/alert_subject.txt", context).strip()
-    try:
-        send_mail(
-            subject,
-            render_to_string("monitoring/emails/alert_body.txt", context),
-            None,
-            admins,
-            html_message=render_to_string("monitoring/emails/alert_body.html", context),
-        )
-    except OSError:
-        logger.exception("could not send the alert email for event %s", event.pk)
+    if event is None or not admins:
+        return 0
+    context = {"event": event, "opened": opened, "retired": _closed_by_retirement(event, opened)}
+    send_mail(
+        render_to_string("monitoring/emails/alert_subject.txt", context).strip(),
+        render_to_string("monitoring/emails/alert_body.txt", context),
+        None,
+        admins,
+        html_message=render_to_string("monitoring/emails/alert_body.html", context),
+    )
+    return len(admins)
+
+
+def _closed_by_retirement(event: AlertEvent, opened: bool) -> bool:
+    return not opened and event.close_reason == CloseReason.SERVER_RETIRED
 
 
 DEFAULT_RULES = (
@@ -143,19 +162,24 @@ def open_alert(rule: AlertRule, server: Server, value, *, now: datetime) -> Aler
         rule=rule, server=server, opened_at=now, value=value, message=_message(rule, server, value)
     )
     audit.record(None, "monitoring.alert_opened", target=server, rule=rule.kind, value=value)
-    transaction.on_commit(lambda: _notify(event, opened=True))
+    _queue_email(event, opened=True)
     transaction.on_commit(refresh_open_count)
     return event
 
 
 @transaction.atomic
-def close_alert(event: AlertEvent, *, now: datetime) -> None:
-    if AlertEvent.objects.filter(pk=event.pk, closed_at__isnull=True).update(closed_at=now) != 1:
-        return
-    event.closed_at = now
-    audit.record(None, "monitoring.alert_closed", target=event.server, rule=event.rule.kind)
-    transaction.on_commit(lambda: _notify(event, opened=False))
+def close_alert(event: AlertEvent, *, now: datetime, reason: str = CloseReason.CLEARED) -> bool:
+    """Close EVENT (once: False if it was already closed) with REASON, a CloseReason."""
+    still_open = AlertEvent.objects.filter(pk=event.pk, closed_at__isnull=True)
+    if still_open.update(closed_at=now, close_reason=reason) != 1:
+        return False
+    event.closed_at, event.close_reason = now, reason
+    audit.record(
+        None, "monitoring.alert_closed", target=event.server, rule=event.rule.kind, reason=reason
+    )
+    _queue_email(event, opened=False)
     transaction.on_commit(refresh_open_count)
+    return True
 
 
 def evaluate(now: datetime | None = None) -> dict[str, int]:
@@ -179,8 +203,10 @@ def evaluate(now: datetime | None = None) -> dict[str, int]:
                 open_alert(rule, servers[server_id], value, now=now)
                 opened += 1
     for pair, event in open_events.items():
-        if pair not in holding:
-            close_alert(event, now=now)
-            closed += 1
+        if pair in holding:
+            continue
+        retired = event.server.status != ServerStatus.ACTIVE
+        reason = CloseReason.SERVER_RETIRED if retired else CloseReason.CLEARED
+        closed += close_alert(event, now=now, reason=reason)
     refresh_open_count()
     return {"opened": opened, "closed": closed}

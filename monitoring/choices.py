@@ -22,3 +22,8 @@ class Range(models.TextChoices):
 
 
 RANGE_SECONDS = {"1h": 3600, "24h": 86400, "7d": 7 * 86400, "30d": 30 * 86400}
+
+
+class CloseReason(models.TextChoices):
+    CLEARED = "cleared", "Resolved"
+    SERVER_RETIRED = "server_retired", "Server retired"

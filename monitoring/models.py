@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from monitoring.choices import RuleKind
+from monitoring.choices import CloseReason, RuleKind
 from provisioning.models import Server
 
 # A server whose agent missed this many report intervals is shown offline.
@@ -246,6 +246,7 @@ class AlertEvent(models.Model):
     server = models.ForeignKey(Server, on_delete=models.CASCADE, related_name="alert_events")
     opened_at = models.DateTimeField()
     closed_at = models.DateTimeField(null=True, blank=True)
+    close_reason = models.CharField(max_length=16, choices=CloseReason.choices, blank=True)
     value = models.FloatField(null=True)
     message = models.CharField(max_length=255)
 

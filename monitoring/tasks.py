@@ -1,4 +1,4 @@
-"""Celery entry points (beat): storage maintenance, rollups, alert evaluation."""
+"""Celery entry points: storage maintenance, rollups, alert evaluation (beat); alert emails."""
 
 from __future__ import annotations
 
@@ -34,3 +34,15 @@ def roll_up() -> dict:
 @shared_task
 def evaluate_alerts() -> dict:
     return alerts.evaluate()
+
+
+@shared_task(
+    autoretry_for=(OSError,),  # smtplib.SMTPException and refused/timed-out connections
+    retry_backoff=settings.MONITORING_ALERT_EMAIL_RETRY_BACKOFF,
+    retry_backoff_max=settings.MONITORING_ALERT_EMAIL_RETRY_BACKOFF_MAX,
+    retry_jitter=True,
+    max_retries=settings.MONITORING_ALERT_EMAIL_MAX_RETRIES,
+)
+def send_alert_email(event_id: int, opened: bool) -> int:
+    """Queued after the commit that opened or closed the alert; a mail outage delays it."""
+    return alerts.deliver_email(event_id, opened=opened)

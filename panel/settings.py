@@ -317,6 +317,11 @@ MONITORING_PARTITIONS_AHEAD_DAYS = env_int("MONITORING_PARTITIONS_AHEAD_DAYS", 3
 MONITORING_MAX_POINTS = env_int("MONITORING_MAX_POINTS", 500)
 # Bearer token for GET /metrics (Prometheus); unset = the endpoint answers 404.
 MONITORING_METRICS_TOKEN = env_secret("MONITORING_METRICS_TOKEN", "")
+# Alert emails retry while the mail server is unreachable: exponential backoff from this many
+# seconds, each delay at most the max (with full jitter), for at most this many retries.
+MONITORING_ALERT_EMAIL_RETRY_BACKOFF = env_int("MONITORING_ALERT_EMAIL_RETRY_BACKOFF", 5)
+MONITORING_ALERT_EMAIL_RETRY_BACKOFF_MAX = env_int("MONITORING_ALERT_EMAIL_RETRY_BACKOFF_MAX", 600)
+MONITORING_ALERT_EMAIL_MAX_RETRIES = env_int("MONITORING_ALERT_EMAIL_MAX_RETRIES", 48)
 TEMPLATES[0]["OPTIONS"]["context_processors"].append("monitoring.context_processors.alerts")
 CELERY_BEAT_SCHEDULE["monitoring-partitions"] = {
     "task": "monitoring.tasks.maintain_storage",

@@ -1,12 +1,17 @@
 """The four collectors. Each keeps its previous reading; rates appear from the second reading on.
 
-A collector's `collect(now)` returns a JSON-ready dict. Rates (CPU %, bytes/s, packets/s) are
+A collector's `collect(tick)` returns a JSON-ready dict. Rates (CPU %, bytes/s, packets/s) are
 computed between two readings, so the first call reports them as None rather than garbage.
+`tick` is a monotonic clock reading (`time.monotonic()`): the interval between two readings
+must not follow the wall clock, which NTP or an administrator can step (a jump back made every
+rate 0, a jump ahead diluted them). The sample's own timestamp stays wall-clock time.
 """
 
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Callable
 
 import psutil
 
@@ -40,7 +45,7 @@ class CpuCollector:
     def __init__(self) -> None:
         self._previous = None
 
-    def collect(self, now: float) -> dict:
+    def collect(self, tick: float) -> dict:
         cores = psutil.cpu_times(percpu=True)
         previous, self._previous = self._previous, cores
         percent = per_core = None
@@ -51,7 +56,7 @@ class CpuCollector:
 
 
 class MemoryCollector:
-    def collect(self, now: float) -> dict:
+    def collect(self, tick: float) -> dict:
         memory = psutil.virtual_memory()
         swap = psutil.swap_memory()
         return {
@@ -76,9 +81,9 @@ def _real_mounts() -> list:
 
 class DiskCollector:
     def __init__(self) -> None:
-        self._previous = None  # (time, read_bytes, write_bytes)
+        self._previous = None  # (tick, read_bytes, write_bytes)
 
-    def collect(self, now: float) -> dict:
+    def collect(self, tick: float) -> dict:
         filesystems = []
         for mount in _real_mounts():
             try:
@@ -89,11 +94,11 @@ class DiskCollector:
                 {"mount": mount, "total": usage.total, "used": usage.used, "percent": usage.percent}
             )
         io = psutil.disk_io_counters(perdisk=False)
-        reading = (now, io.read_bytes, io.write_bytes) if io is not None else None
+        reading = (tick, io.read_bytes, io.write_bytes) if io is not None else None
         previous, self._previous = self._previous, reading
         read_bps = write_bps = None
         if previous is not None and reading is not None:
-            seconds = now - previous[0]
+            seconds = tick - previous[0]
             read_bps = round(_rate(reading[1], previous[1], seconds), 1)
             write_bps = round(_rate(reading[2], previous[2], seconds), 1)
         return {"filesystems": filesystems, "read_bps": read_bps, "write_bps": write_bps}
@@ -102,7 +107,7 @@ class DiskCollector:
 class NetworkCollector:
     def __init__(self) -> None:
         self._previous: dict = {}
-        self._previous_time: float | None = None
+        self._previous_tick: float | None = None
         self._skip: dict[str, bool] = {}
 
     def _skipped(self, name: str) -> bool:
@@ -115,18 +120,18 @@ class NetworkCollector:
             )
         return self._skip[name]
 
-    def collect(self, now: float) -> dict:
+    def collect(self, tick: float) -> dict:
         counters = {
             name: c
             for name, c in psutil.net_io_counters(pernic=True).items()
             if not self._skipped(name)
         }
-        seconds = now - self._previous_time if self._previous_time is not None else None
+        seconds = tick - self._previous_tick if self._previous_tick is not None else None
         interfaces = [
             self._interface(name, c, self._previous.get(name), seconds)
             for name, c in sorted(counters.items())[:MAX_ENTRIES]
         ]
-        self._previous, self._previous_time = counters, now
+        self._previous, self._previous_tick = counters, tick
         return {"interfaces": interfaces}
 
     @staticmethod
@@ -154,19 +159,24 @@ class NetworkCollector:
 
 
 class Collectors:
-    """All four collectors; `sample(now)` is one report's worth of figures."""
+    """All four collectors; `sample(now)` is one report's worth of figures.
 
-    def __init__(self) -> None:
+    `now` (wall-clock seconds) is the sample's timestamp; rates use `clock` (monotonic).
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
         self.cpu = CpuCollector()
         self.memory = MemoryCollector()
         self.disk = DiskCollector()
         self.network = NetworkCollector()
 
     def sample(self, now: float) -> dict:
+        tick = self._clock()
         return {
             "ts": round(now, 3),
-            "cpu": self.cpu.collect(now),
-            "memory": self.memory.collect(now),
-            "disk": self.disk.collect(now),
-            "network": self.network.collect(now),
+            "cpu": self.cpu.collect(tick),
+            "memory": self.memory.collect(tick),
+            "disk": self.disk.collect(tick),
+            "network": self.network.collect(tick),
         }

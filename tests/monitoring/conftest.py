@@ -112,7 +112,7 @@ def now_ts(offset_seconds: float = 0) -> float:
     return (timezone.now() + timedelta(seconds=offset_seconds)).timestamp()
 
 
-class _Inbox:
+class Inbox:
     def __init__(self):
         self.messages: list = []
 
@@ -121,7 +121,7 @@ class _Inbox:
         return "250 OK"
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -130,8 +130,8 @@ def _free_port() -> int:
 @pytest.fixture
 def smtp_server(settings):
     """A real SMTP server on loopback; Django's SMTP backend delivers to it."""
-    inbox = _Inbox()
-    port = _free_port()
+    inbox = Inbox()
+    port = free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
@@ -146,7 +146,7 @@ class Forwarder:
 
     def __init__(self, target: tuple[str, int]):
         self.target = target
-        self.port = _free_port()
+        self.port = free_port()
         self._listener: socket.socket | None = None
 
     @property

@@ -65,6 +65,44 @@ def test_cpu_busy_counts_guest_time_once():
     assert _busy_percent(after, before) == 50.0
 
 
+class _Clock:
+    """A monotonic clock the test advances by hand."""
+
+    def __init__(self) -> None:
+        self.value = 1000.0
+
+    def __call__(self) -> float:
+        return self.value
+
+
+def _write_to_disk(directory: Path, size: int) -> None:
+    path = directory / "written.bin"
+    with path.open("wb") as handle:
+        handle.write(os.urandom(size))
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+@pytest.mark.parametrize("wall_jump", [-3600.0, 86400.0])
+def test_a_wall_clock_jump_does_not_distort_rates(tmp_path, wall_jump):
+    """Rates divide by the monotonic interval (10 s here), whatever the wall clock did."""
+    clock = _Clock()
+    collectors = Collectors(clock=clock)
+    size = 4 * 1024 * 1024
+    before = psutil.disk_io_counters().write_bytes
+    wall = time.time()
+    first = collectors.sample(wall)
+    _write_to_disk(tmp_path, size)  # real I/O on this machine's disk, counted by the kernel
+    clock.value += 10.0
+    second = collectors.sample(wall + wall_jump)
+    after = psutil.disk_io_counters().write_bytes
+
+    assert first["ts"] == round(wall, 3) and second["ts"] == round(wall + wall_jump, 3)
+    # The collector's two readings lie between ours, and at least `size` bytes went to disk
+    # between them: the rate is their difference over 10 s, not over the wall-clock jump.
+    assert size / 10.0 <= second["disk"]["write_bps"] <= (after - before) / 10.0
+
+
 def test_buffer_keeps_order_and_drops_the_oldest_when_full(tmp_path):
     buffer = DiskBuffer(tmp_path, max_bytes=2000)
     for n in range(40):

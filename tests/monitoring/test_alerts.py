@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
+import pytest
 from django.utils import timezone
 
 from monitoring import alerts, storage
 from monitoring.models import AlertEvent, ServerState
+from provisioning.services.servers import retire_server
 from security.models import AuditEvent
+
+
+def wait_for_messages(inbox, count: int, timeout: float = 60.0) -> list:
+    """The emails go through the Celery worker: wait until `count` have arrived."""
+    deadline = time.monotonic() + timeout
+    while len(inbox.messages) < count and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return inbox.messages
 
 
 def _samples(server, now, cpu, minutes=6, mem=40.0):
@@ -36,26 +47,25 @@ def _samples(server, now, cpu, minutes=6, mem=40.0):
     )
 
 
+@pytest.mark.django_db(transaction=True)
 def test_cpu_alert_opens_once_stays_open_and_closes(
-    server, admin_user, alice_account, smtp_server, admin_client, django_capture_on_commit_callbacks
+    server, admin_user, alice_account, smtp_server, admin_client, celery_worker
 ):
     now = timezone.now()
     _samples(server, now, cpu=97.0)
-    with django_capture_on_commit_callbacks(execute=True):
-        assert alerts.evaluate(now) == {"opened": 1, "closed": 0}
+    assert alerts.evaluate(now) == {"opened": 1, "closed": 0}
     event = AlertEvent.objects.get()
     assert event.is_open and event.rule.kind == "cpu"
     assert event.message == "web1: CPU usage 97.0 % above 90 % for 300 s"
-    assert len(smtp_server.messages) == 1
+    assert len(wait_for_messages(smtp_server, 1)) == 1
     message = smtp_server.messages[0]
     assert message.rcpt_tos == [admin_user.email]  # administrators only, not alice
     assert b"ALERT" in message.content and b"web1" in message.content
     assert AuditEvent.objects.filter(action="monitoring.alert_opened").count() == 1
 
     # Still above: no second event, no second email.
-    with django_capture_on_commit_callbacks(execute=True):
-        assert alerts.evaluate(now + timedelta(seconds=20)) == {"opened": 0, "closed": 0}
-    assert AlertEvent.objects.count() == 1 and len(smtp_server.messages) == 1
+    assert alerts.evaluate(now + timedelta(seconds=20)) == {"opened": 0, "closed": 0}
+    assert AlertEvent.objects.count() == 1
 
     # Shown as critical on the overview, the server page and the top bar.
     overview = admin_client.get("/monitoring/").content.decode()
@@ -67,11 +77,11 @@ def test_cpu_alert_opens_once_stays_open_and_closes(
     # Back to normal: the alert closes, with an email and an audit event.
     later = now + timedelta(minutes=7)
     _samples(server, later, cpu=20.0)
-    with django_capture_on_commit_callbacks(execute=True):
-        assert alerts.evaluate(later) == {"opened": 0, "closed": 1}
+    assert alerts.evaluate(later) == {"opened": 0, "closed": 1}
     event.refresh_from_db()
-    assert event.closed_at is not None
-    assert len(smtp_server.messages) == 2 and b"Resolved" in smtp_server.messages[1].content
+    assert event.closed_at is not None and event.close_reason == "cleared"
+    messages = wait_for_messages(smtp_server, 2)
+    assert len(messages) == 2 and b"Resolved" in messages[1].content  # one each, in order
     assert AuditEvent.objects.filter(action="monitoring.alert_closed").count() == 1
     assert "critical" not in admin_client.get("/monitoring/alerts/").content.decode()
 
@@ -85,13 +95,10 @@ def test_a_short_spike_does_not_open_a_cpu_alert(server, admin_user):
     assert alerts.evaluate(now)["opened"] == 0
 
 
-def test_topbar_shows_the_open_alert_count(
-    server, admin_user, admin_client, django_capture_on_commit_callbacks
-):
+def test_topbar_shows_the_open_alert_count(server, admin_user, admin_client):
     now = timezone.now()
     _samples(server, now, cpu=10.0, mem=95.0)
-    with django_capture_on_commit_callbacks(execute=True):
-        alerts.evaluate(now)
+    alerts.evaluate(now)
     page = admin_client.get("/monitoring/alerts/rules/").content.decode()
     assert 'class="badge badge-critical" title="Open monitoring alerts">1 critical' in page
 
@@ -143,3 +150,38 @@ def test_a_silent_agent_does_not_resolve_its_cpu_alert(server, admin_user):
     _samples(server, later, cpu=20.0)
     assert alerts.evaluate(later) == {"opened": 0, "closed": 2}
     assert not AlertEvent.objects.open().exists()
+
+
+def test_retired_servers_are_not_evaluated_by_any_rule(server, admin_user):
+    now = timezone.now()
+    _samples(server, now, cpu=97.0, mem=97.0)
+    ServerState.objects.filter(server=server).update(
+        disk_percent=95.0, last_report_at=now - timedelta(minutes=5)
+    )
+    retire_server(server, actor=admin_user)
+    assert alerts.evaluate(now) == {"opened": 0, "closed": 0}
+    assert not AlertEvent.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_retiring_a_server_closes_its_alerts_as_retired_not_resolved(
+    server, admin_user, smtp_server, admin_client, celery_worker
+):
+    now = timezone.now()
+    _samples(server, now, cpu=97.0)
+    ServerState.objects.filter(server=server).update(disk_percent=95.0)
+    assert alerts.evaluate(now) == {"opened": 2, "closed": 0}
+    assert len(wait_for_messages(smtp_server, 2)) == 2
+
+    retire_server(server, actor=admin_user)
+    # Still above the thresholds, but no longer monitored: both close, with that reason.
+    assert alerts.evaluate(now + timedelta(seconds=20)) == {"opened": 0, "closed": 2}
+    assert set(AlertEvent.objects.values_list("close_reason", flat=True)) == {"server_retired"}
+    closes = AuditEvent.objects.filter(action="monitoring.alert_closed")
+    assert [event.details["reason"] for event in closes] == ["server_retired"] * 2
+    messages = wait_for_messages(smtp_server, 4)
+    assert len(messages) == 4
+    for message in messages[2:]:
+        assert b"Closed (server retired)" in message.content and b"Resolved" not in message.content
+    page = admin_client.get("/monitoring/alerts/?show=all").content.decode()
+    assert page.count("(server retired)") == 2 and "badge-critical" not in page
