@@ -8,13 +8,14 @@ import time
 from datetime import timedelta
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.core.cache import cache
 from django.utils import timezone
 
 from monitoring import alerts, services
 from monitoring.alerts import OPEN_COUNT_KEY
+from panel.stack import free_port
 from provisioning.models import Server
+from tests.mail import send_django_mail_to, start_smtp
 
 
 @pytest.fixture(autouse=True)
@@ -112,31 +113,11 @@ def now_ts(offset_seconds: float = 0) -> float:
     return (timezone.now() + timedelta(seconds=offset_seconds)).timestamp()
 
 
-class Inbox:
-    def __init__(self):
-        self.messages: list = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd API
-        self.messages.append(envelope)
-        return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def smtp_server(settings):
     """A real SMTP server on loopback; Django's SMTP backend delivers to it."""
-    inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    controller, inbox = start_smtp()
+    send_django_mail_to(settings, controller.port)
     yield inbox
     controller.stop()
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
 import pytest
@@ -12,14 +11,6 @@ from monitoring import alerts, storage
 from monitoring.models import AlertEvent, ServerState
 from provisioning.services.servers import retire_server
 from security.models import AuditEvent
-
-
-def wait_for_messages(inbox, count: int, timeout: float = 60.0) -> list:
-    """The emails go through the Celery worker: wait until `count` have arrived."""
-    deadline = time.monotonic() + timeout
-    while len(inbox.messages) < count and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return inbox.messages
 
 
 def _samples(server, now, cpu, minutes=6, mem=40.0):
@@ -57,8 +48,8 @@ def test_cpu_alert_opens_once_stays_open_and_closes(
     event = AlertEvent.objects.get()
     assert event.is_open and event.rule.kind == "cpu"
     assert event.message == "web1: CPU usage 97.0 % above 90 % for 300 s"
-    assert len(wait_for_messages(smtp_server, 1)) == 1
-    message = smtp_server.messages[0]
+    assert len(smtp_server.wait_for_count(1)) == 1
+    message = smtp_server.envelopes[0]
     assert message.rcpt_tos == [admin_user.email]  # administrators only, not alice
     assert b"ALERT" in message.content and b"web1" in message.content
     assert AuditEvent.objects.filter(action="monitoring.alert_opened").count() == 1
@@ -80,7 +71,7 @@ def test_cpu_alert_opens_once_stays_open_and_closes(
     assert alerts.evaluate(later) == {"opened": 0, "closed": 1}
     event.refresh_from_db()
     assert event.closed_at is not None and event.close_reason == "cleared"
-    messages = wait_for_messages(smtp_server, 2)
+    messages = smtp_server.wait_for_count(2)
     assert len(messages) == 2 and b"Resolved" in messages[1].content  # one each, in order
     assert AuditEvent.objects.filter(action="monitoring.alert_closed").count() == 1
     assert "critical" not in admin_client.get("/monitoring/alerts/").content.decode()
@@ -171,7 +162,7 @@ def test_retiring_a_server_closes_its_alerts_as_retired_not_resolved(
     _samples(server, now, cpu=97.0)
     ServerState.objects.filter(server=server).update(disk_percent=95.0)
     assert alerts.evaluate(now) == {"opened": 2, "closed": 0}
-    assert len(wait_for_messages(smtp_server, 2)) == 2
+    assert len(smtp_server.wait_for_count(2)) == 2
 
     retire_server(server, actor=admin_user)
     # Still above the thresholds, but no longer monitored: both close, with that reason.
@@ -179,7 +170,7 @@ def test_retiring_a_server_closes_its_alerts_as_retired_not_resolved(
     assert set(AlertEvent.objects.values_list("close_reason", flat=True)) == {"server_retired"}
     closes = AuditEvent.objects.filter(action="monitoring.alert_closed")
     assert [event.details["reason"] for event in closes] == ["server_retired"] * 2
-    messages = wait_for_messages(smtp_server, 4)
+    messages = smtp_server.wait_for_count(4)
     assert len(messages) == 4
     for message in messages[2:]:
         assert b"Closed (server retired)" in message.content and b"Resolved" not in message.content

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import threading
-import time
 from datetime import timedelta
 
 import pytest
-from aiosmtpd.controller import Controller
 from celery.signals import task_retry
 from django.conf import settings as django_settings
 from django.db import connection
@@ -15,7 +13,9 @@ from django.utils import timezone
 
 from monitoring import storage, tasks
 from monitoring.models import AlertEvent, HourRollup, MinuteRollup, Sample, ServerState
-from tests.monitoring.conftest import Inbox, free_port, make_server
+from panel.stack import free_port
+from tests.mail import send_django_mail_to, start_smtp
+from tests.monitoring.conftest import make_server
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -97,9 +97,7 @@ def test_beat_runs_the_monitoring_tasks():
 def test_an_alert_email_waits_out_a_mail_outage(celery_worker, admin_user, settings):
     """SMTP is down when the alert opens: the task retries with backoff until it is back."""
     port = free_port()  # nothing listens there yet: the first send is refused
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    send_django_mail_to(settings, port)
     retried = threading.Event()
 
     def on_retry(sender=None, **kwargs):
@@ -116,20 +114,16 @@ def test_an_alert_email_waits_out_a_mail_outage(celery_worker, admin_user, setti
         assert tasks.evaluate_alerts.delay().get(timeout=30)["opened"] == 1
         assert retried.wait(timeout=60), "the refused send was not retried"
 
-        inbox = Inbox()
-        controller = Controller(inbox, hostname="127.0.0.1", port=port)
-        controller.start()  # the mail server is back
+        controller, inbox = start_smtp(port)  # the mail server is back
         try:
-            deadline = time.monotonic() + 120
-            while not inbox.messages and time.monotonic() < deadline:
-                time.sleep(0.05)
+            inbox.wait_for_count(1, timeout=120)
         finally:
             controller.stop()
     finally:
         task_retry.disconnect(on_retry)
-    assert len(inbox.messages) == 1
-    assert inbox.messages[0].rcpt_tos == [admin_user.email]
-    assert b"ALERT" in inbox.messages[0].content and b"unlucky" in inbox.messages[0].content
+    assert len(inbox.envelopes) == 1
+    assert inbox.envelopes[0].rcpt_tos == [admin_user.email]
+    assert b"ALERT" in inbox.envelopes[0].content and b"unlucky" in inbox.envelopes[0].content
 
 
 def test_alert_email_retries_are_bounded():

@@ -2,83 +2,33 @@
 
 from __future__ import annotations
 
-import email
 import hashlib
 import hmac
 import re
-import socket
 import struct
-import threading
 import time
-from email import policy
 from urllib.parse import urlsplit
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.test import Client
 
 from tests.conftest import PASSWORD
-
-
-class _Collector:
-    def __init__(self):
-        self.messages: list[email.message.EmailMessage] = []
-        self.arrived = threading.Condition()
-
-    async def handle_DATA(self, server, session, envelope):
-        message = email.message_from_bytes(envelope.content, policy=policy.default)
-        with self.arrived:
-            self.messages.append(message)
-            self.arrived.notify_all()
-        return "250 Message accepted for delivery"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.mail import Inbox, send_django_mail_to, start_smtp
 
 
 @pytest.fixture(scope="session")
 def smtp_server():
-    collector = _Collector()
-    controller = Controller(collector, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    yield controller, collector
+    controller, inbox = start_smtp()
+    yield controller, inbox
     controller.stop()
 
 
-class Mailbox:
-    def __init__(self, collector):
-        self.collector = collector
-
-    @property
-    def messages(self):
-        return list(self.collector.messages)
-
-    def wait_for(self, to: str, timeout: float = 10):
-        """The newest message to `to` (delivery is synchronous; the wait is a safety net)."""
-        deadline = time.monotonic() + timeout
-        with self.collector.arrived:
-            while True:
-                found = [m for m in self.collector.messages if to in m["To"]]
-                if found:
-                    return found[-1]
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise AssertionError(f"no email to {to} arrived")
-                self.collector.arrived.wait(remaining)
-
-
 @pytest.fixture
-def mailbox(smtp_server, settings):
-    controller, collector = smtp_server
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = controller.hostname
-    settings.EMAIL_PORT = controller.port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    collector.messages.clear()
-    return Mailbox(collector)
+def mailbox(smtp_server, settings) -> Inbox:
+    controller, inbox = smtp_server
+    send_django_mail_to(settings, controller.port)
+    inbox.clear()
+    return inbox
 
 
 def parts(message) -> tuple[str, str]:
