@@ -277,6 +277,8 @@ SECURITY_EMAIL_WINDOW = env_int("SECURITY_EMAIL_WINDOW", 60 * 60)
 # Last activity of a tracked session is written at most this often.
 SECURITY_SESSION_TOUCH_SECONDS = env_int("SECURITY_SESSION_TOUCH_SECONDS", 60)
 SECURITY_BACKUP_CODE_COUNT = 10
+# Destructive actions ask for the password again unless it was confirmed this recently.
+SECURITY_SUDO_SECONDS = env_int("SECURITY_SUDO_SECONDS", 10 * 60)
 
 OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Hearth")
 # django-otp's own backoff is replaced by our sliding-window counter (same store as lockout).
@@ -300,9 +302,6 @@ CELERY_BEAT_SCHEDULE["security-prune-sessions"] = {
     "task": "security.prune_sessions",
     "schedule": 24 * 60 * 60,
 }
-
-# Destructive actions ask for the password again unless it was confirmed this recently.
-SECURITY_SUDO_SECONDS = env_int("SECURITY_SUDO_SECONDS", 10 * 60)
 
 # --- monitoring ---
 MONITORING_ENROLMENT_HOURS = env_int("MONITORING_ENROLMENT_HOURS", 24)

@@ -123,12 +123,8 @@ def pid_exists(pid: int) -> bool:
 
 def pid_alive(pid: int) -> bool:
     """True if PID runs and is not a zombie."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+    if not pid_exists(pid):
         return False
-    except PermissionError:
-        return True
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:

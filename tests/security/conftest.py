@@ -1,4 +1,4 @@
-"""A real SMTP server on loopback (aiosmtpd in a thread) and helpers to read what it got."""
+"""Security test helpers: the loopback SMTP fixture, TOTP codes, logins."""
 
 from __future__ import annotations
 
