@@ -14,6 +14,7 @@ from monitoring import storage
 from monitoring.exceptions import AuthenticationFailed, WrongServer
 from monitoring.models import STATE_METRICS, AgentKey, EnrolmentToken
 from monitoring.validation import Report
+from provisioning.choices import ServerStatus
 from provisioning.models import Server
 from security import audit
 
@@ -83,6 +84,7 @@ def authenticate_agent(authorization: str) -> AgentKey:
         raise AuthenticationFailed("an agent key is required (Authorization: Bearer <key>)")
     key = (
         AgentKey.objects.active()
+        .filter(server__status=ServerStatus.ACTIVE)
         .select_related("server")
         .filter(key_hash=digest(plain.strip()))
         .first()
@@ -90,6 +92,22 @@ def authenticate_agent(authorization: str) -> AgentKey:
     if key is None:
         raise AuthenticationFailed("the agent key is unknown or revoked")
     return key
+
+
+def revoke_keys_of_retired(server: Server) -> int:
+    """Revoke every active key of SERVER once it is retired; returns how many were revoked.
+
+    Called on each save of a server (see `monitoring.signals`); the key lookup also refuses
+    keys of a server that is not active, however it got there.
+    """
+    if server.status == ServerStatus.ACTIVE:
+        return 0
+    keys = AgentKey.objects.active().filter(server=server)
+    prefixes = list(keys.values_list("prefix", flat=True))
+    revoked = keys.update(revoked_at=timezone.now())
+    for prefix in prefixes:
+        audit.record(None, "monitoring.agent_key_revoked", target=server, prefix=prefix)
+    return revoked
 
 
 _STATE_SQL = (

@@ -14,6 +14,9 @@ from hearth_agent.transport import parse_response
 
 from monitoring import services
 from monitoring.models import AgentKey, EnrolmentToken, Sample, ServerState
+from provisioning.choices import ServerStatus
+from provisioning.models import Server
+from provisioning.services.servers import retire_server
 from tests.monitoring.conftest import make_key, make_server, now_ts, report, sample
 
 URL = "/api/agent/v1/metrics"
@@ -151,6 +154,23 @@ def test_missing_or_unknown_key_is_401(client, server, agent_key, key):
 
 def test_a_revoked_key_is_401(client, server, agent_key):
     services.revoke_agent_key(AgentKey.objects.get(server=server), actor=None)
+    assert post(client, report(server, [now_ts()]), agent_key).status_code == 401
+    assert Sample.objects.count() == 0
+
+
+def test_retiring_a_server_revokes_its_agent_key_at_once(client, server, agent_key):
+    assert post(client, report(server, [now_ts(-10)]), agent_key).status_code == 200
+    retire_server(server, actor=None)
+    assert AgentKey.objects.get(server=server).revoked_at is not None
+    response = post(client, report(server, [now_ts()]), agent_key)
+    assert response.status_code == 401
+    assert Sample.objects.filter(server=server).count() == 1
+
+
+def test_a_key_of_a_server_retired_behind_the_services_back_is_401(client, server, agent_key):
+    # A bulk update sends no signal: the key lookup itself refuses keys of retired servers.
+    Server.objects.filter(pk=server.pk).update(status=ServerStatus.RETIRED)
+    assert AgentKey.objects.get(server=server).revoked_at is None
     assert post(client, report(server, [now_ts()]), agent_key).status_code == 401
     assert Sample.objects.count() == 0
 
