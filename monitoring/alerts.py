@@ -3,8 +3,8 @@
 Only active servers are evaluated. An alert opens once when its rule's condition holds for
 a server, stays open while it holds, and closes when it clears, or when its server is
 retired (close reason "server retired", not "resolved"). Opening and closing write an audit
-event and, after the commit, queue the administrators' email (`monitoring.tasks.
-send_alert_email`, retried while the mail server is unreachable). The open count is cached
+event and, after the commit, queue the administrators' email (`monitoring.alert_email`,
+retried while the mail server is unreachable). The open count is cached
 for the top bar.
 """
 
@@ -12,13 +12,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.core.mail import send_mail
 from django.db import connection, transaction
-from django.template.loader import render_to_string
 from django.utils import timezone
 
+from monitoring import alert_email
 from monitoring.choices import CloseReason, RuleKind
 from monitoring.models import AlertEvent, AlertRule, ServerState
 from provisioning.choices import ServerStatus
@@ -97,42 +95,6 @@ def _message(rule: AlertRule, server: Server, value) -> str:
     )
 
 
-def _queue_email(event: AlertEvent, *, opened: bool) -> None:
-    """After the commit, hand the email to its own task (retried while SMTP is down)."""
-    from monitoring.tasks import send_alert_email
-
-    transaction.on_commit(lambda: send_alert_email.delay(event.pk, opened))
-
-
-def deliver_email(event_id: int, *, opened: bool) -> int:
-    """Email the opening or closing of an alert to every active administrator.
-
-    Returns the number of recipients. A failed SMTP send raises (OSError: smtplib's
-    exceptions and refused/timed-out connections), so the task can retry it.
-    """
-    event = AlertEvent.objects.select_related("rule", "server").filter(pk=event_id).first()
-    admins = list(
-        get_user_model()
-        .objects.filter(role="admin", is_active=True)
-        .values_list("email", flat=True)
-    )
-    if event is None or not admins:
-        return 0
-    context = {"event": event, "opened": opened, "retired": _closed_by_retirement(event, opened)}
-    send_mail(
-        render_to_string("monitoring/emails/alert_subject.txt", context).strip(),
-        render_to_string("monitoring/emails/alert_body.txt", context),
-        None,
-        admins,
-        html_message=render_to_string("monitoring/emails/alert_body.html", context),
-    )
-    return len(admins)
-
-
-def _closed_by_retirement(event: AlertEvent, opened: bool) -> bool:
-    return not opened and event.close_reason == CloseReason.SERVER_RETIRED
-
-
 DEFAULT_RULES = (
     (RuleKind.CPU, "CPU above 90 % for 5 minutes", 90.0, 300),
     (RuleKind.MEMORY, "Memory above 90 % for 5 minutes", 90.0, 300),
@@ -162,7 +124,7 @@ def open_alert(rule: AlertRule, server: Server, value, *, now: datetime) -> Aler
         rule=rule, server=server, opened_at=now, value=value, message=_message(rule, server, value)
     )
     audit.record(None, "monitoring.alert_opened", target=server, rule=rule.kind, value=value)
-    _queue_email(event, opened=True)
+    alert_email.queue(event, opened=True)
     transaction.on_commit(refresh_open_count)
     return event
 
@@ -177,7 +139,7 @@ def close_alert(event: AlertEvent, *, now: datetime, reason: str = CloseReason.C
     audit.record(
         None, "monitoring.alert_closed", target=event.server, rule=event.rule.kind, reason=reason
     )
-    _queue_email(event, opened=False)
+    alert_email.queue(event, opened=False)
     transaction.on_commit(refresh_open_count)
     return True
 

@@ -1,4 +1,8 @@
-"""Celery entry points: storage maintenance, rollups, alert evaluation (beat); alert emails."""
+"""Celery entry points: storage maintenance, rollups, alert evaluation (beat).
+
+The alert email task lives in `monitoring.alert_email` (keeping its name
+`monitoring.tasks.send_alert_email`); it is imported here so the worker registers it.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from monitoring import alerts, rollups, storage
+from monitoring.alert_email import send_alert_email  # noqa: F401  (registered with the tasks)
 from monitoring.models import HourRollup, MinuteRollup
 
 
@@ -34,15 +39,3 @@ def roll_up() -> dict:
 @shared_task
 def evaluate_alerts() -> dict:
     return alerts.evaluate()
-
-
-@shared_task(
-    autoretry_for=(OSError,),  # smtplib.SMTPException and refused/timed-out connections
-    retry_backoff=settings.MONITORING_ALERT_EMAIL_RETRY_BACKOFF,
-    retry_backoff_max=settings.MONITORING_ALERT_EMAIL_RETRY_BACKOFF_MAX,
-    retry_jitter=True,
-    max_retries=settings.MONITORING_ALERT_EMAIL_MAX_RETRIES,
-)
-def send_alert_email(event_id: int, opened: bool) -> int:
-    """Queued after the commit that opened or closed the alert; a mail outage delays it."""
-    return alerts.deliver_email(event_id, opened=opened)
