@@ -1,13 +1,13 @@
 """The agent API: POST /api/agent/v1/register and /metrics. JSON in, JSON out.
 
-Errors are mapped to statuses in one place (`_error`): 400 bad input, 401 bad key or token,
-403 another server's samples, 411 a body without Content-Length (chunked), 413 oversized
-body (both refused before anything is read or parsed).
+Errors are mapped to statuses in one place (`_error`): 400 bad input (including NUL, lone
+surrogates and too deep nesting), 401 bad key or token, 403 another server's samples, 411 a
+body without Content-Length (chunked), 413 oversized body (both refused before anything is
+read or parsed), 415 a body not declared as application/json.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 
@@ -18,18 +18,29 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from monitoring import services, stats
-from monitoring.exceptions import LengthRequired, MonitoringError, PayloadError, PayloadTooLarge
-from monitoring.validation import parse_report
+from monitoring.exceptions import (
+    LengthRequired,
+    MonitoringError,
+    PayloadError,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+)
+from monitoring.validation import load_json, parse_report
 
 logger = logging.getLogger(__name__)
 
 
 def _read_body(request, limit: int) -> bytes:
-    """At most `limit` bytes: a larger declared or actual body is refused before parsing.
+    """At most `limit` bytes of JSON: a larger declared or actual body is refused before parsing.
+
+    The body must be declared `application/json` (a charset parameter is allowed): text/plain
+    or form-encoded bodies are refused with 415 even when they hold valid JSON.
 
     A body must declare its length: WSGI gives a chunked body without Content-Length as an
     empty stream, which would otherwise be reported as "not valid JSON".
     """
+    if request.content_type.lower() != "application/json":
+        raise UnsupportedMediaType("the body must be sent as Content-Type: application/json")
     raw = request.META.get("CONTENT_LENGTH")
     if not raw:
         raise LengthRequired("a Content-Length header is required (chunked bodies are refused)")
@@ -55,15 +66,13 @@ def _error(exc: MonitoringError) -> JsonResponse:
 @require_POST
 def register(request):
     try:
-        data = json.loads(_read_body(request, 4096) or b"null")
+        data = load_json(_read_body(request, 4096) or b"null")
         if not isinstance(data, dict) or not isinstance(data.get("token"), str):
             raise PayloadError('expected {"token": "..."}')
         hostname, version = data.get("hostname", ""), data.get("agent_version", "")
         if not isinstance(hostname, str) or not isinstance(version, str):
             raise PayloadError("hostname and agent_version must be texts")
         key, plain = services.register_agent(data["token"], hostname=hostname, version=version)
-    except ValueError:
-        return _error(PayloadError("the body is not valid JSON"))
     except MonitoringError as exc:
         return _error(exc)
     return JsonResponse(

@@ -40,3 +40,10 @@ class LengthRequired(MonitoringError):
 
     status = 411
     reason = "length_required"
+
+
+class UnsupportedMediaType(MonitoringError):
+    """A body that is not declared as application/json (415)."""
+
+    status = 415
+    reason = "unsupported_media_type"

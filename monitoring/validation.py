@@ -203,11 +203,7 @@ def parse_sample(value, index: int, server: int, now: datetime) -> dict:
 
 def parse_report(body: bytes, now: datetime | None = None) -> Report:
     now = now or timezone.now()
-    try:
-        data = json.loads(body, parse_constant=_reject_constant)
-    except (ValueError, UnicodeDecodeError):
-        raise PayloadError("the body is not valid JSON") from None
-    report = _object(data, "the report", _REPORT_KEYS, {"server", "samples"})
+    report = _object(load_json(body), "the report", _REPORT_KEYS, {"server", "samples"})
     server = _integer(report["server"], "server")
     samples = _list(report["samples"], "samples", settings.MONITORING_MAX_SAMPLES_PER_BATCH)
     if not samples:
@@ -222,6 +218,51 @@ def parse_report(body: bytes, now: datetime | None = None) -> Report:
         agent_version=version,
         rows=[parse_sample(s, i, server, now) for i, s in enumerate(samples)],
     )
+
+
+MAX_JSON_DEPTH = 16  # a report nests 5 levels deep
+
+
+def load_json(body: bytes):
+    """Parse an agent API body; every text (keys too) must be storable Unicode without NUL.
+
+    Too deep a nesting (e.g. 50,000 `[`), NUL characters and lone surrogates (`\\ud800`) are
+    refused with a PayloadError (400) instead of crashing later in parsing or storage.
+    """
+    try:
+        data = json.loads(body, parse_constant=_reject_constant)
+    except RecursionError:
+        raise PayloadError("the body is nested too deeply") from None
+    except ValueError:  # UnicodeDecodeError included
+        raise PayloadError("the body is not valid JSON") from None
+    _check_texts(data)
+    return data
+
+
+def _check_texts(data) -> None:
+    """Walk DATA without recursion: depth at most MAX_JSON_DEPTH, texts clean."""
+    todo = [(data, 1)]
+    while todo:
+        value, depth = todo.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise PayloadError(f"the body is nested deeper than {MAX_JSON_DEPTH} levels")
+        if isinstance(value, dict):
+            _check_text_list(value.keys())
+            todo.extend((item, depth + 1) for item in value.values())
+        elif isinstance(value, list):
+            todo.extend((item, depth + 1) for item in value)
+        elif isinstance(value, str):
+            _check_text_list((value,))
+
+
+def _check_text_list(texts) -> None:
+    for text in texts:
+        if "\x00" in text:
+            raise PayloadError("texts must not contain NUL characters")
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise PayloadError("texts must be valid Unicode (no lone surrogates)") from None
 
 
 def _reject_constant(name: str):

@@ -32,7 +32,7 @@ class Agent:
 
     # --- delivery -------------------------------------------------------------------
     def _send(self, samples: list[dict]) -> str:
-        """'ok', 'rejected' (4xx: logged, not retried) or 'retry'."""
+        """'ok', 'rejected' (an invalid report: logged and dropped) or 'retry' (kept)."""
         payload = {
             "server": self.config.server,
             "interval": max(self.config.interval, self.config.send_interval),
@@ -45,22 +45,30 @@ class Agent:
             self.delivered += len(samples)
             self._retry_delay = self._base_delay
             return "ok"
-        if response.retryable:
-            self._retry_at = time.monotonic() + self._retry_delay
-            self._retry_delay = min(self.config.retry_max, self._retry_delay * 2)
+        if response.invalid:
+            logger.error(
+                "panel rejected a report of %d samples as invalid (%s: %s): dropped, not retried",
+                len(samples),
+                response.status,
+                response.body.get("error", ""),
+            )
+            return "rejected"
+        self._retry_at = time.monotonic() + self._retry_delay
+        self._retry_delay = min(self.config.retry_max, self._retry_delay * 2)
+        if response.status in (401, 403):
+            logger.error(
+                "panel refused the agent key (%s: %s): keeping %d samples; re-register the agent",
+                response.status,
+                response.body.get("error", ""),
+                len(samples),
+            )
+        else:
             logger.warning(
                 "panel unavailable (%s): keeping %d samples",
                 response.status or response.body.get("error"),
                 len(samples),
             )
-            return "retry"
-        logger.error(
-            "panel refused a batch of %d samples: %s %s",
-            len(samples),
-            response.status,
-            response.body.get("error", ""),
-        )
-        return "rejected"
+        return "retry"
 
     def _can_try(self) -> bool:
         return time.monotonic() >= self._retry_at

@@ -32,6 +32,15 @@ class Response:
         """Unreachable, or a server-side error: keep the batch and try again later."""
         return self.status == 0 or self.status >= 500 or self.status == 429
 
+    @property
+    def invalid(self) -> bool:
+        """The panel refused the report itself (4xx but 401, 403, 429): sending it again is futile.
+
+        401 and 403 are about the key or the server id, not the samples: those are kept
+        until the agent is re-registered.
+        """
+        return 400 <= self.status < 500 and self.status not in (401, 403, 429)
+
 
 def _dechunk(data: bytes) -> bytes:
     out, rest = [], data

@@ -201,15 +201,52 @@ def test_panel_outage_buffers_reports_then_delivers_all_in_order(live_server, tm
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_refused_batch_is_logged_and_not_retried(live_server, tmp_path):
+def test_a_refused_key_keeps_the_batch_for_a_re_registered_agent(live_server, tmp_path, caplog):
     server = make_server("agent3")
     key = make_key(server)
     services.revoke_agent_key(AgentKey.objects.get(server=server), actor=None)
     agent = Agent(_config(tmp_path, live_server.url, key, server.pk))
     agent.pending.append(agent.collectors.sample(time.time()))
-    agent.flush()
-    assert len(agent.buffer) == 0 and agent.delivered == 0
+    with caplog.at_level("WARNING", logger="hearth_agent"):
+        agent.flush()
+    assert len(agent.buffer) == 1 and agent.delivered == 0
+    assert "refused the agent key (401" in caplog.text
     assert Sample.objects.filter(server=server).count() == 0
+    # Re-registered (a new key): the kept samples are delivered.
+    agent.config.key = make_key(server)
+    time.sleep(0.02)  # past the (tiny) retry delay
+    agent.drain()
+    assert len(agent.buffer) == 0 and agent.delivered == 1
+    assert Sample.objects.filter(server=server).count() == 1
+
+
+def _with_interface_name(sample: dict, name: str) -> dict:
+    sample["network"]["interfaces"] = [
+        {"name": name, "rx_bps": 0, "tx_bps": 0, "rx_pps": 0, "tx_pps": 0}
+        | {"errors_in": 0, "errors_out": 0}
+    ]
+    return sample
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("name", ["eth\udcff", "eth\x000"], ids=["lone-surrogate", "nul"])
+def test_a_report_the_panel_rejects_as_invalid_is_dropped_and_logged(
+    live_server, tmp_path, caplog, name
+):
+    """An interface name psutil decoded with surrogateescape, or with a NUL: 400, dropped."""
+    server = make_server("agent5")
+    agent = Agent(_config(tmp_path, live_server.url, make_key(server), server.pk))
+    agent.pending.append(_with_interface_name(agent.collectors.sample(time.time() - 5), name))
+    with caplog.at_level("WARNING", logger="hearth_agent"):
+        agent.flush()
+    assert len(agent.buffer) == 0 and agent.delivered == 0
+    assert "rejected a report of 1 samples as invalid (400" in caplog.text
+    assert "dropped, not retried" in caplog.text
+    # The dropped report does not block the next ones.
+    agent.pending.append(agent.collectors.sample(time.time()))
+    agent.flush()
+    assert agent.delivered == 1 and len(agent.buffer) == 0
+    assert Sample.objects.filter(server=server).count() == 1
 
 
 @pytest.mark.django_db(transaction=True)

@@ -218,6 +218,64 @@ def test_register_rejects_malformed_bodies(client):
     assert client.post(url, {"token": 5}, content_type="application/json").status_code == 400
 
 
+REGISTER_URL = "/api/agent/v1/register"
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded"])
+def test_the_agent_api_refuses_json_not_declared_as_json(client, server, agent_key, content_type):
+    body = json.dumps(report(server, [now_ts()]))
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {agent_key}"}
+    response = client.post(URL, data=body, content_type=content_type, **auth)
+    assert response.status_code == 415
+    assert "application/json" in response.json()["error"]
+    _, token = services.create_enrolment_token(server, actor=None)
+    answer = client.post(REGISTER_URL, json.dumps({"token": token}), content_type=content_type)
+    assert answer.status_code == 415
+    assert Sample.objects.count() == 0 and AgentKey.objects.count() == 1
+    # With its charset, the same report is accepted.
+    ok = client.post(URL, data=body, content_type="application/json; charset=utf-8", **auth)
+    assert ok.status_code == 200
+
+
+def test_deep_nesting_is_a_clear_400(client, server, agent_key):
+    response = post(client, b"[" * 50_000, agent_key)
+    assert response.status_code == 400
+    assert "nested too deeply" in response.json()["error"]
+    answer = client.post(REGISTER_URL, b"[" * 4000, content_type="application/json")
+    assert answer.status_code == 400
+    # Nesting that json parses but no report needs is refused too.
+    assert post(client, b"[" * 100 + b"]" * 100, agent_key).status_code == 400
+    assert Sample.objects.count() == 0
+
+
+def _with_text(server, text: str) -> dict:
+    body = report(server, [now_ts()])
+    body["samples"][0]["disk"]["filesystems"][0]["mount"] = text
+    return body
+
+
+@pytest.mark.parametrize(
+    "text,message",
+    [("/srv\x00x", "NUL"), ("/srv\ud800", "surrogates"), ("\udcff", "surrogates")],
+    ids=["nul", "high-surrogate", "low-surrogate"],
+)
+def test_nul_or_lone_surrogate_in_agent_json_is_a_clear_400(
+    client, server, agent_key, text, message
+):
+    for body in (_with_text(server, text), {**report(server, [now_ts()]), "agent_version": text}):
+        response = post(client, body, agent_key)  # json.dumps writes \u0000 / \ud800 escapes
+        assert response.status_code == 400
+        assert message in response.json()["error"]
+    bad_key = json.dumps(report(server, [now_ts()])).replace('"cpu"', json.dumps(text), 1)
+    assert post(client, bad_key.encode(), agent_key).status_code == 400
+    _, token = services.create_enrolment_token(server, actor=None)
+    answer = client.post(
+        REGISTER_URL, {"token": token, "hostname": text}, content_type="application/json"
+    )
+    assert answer.status_code == 400 and message in answer.json()["error"]
+    assert Sample.objects.count() == 0 and AgentKey.objects.count() == 1
+
+
 def test_sample_helper_matches_the_agent_format():
     # Guard: the test payload uses exactly the agent's keys.
     from hearth_agent.collectors import Collectors
