@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import threading
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from celery.signals import task_retry
+from celery.signals import after_task_publish, task_postrun, task_retry
 from django.conf import settings as django_settings
 from django.db import connection
 from django.utils import timezone
@@ -47,17 +48,75 @@ def test_rollup_and_maintenance_tasks_run_on_the_worker(celery_worker, settings)
     )
 
 
-def test_alert_evaluation_task_opens_an_alert(celery_worker, admin_user):
-    server = make_server("quiet")
-    now = timezone.now()
-    ServerState.objects.create(
-        server=server,
-        last_report_at=now - timedelta(hours=1),
-        last_sample_at=now - timedelta(hours=1),
-        interval_seconds=10,
-    )
-    assert tasks.evaluate_alerts.delay().get(timeout=30)["opened"] == 1
-    assert AlertEvent.objects.open().get(server=server).rule.kind == "silent"
+class _TaskTracker:
+    """Ids of the tasks named NAME published and finished while tracking (celery signals).
+
+    The session worker runs in a thread of this process, so its signals are seen here.
+    `wait_all` lets a test end only after the worker is done with the database: otherwise
+    the teardown's flush (TRUNCATE) races a task still reading the rows it is removing.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.published: set[str] = set()
+        self.finished: set[str] = set()
+        self.changed = threading.Condition()
+
+    def on_publish(self, sender=None, headers=None, **kwargs) -> None:
+        if sender == self.name and headers:
+            with self.changed:
+                self.published.add(headers["id"])
+
+    def on_postrun(self, sender=None, task_id=None, state=None, **kwargs) -> None:
+        # An attempt that ends in a retry is not finished: the same id runs again.
+        if sender is not None and sender.name == self.name and state != "RETRY":
+            with self.changed:
+                self.finished.add(task_id)
+                self.changed.notify_all()
+
+    def wait_all(self, timeout: float) -> None:
+        """Until every published task has finished (at least one was published)."""
+        with self.changed:
+            done = self.changed.wait_for(
+                lambda: self.published and self.published <= self.finished, timeout
+            )
+        assert done, f"{self.name}: {len(self.published - self.finished)} task(s) still running"
+
+
+@contextmanager
+def _tracking(name: str):
+    tracker = _TaskTracker(name)
+    after_task_publish.connect(tracker.on_publish, weak=False)
+    task_postrun.connect(tracker.on_postrun, weak=False)
+    try:
+        yield tracker
+    finally:
+        after_task_publish.disconnect(tracker.on_publish)
+        task_postrun.disconnect(tracker.on_postrun)
+
+
+def test_alert_evaluation_task_opens_an_alert(celery_worker, admin_user, settings):
+    port = free_port()
+    controller, inbox = start_smtp(port)
+    send_django_mail_to(settings, port)
+    try:
+        with _tracking("monitoring.tasks.send_alert_email") as emails:
+            server = make_server("quiet")
+            now = timezone.now()
+            ServerState.objects.create(
+                server=server,
+                last_report_at=now - timedelta(hours=1),
+                last_sample_at=now - timedelta(hours=1),
+                interval_seconds=10,
+            )
+            assert tasks.evaluate_alerts.delay().get(timeout=30)["opened"] == 1
+            assert AlertEvent.objects.open().get(server=server).rule.kind == "silent"
+            # The opening queued the email task: the test ends once the worker has run it.
+            emails.wait_all(timeout=60)
+    finally:
+        controller.stop()
+    assert len(inbox.envelopes) == 1 and inbox.envelopes[0].rcpt_tos == [admin_user.email]
+    assert b"quiet" in inbox.envelopes[0].content
 
 
 def test_beat_creates_partitions_ahead_and_drops_expired_ones_with_their_rows(
@@ -106,19 +165,21 @@ def test_an_alert_email_waits_out_a_mail_outage(celery_worker, admin_user, setti
 
     task_retry.connect(on_retry, weak=False)
     try:
-        server = make_server("unlucky")
-        now = timezone.now()
-        ServerState.objects.create(
-            server=server, last_report_at=now, last_sample_at=now, disk_percent=97.0
-        )
-        assert tasks.evaluate_alerts.delay().get(timeout=30)["opened"] == 1
-        assert retried.wait(timeout=60), "the refused send was not retried"
+        with _tracking("monitoring.tasks.send_alert_email") as emails:
+            server = make_server("unlucky")
+            now = timezone.now()
+            ServerState.objects.create(
+                server=server, last_report_at=now, last_sample_at=now, disk_percent=97.0
+            )
+            assert tasks.evaluate_alerts.delay().get(timeout=30)["opened"] == 1
+            assert retried.wait(timeout=60), "the refused send was not retried"
 
-        controller, inbox = start_smtp(port)  # the mail server is back
-        try:
-            inbox.wait_for_count(1, timeout=120)
-        finally:
-            controller.stop()
+            controller, inbox = start_smtp(port)  # the mail server is back
+            try:
+                inbox.wait_for_count(1, timeout=120)
+                emails.wait_all(timeout=60)  # returned, so done with the database
+            finally:
+                controller.stop()
     finally:
         task_retry.disconnect(on_retry)
     assert len(inbox.envelopes) == 1
