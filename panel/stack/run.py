@@ -90,6 +90,14 @@ def child_commands(debug: bool, port: int) -> dict[str, list[str]]:
     }
 
 
+def panel_env(stack_env: Mapping[str, str], port: int) -> dict[str, str]:
+    """The children's environment: emailed links point where `make run` serves unless set."""
+    env = {**stack_env, "PYTHONUNBUFFERED": "1"}
+    if not env.get("PANEL_BASE_URL", "").strip():
+        env["PANEL_BASE_URL"] = f"http://{HOST}:{port}"
+    return env
+
+
 def web_ready(supervisor: Supervisor, port: int) -> str | None:
     """None once the web server answers; else why it did not (the first start only)."""
     wait_until(lambda: port_accepts(port) or not supervisor.alive("web"), 120, 0.2)
@@ -113,7 +121,7 @@ def run_panel() -> int:
             f"port {port} is in use (is Hearth already running?); stop it or set HEARTH_PORT"
         )
     stack = up(lease=True)
-    env = {**base_env(stack), "PYTHONUNBUFFERED": "1"}
+    env = panel_env(base_env(stack), port)
     supervisor = Supervisor(child_commands(debug, port), env, ROOT)
     previous = signal.signal(signal.SIGTERM, raise_interrupt)
     try:
