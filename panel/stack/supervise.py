@@ -119,8 +119,9 @@ class Supervisor:
     def stop(self, timeout: float = STOP_TIMEOUT) -> None:
         procs = {c.name: c.proc for c in self.children.values() if c.proc is not None}
         for proc in procs.values():
-            with suppress(ProcessLookupError, PermissionError):
-                os.killpg(proc.pid, signal.SIGTERM)
+            if proc.poll() is None:  # a reaped child's pid may belong to someone else now
+                with suppress(ProcessLookupError, PermissionError):
+                    os.killpg(proc.pid, signal.SIGTERM)
         deadline = time.monotonic() + timeout
         for name, proc in procs.items():
             try:
