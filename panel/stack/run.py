@@ -6,9 +6,7 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Mapping, Sequence
-from contextlib import suppress
 
 from panel.stack.common import (
     HOST,
@@ -21,12 +19,12 @@ from panel.stack.common import (
     wait_until,
 )
 from panel.stack.services import Stack, release, up
+from panel.stack.supervise import Supervisor, quiet_signals
 
 MANAGE = ROOT / "manage.py"
 CELERY_QUEUES: tuple[str, ...] = ("celery",)
 BEAT_SCHEDULE = "var/celerybeat-schedule"
 DEFAULT_WEB_PORT = 8000
-CHILD_STOP_TIMEOUT = 15.0
 TRUE = {"1", "true", "yes", "on"}
 
 # --- running commands under the stack ----------------------------------------------------
@@ -92,37 +90,21 @@ def child_commands(debug: bool, port: int) -> dict[str, list[str]]:
     }
 
 
-def start_children(commands: Mapping[str, list[str]], env: Mapping[str, str]) -> dict:
-    """Each child in its own session, so we (not the terminal) decide how it stops."""
-    return {
-        name: subprocess.Popen(  # noqa: S603 - argv list
-            argv, env=dict(env), cwd=ROOT, stdin=subprocess.DEVNULL, start_new_session=True
-        )
-        for name, argv in commands.items()
-    }
+def panel_env(stack_env: Mapping[str, str], port: int) -> dict[str, str]:
+    """The children's environment: emailed links point where `make run` serves unless set."""
+    env = {**stack_env, "PYTHONUNBUFFERED": "1"}
+    if not env.get("PANEL_BASE_URL", "").strip():
+        env["PANEL_BASE_URL"] = f"http://{HOST}:{port}"
+    return env
 
 
-def stop_children(children: Mapping[str, subprocess.Popen]) -> None:
-    for proc in children.values():
-        if proc.poll() is None:
-            with suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGTERM)
-    deadline = time.monotonic() + CHILD_STOP_TIMEOUT
-    for name, proc in children.items():
-        try:
-            proc.wait(max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            say(f"{name} did not stop in time; killing it")
-        with suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)  # also any leftover grandchildren
-        proc.wait()
-
-
-def exited(children: Mapping[str, subprocess.Popen]) -> str | None:
-    for name, proc in children.items():
-        if proc.poll() is not None:
-            return f"{name} exited with code {exit_code(proc.returncode)}"
-    return None
+def web_ready(supervisor: Supervisor, port: int) -> str | None:
+    """None once the web server answers; else why it did not (the first start only)."""
+    wait_until(lambda: port_accepts(port) or not supervisor.alive("web"), 120, 0.2)
+    if port_accepts(port):
+        return None
+    down = [name for name in supervisor.children if not supervisor.alive(name)]
+    return f"{', '.join(down) or 'web'} did not start"
 
 
 def raise_interrupt(_signum: int, _frame: object) -> None:
@@ -139,8 +121,8 @@ def run_panel() -> int:
             f"port {port} is in use (is Hearth already running?); stop it or set HEARTH_PORT"
         )
     stack = up(lease=True)
-    env = {**base_env(stack), "PYTHONUNBUFFERED": "1"}
-    children: dict[str, subprocess.Popen] = {}
+    env = panel_env(base_env(stack), port)
+    supervisor = Supervisor(child_commands(debug, port), env, ROOT)
     previous = signal.signal(signal.SIGTERM, raise_interrupt)
     try:
         steps = [
@@ -156,22 +138,21 @@ def run_panel() -> int:
             if code != 0:
                 say(f"manage.py {' '.join(step)} failed (exit {code}); stopping")
                 return code
-        children = start_children(child_commands(debug, port), env)
-        wait_until(lambda: port_accepts(port) or exited(children) is not None, 120, 0.2)
-        problem = exited(children) or (None if port_accepts(port) else "web did not start")
-        if problem:
+        supervisor.start()
+        if problem := web_ready(supervisor, port):
             say(f"{problem}; stopping")
             return 1
         say(f"Hearth is running at http://{HOST}:{port} (Ctrl-C to stop)")
-        while (problem := exited(children)) is None:
-            time.sleep(0.5)
-        say(f"{problem}; stopping")
-        return 1
+        supervisor.run()  # restarts a crashed web/worker/beat; returns only by Ctrl-C/SIGTERM
+        return 0
     except KeyboardInterrupt:
         say("\nstopping Hearth ...")
         return 0
     finally:
-        signal.signal(signal.SIGTERM, raise_interrupt)  # a second SIGTERM must not cut cleanup
-        stop_children(children)
-        release(stack)
+        quiet_signals()  # a second Ctrl-C/SIGTERM must not cut cleanup short
+        try:
+            supervisor.stop()
+            release(stack)
+        finally:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
         signal.signal(signal.SIGTERM, previous)

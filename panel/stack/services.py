@@ -71,6 +71,26 @@ def write_env(env: Mapping[str, str]) -> None:
     ENV_FILE.write_text("".join(f"{key}={shlex.quote(value)}\n" for key, value in env.items()))
 
 
+def written_env() -> dict[str, str]:
+    """What the last `up` wrote to var/stack.env (the stack's own URLs)."""
+    try:
+        lines = ENV_FILE.read_text().splitlines()
+    except OSError:
+        return {}
+    pairs = (line.split("=", 1) for line in lines if "=" in line)
+    return {key: "".join(shlex.split(value)) for key, value in pairs}
+
+
+def configured_url(key: str, name: str) -> str | None:
+    """KEY from the environment, unless it is this stack's own URL (as after sourcing
+    var/stack.env): then the local server is meant, and is started if it is stopped."""
+    value = os.environ.get(key)
+    if value and value == written_env().get(key):
+        say(f"{name + ':':9} {key} is this stack's own (var/stack.env): using the local server")
+        return None
+    return value or None
+
+
 def name_of(service: Service) -> str:
     return "postgres" if isinstance(service, PgCluster) else "redis"
 
@@ -118,10 +138,12 @@ def up(*, lease: bool = False) -> Stack:
     stack = Stack()
     with locked():
         state = load_state()
-        ensure_binaries(not os.environ.get("DATABASE_URL"), not os.environ.get("REDIS_URL"))
+        database = configured_url("DATABASE_URL", "postgres")
+        redis = configured_url("REDIS_URL", "redis")
+        ensure_binaries(not database, not redis)
         try:
-            stack.env["DATABASE_URL"] = up_postgres(state, stack)
-            stack.env["REDIS_URL"] = up_redis(state, stack)
+            stack.env["DATABASE_URL"] = up_postgres(state, stack, database)
+            stack.env["REDIS_URL"] = up_redis(state, stack, redis)
         except BaseException:
             stop_services(stack.started)
             raise
@@ -156,8 +178,7 @@ def release(stack: Stack) -> None:
         save_state(state)
 
 
-def up_postgres(state: dict, stack: Stack) -> str:
-    configured = os.environ.get("DATABASE_URL")
+def up_postgres(state: dict, stack: Stack, configured: str | None = None) -> str:
     if configured:
         say("postgres: using DATABASE_URL from the environment (no local server)")
         return configured
@@ -175,8 +196,7 @@ def up_postgres(state: dict, stack: Stack) -> str:
     return url
 
 
-def up_redis(state: dict, stack: Stack) -> str:
-    configured = os.environ.get("REDIS_URL")
+def up_redis(state: dict, stack: Stack, configured: str | None = None) -> str:
     if configured:
         say("redis:    using REDIS_URL from the environment (no local server)")
         return configured
