@@ -94,11 +94,11 @@ def authenticate_agent(authorization: str) -> AgentKey:
     return key
 
 
-def revoke_keys_of_retired(server: Server) -> int:
+def revoke_keys_of_retired(server: Server, *, actor=None) -> int:
     """Revoke every active key of SERVER once it is retired; returns how many were revoked.
 
-    Called on each save of a server (see `monitoring.signals`); the key lookup also refuses
-    keys of a server that is not active, however it got there.
+    Called when `retire_server` announces it (see `monitoring.signals`); the key lookup also
+    refuses keys of a server that is not active, however it got there.
     """
     if server.status == ServerStatus.ACTIVE:
         return 0
@@ -106,7 +106,7 @@ def revoke_keys_of_retired(server: Server) -> int:
     prefixes = list(keys.values_list("prefix", flat=True))
     revoked = keys.update(revoked_at=timezone.now())
     for prefix in prefixes:
-        audit.record(None, "monitoring.agent_key_revoked", target=server, prefix=prefix)
+        audit.record(actor, "monitoring.agent_key_revoked", target=server, prefix=prefix)
     return revoked
 
 

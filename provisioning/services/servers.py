@@ -10,6 +10,7 @@ from provisioning.backends.base import BACKENDS
 from provisioning.choices import ResourceState, ServerRole, ServerStatus
 from provisioning.exceptions import ProvisioningError
 from provisioning.models import Server
+from provisioning.signals import server_retired
 from security import audit
 
 
@@ -40,6 +41,7 @@ def retire_server(server: Server, *, actor) -> Server:
     server.save(update_fields=["status", "updated_at"])
     live = server.databases.exclude(state=ResourceState.FAILED).count()
     audit.record(actor, "server.retired", target=server, databases_left=live)
+    server_retired.send(sender=Server, server=server, actor=actor)
     return server
 
 

@@ -1,0 +1,7 @@
+"""Signals provisioning sends for other apps to act on (monitoring imports provisioning,
+never the other way round): sent explicitly by services, never from model saves."""
+
+from django.dispatch import Signal
+
+# Sent by `retire_server` inside its transaction, with `server` and `actor`.
+server_retired = Signal()
