@@ -1,6 +1,6 @@
 # Hearth. The two commands: `make run` (use it) and `make test` (test it). See README.md.
 #
-# Everything is built on demand: the virtualenv from requirements.lock, the front-end
+# Everything is built on demand: the virtualenv from requirements-dev.lock, the front-end
 # libraries from package-lock.json, PostgreSQL + Redis in ./var by `python -m panel.stack`.
 
 PYTHON ?= python3
@@ -22,7 +22,8 @@ need = { if [ "$$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	else echo "$(2) is missing: sudo apt-get install --no-install-recommends $(1)" >&2; \
 	exit 1; fi; }
 
-.PHONY: all venv assets browser run test lint up down status clean distclean
+.PHONY: all venv assets browser run test lint lock lock-upgrade sbom agent-wheel env image \
+	image-test base-image up down status clean distclean
 
 all: venv assets
 
@@ -30,12 +31,35 @@ all: venv assets
 
 venv: $(VENV_STAMP)
 
-$(VENV_STAMP): requirements.lock
+# requirements-dev.lock holds the runtime lock's pins plus the tools; every file is hash-checked.
+$(VENV_STAMP): requirements.lock requirements-dev.lock
 	@$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || \
 		$(call need,python3-venv,the Python venv module (Debian ships it separately))
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --disable-pip-version-check -q -r requirements.lock
+	$(PY) -m pip install --disable-pip-version-check -q --require-hashes -r requirements-dev.lock
 	@touch $@
+
+# The locks are generated from pyproject.toml (and agent/pyproject.toml) by this one command.
+# Existing pins are kept; `make lock-upgrade` moves everything to the newest allowed versions.
+UV_COMPILE = $(VENV)/bin/uv pip compile --quiet --universal --python-version 3.11 \
+	--generate-hashes --custom-compile-command "make lock" $(LOCK_FLAGS)
+
+lock: venv
+	$(UV_COMPILE) pyproject.toml -o requirements.lock
+	$(UV_COMPILE) pyproject.toml --extra dev -o requirements-dev.lock
+	$(UV_COMPILE) agent/pyproject.toml -o agent/requirements.lock
+
+lock-upgrade:
+	$(MAKE) lock LOCK_FLAGS=--upgrade
+
+# CycloneDX SBOM of what the image installs (the runtime lock).
+sbom: venv
+	$(VENV)/bin/cyclonedx-py requirements requirements.lock --of JSON -o sbom.cdx.json
+	@echo "wrote sbom.cdx.json"
+
+# The agent's wheel and sdist in agent/dist/, built offline from the locked setuptools.
+agent-wheel: venv
+	$(PY) -m build --no-isolation --outdir agent/dist agent/
 
 # --- front-end libraries (htmx, Chart.js) into static/vendor/ -------------------------------
 
@@ -69,10 +93,19 @@ browser:
 
 # --- the rest -------------------------------------------------------------------------------
 
+# The same linters run in the lint workflow and, as tests, in `make test`.
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(STACK) exec -- $(PY) manage.py makemigrations --check --dry-run
+	$(STACK) exec -- $(PY) manage.py check --tag templates --fail-level WARNING
+	$(PY) -m deploy.lint
+
+# --- shipping: .env, the container image --------------------------------------------------
+
+# Secrets for docker-compose.yml, generated once (an existing .env is never overwritten).
+env:
+	$(PYTHON) deploy/make_env.py .env
 
 up: venv
 	$(STACK) up
