@@ -107,6 +107,36 @@ lint: venv
 env:
 	$(PYTHON) deploy/make_env.py .env
 
+# The image is built with Debian's podman (no daemon; chroot isolation works in a sandbox)
+# from a Debian base made with mmdebstrap, so no registry but Debian's is needed.
+# CI builds the same Dockerfile with Buildx from Debian's published image.
+comma := ,
+PODMAN := CONTAINERS_CONF=$(CURDIR)/deploy/podman/containers.conf podman
+BASE_IMAGE ?= localhost/hearth-base:bookworm
+IMAGE ?= localhost/hearth:local
+# Handed to the build as a secret (never stored in the image), for a TLS-inspecting proxy.
+CA_BUNDLE ?= /etc/ssl/certs/ca-certificates.crt
+
+base-image:
+	@command -v podman >/dev/null 2>&1 && command -v runc >/dev/null 2>&1 || \
+		$(call need,podman runc,podman (builds and runs the image))
+	@command -v mmdebstrap >/dev/null 2>&1 || $(call need,mmdebstrap,mmdebstrap (the base image))
+	@$(PODMAN) image exists $(BASE_IMAGE) || { \
+		echo "making $(BASE_IMAGE) with mmdebstrap"; \
+		mmdebstrap --quiet --variant=minbase --include=ca-certificates bookworm - \
+		| $(PODMAN) import - $(BASE_IMAGE); }
+
+image: base-image
+	$(PODMAN) build --isolation=chroot --format docker --network host \
+		--build-arg BASE_IMAGE=$(BASE_IMAGE) \
+		$(if $(wildcard $(CA_BUNDLE)),--secret id=ca_bundle$(comma)src=$(CA_BUNDLE)) \
+		--build-arg HEARTH_REVISION=$$(git rev-parse --short HEAD 2>/dev/null || echo unknown) \
+		-t $(IMAGE) .
+
+# Build, then start the image's web and worker against a PostgreSQL and Redis of the stack.
+image-test: image venv
+	HEARTH_IMAGE=$(IMAGE) $(STACK) test tests/shipping/image_check.py -p no:cacheprovider $(ARGS)
+
 up: venv
 	$(STACK) up
 
