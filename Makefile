@@ -127,7 +127,7 @@ base-image:
 		| $(PODMAN) import - $(BASE_IMAGE); }
 
 image: base-image
-	$(PODMAN) build --isolation=chroot --format docker --network host \
+	$(PODMAN) build --isolation=chroot --format docker --network host $(IMAGE_BUILD_FLAGS) \
 		--build-arg BASE_IMAGE=$(BASE_IMAGE) \
 		$(if $(wildcard $(CA_BUNDLE)),--secret id=ca_bundle$(comma)src=$(CA_BUNDLE)) \
 		--build-arg HEARTH_REVISION=$$(git rev-parse --short HEAD 2>/dev/null || echo unknown) \
