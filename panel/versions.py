@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import platform
 import tomllib
 from functools import cache
@@ -33,8 +34,12 @@ def redis_version() -> str:
 
 
 def software_versions() -> dict[str, str]:
-    return {
+    found = {
         "hearth": hearth_version(),
         "python": platform.python_version(),
         "django": django.get_version(),
     }
+    # The commit an image was built from (the Dockerfile's HEARTH_REVISION build argument).
+    if (revision := os.environ.get("HEARTH_REVISION", "unknown")) != "unknown":
+        found["revision"] = revision
+    return found

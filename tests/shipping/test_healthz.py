@@ -47,3 +47,10 @@ def test_healthz_answers_without_a_login_and_is_never_cached(client, db):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert "no-cache" in response["Cache-Control"] or "max-age=0" in response["Cache-Control"]
+
+
+def test_healthz_names_the_commit_an_image_was_built_from(client, db, monkeypatch):
+    monkeypatch.delenv("HEARTH_REVISION", raising=False)
+    assert "revision" not in json.loads(client.get("/healthz").content)["versions"]
+    monkeypatch.setenv("HEARTH_REVISION", "49ae8b9")
+    assert json.loads(client.get("/healthz").content)["versions"]["revision"] == "49ae8b9"
