@@ -23,7 +23,7 @@ need = { if [ "$$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	exit 1; fi; }
 
 .PHONY: all venv assets browser run test lint lock lock-upgrade sbom agent-wheel env image \
-	image-test base-image up down status clean distclean
+	image-test base-image lint-tools up down status clean distclean
 
 all: venv assets
 
@@ -83,7 +83,7 @@ $(VENDOR)/chart.umd.js $(VENDOR)/chart.umd.js.map: $(VENDOR)/%: $(NPM_STAMP)
 run: venv assets
 	$(STACK) run
 
-test: venv assets browser
+test: venv assets browser lint-tools
 	$(STACK) test $(PYTEST_ARGS) $(ARGS)
 
 # The browser tests drive Debian's Chromium through Playwright (no browser download).
@@ -94,7 +94,11 @@ browser:
 # --- the rest -------------------------------------------------------------------------------
 
 # The same linters run in the lint workflow and, as tests, in `make test`.
-lint: venv
+# actionlint runs shellcheck on workflow scripts when it is installed; make it always so.
+lint-tools:
+	@command -v shellcheck >/dev/null 2>&1 || $(call need,shellcheck,shellcheck (shell scripts))
+
+lint: venv lint-tools
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(STACK) exec -- $(PY) manage.py makemigrations --check --dry-run

@@ -27,6 +27,10 @@ def workflows() -> list[Path]:
     return sorted((GITHUB / "workflows").glob("*.yml"))
 
 
+def shell_scripts() -> list[Path]:
+    return [ROOT / ".ci" / "run", *sorted((ROOT / "deploy").glob("*.sh"))]
+
+
 def issue_forms() -> list[Path]:
     return sorted(p for p in (GITHUB / "ISSUE_TEMPLATE").glob("*.yml") if p.name != "config.yml")
 
@@ -36,6 +40,7 @@ def commands(env_file: Path) -> dict[str, list]:
     schema = [BIN / "check-jsonschema", "--builtin-schema"]
     return {
         "actionlint": [BIN / "actionlint", *workflows()],
+        "shellcheck": ["shellcheck", *shell_scripts()],
         "zizmor": [BIN / "zizmor", "--offline", "--no-progress", GITHUB],
         "workflow schema": [*schema, "vendor.github-workflows", *workflows()],
         "dependabot schema": [*schema, "vendor.dependabot", GITHUB / "dependabot.yml"],

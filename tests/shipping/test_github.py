@@ -30,6 +30,7 @@ def checks(tmp_path_factory):
     "name",
     [
         "actionlint",
+        "shellcheck",
         "zizmor",
         "workflow schema",
         "dependabot schema",
@@ -104,6 +105,13 @@ def test_actionlint_flags_an_unknown_expression(tmp_path):
     )
     result = lint.run("actionlint", [lint.BIN / "actionlint", bad])
     assert result.returncode != 0 and "nothing" in result.stdout
+
+
+def test_shellcheck_flags_an_unquoted_variable(tmp_path):
+    bad = tmp_path / "bad.sh"
+    bad.write_text("#!/bin/sh\nrm -rf $1/data\n")
+    result = lint.run("shellcheck", ["shellcheck", bad])
+    assert result.returncode != 0 and "SC2086" in result.stdout
 
 
 def test_issue_forms_schema_rejects_a_form_without_a_body(tmp_path):
