@@ -103,6 +103,7 @@ lint: venv lint-tools
 	$(VENV)/bin/ruff format --check .
 	$(STACK) exec -- $(PY) manage.py makemigrations --check --dry-run
 	$(STACK) exec -- $(PY) manage.py check --tag templates --fail-level WARNING
+	$(STACK) exec -- $(PY) -m deploy.check_templates
 	$(PY) -m deploy.lint
 
 # --- shipping: .env, the container image --------------------------------------------------
