@@ -234,6 +234,33 @@ def test_web_runs_as_an_unprivileged_user(web):
     assert podman("exec", web, "id", "-u").stdout.strip() == "10001"
 
 
+@pytest.fixture(scope="module")
+def beat(deployment, setup_output):
+    name = f"hearth-image-beat-{secrets.token_hex(4)}"
+    podman(
+        "run",
+        "--detach",
+        "--name",
+        name,
+        "--network",
+        "host",
+        "--env-file",
+        str(deployment["env_file"]),
+        IMAGE,
+        "beat",
+    )
+    yield name
+    podman("rm", "--force", name, check=False)
+
+
+def test_worker_and_beat_pass_the_image_healthcheck(worker, beat):
+    for name in (worker, beat):
+        result = wait_until(
+            lambda n=name: podman("healthcheck", "run", n, check=False).returncode == 0
+        )
+        assert result, podman("logs", name, check=False).stderr[-3000:]
+
+
 def test_the_worker_answers_on_the_broker(deployment, worker):
     app = Celery(broker=deployment["redis"])
     replies = wait_until(lambda: app.control.ping(timeout=1.0), timeout=90)
