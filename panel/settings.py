@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "csp",
+    "panel.apps.PanelConfig",
     "accounts",
     "security",
     "provisioning",
@@ -86,6 +87,12 @@ if not DATABASE_URL:
         "`make run` and `make test` start a local PostgreSQL and set it for you"
     )
 DATABASES = {"default": database_from_url(DATABASE_URL)}
+# The role that owns the tables and runs `migrate`/`flush` (panel/dbroles.py); the panel
+# itself runs as DATABASE_URL's role, which the owner grants its privileges after migrating.
+DATABASE_OWNER_URL = env_str("DATABASE_OWNER_URL", DATABASE_URL)
+DATABASE_OWNER = database_from_url(DATABASE_OWNER_URL)
+# Tables the runtime role may only read and append to (no UPDATE/DELETE/TRUNCATE).
+DATABASE_APPEND_ONLY_TABLES = ["security_auditevent"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
