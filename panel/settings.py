@@ -173,6 +173,8 @@ EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Hearth <hearth@localhost>")
+# Development: where `make run`'s local SMTP sink stores what it catches (shown at /dev/mail/).
+HEARTH_MAIL_SINK_DIR = env_str("HEARTH_MAIL_SINK_DIR", "") if DEV_MODE else ""
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Celery: Redis is the broker; tasks are acknowledged after they run.

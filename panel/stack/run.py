@@ -11,8 +11,10 @@ from collections.abc import Mapping, Sequence
 from panel.stack.common import (
     HOST,
     ROOT,
+    VAR,
     StackError,
     exit_code,
+    free_port,
     port_accepts,
     port_is_free,
     say,
@@ -24,6 +26,7 @@ from panel.stack.supervise import Supervisor, quiet_signals
 MANAGE = ROOT / "manage.py"
 CELERY_QUEUES: tuple[str, ...] = ("celery",)
 BEAT_SCHEDULE = "var/celerybeat-schedule"
+MAIL_DIR = VAR / "mail"
 DEFAULT_WEB_PORT = 8000
 TRUE = {"1", "true", "yes", "on"}
 
@@ -66,7 +69,7 @@ def exec_in_stack(argv: Sequence[str]) -> int:
 # --- make run ----------------------------------------------------------------------------
 
 
-def child_commands(debug: bool, port: int) -> dict[str, list[str]]:
+def child_commands(debug: bool, port: int, env: Mapping[str, str]) -> dict[str, list[str]]:
     py = sys.executable
     celery = [py, "-m", "celery", "-A", "panel"]
     web = (
@@ -74,7 +77,9 @@ def child_commands(debug: bool, port: int) -> dict[str, list[str]]:
         if debug
         else [py, "-m", "gunicorn", "panel.wsgi", "-b", f"{HOST}:{port}"]
     )
+    sink = mail_sink(env)
     return {
+        **({"mail": sink} if sink else {}),
         "worker": [
             *celery,
             "worker",
@@ -90,11 +95,31 @@ def child_commands(debug: bool, port: int) -> dict[str, list[str]]:
     }
 
 
+def mail_sink(env: Mapping[str, str]) -> list[str] | None:
+    """The SMTP sink's command line, when panel_env pointed the panel's mail at it."""
+    if env.get("HEARTH_MAIL_SINK_PORT"):
+        return [
+            sys.executable,
+            "-m",
+            "panel.stack.mailsink",
+            "--port",
+            env["HEARTH_MAIL_SINK_PORT"],
+            "--dir",
+            env["HEARTH_MAIL_SINK_DIR"],
+        ]
+    return None
+
+
 def panel_env(stack_env: Mapping[str, str], port: int) -> dict[str, str]:
-    """The children's environment: emailed links point where `make run` serves unless set."""
+    """The children's environment: emailed links point where `make run` serves unless set;
+    in development without EMAIL_HOST, mail goes to a local SMTP sink (mailsink.py)."""
     env = {**stack_env, "PYTHONUNBUFFERED": "1"}
     if not env.get("PANEL_BASE_URL", "").strip():
         env["PANEL_BASE_URL"] = f"http://{HOST}:{port}"
+    if env.get("HEARTH_DEV", "").strip().lower() in TRUE and not env.get("EMAIL_HOST"):
+        sink = str(free_port())
+        env.update(EMAIL_HOST=HOST, EMAIL_PORT=sink, HEARTH_MAIL_SINK_PORT=sink)
+        env.setdefault("HEARTH_MAIL_SINK_DIR", str(MAIL_DIR))
     return env
 
 
@@ -122,9 +147,16 @@ def run_panel() -> int:
         )
     stack = up(lease=True)
     env = panel_env(base_env(stack), port)
-    supervisor = Supervisor(child_commands(debug, port), env, ROOT)
+    supervisor = Supervisor(child_commands(debug, port, env), env, ROOT)
     previous = signal.signal(signal.SIGTERM, raise_interrupt)
     try:
+        if "mail" in supervisor.children:  # before the set-up steps: seed_demo sends mail
+            supervisor.start(["mail"])
+            wait_until(lambda: port_accepts(int(env["EMAIL_PORT"])), 30, 0.1)
+            say(
+                f"mail:     SMTP sink on {HOST}:{env['EMAIL_PORT']}; caught mail in "
+                f"{env['HEARTH_MAIL_SINK_DIR']} and at /dev/mail/"
+            )
         steps = [
             ["migrate", "--noinput"],
             ["createadmin", "--if-none"],

@@ -62,9 +62,11 @@ class Supervisor:
         self.first_delay, self.max_delay, self.stable_after = first_delay, max_delay, stable_after
         self.children = {n: Child(n, list(a), delay=first_delay) for n, a in commands.items()}
 
-    def start(self) -> None:
-        for child in self.children.values():
-            self._spawn(child)
+    def start(self, names: Sequence[str] | None = None) -> None:
+        """Start NAMES (default: every child) that have not been started yet."""
+        for name, child in self.children.items():
+            if child.proc is None and (names is None or name in names):
+                self._spawn(child)
 
     def _spawn(self, child: Child) -> None:
         """Each child in its own session, so we (not the terminal) decide how it stops."""
