@@ -186,6 +186,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# Keeps the worker alive across a broker outage with tasks in flight (celery/kombu 5.7.0
+# crash on reconnect; see panel/worker_consumer.py).
+CELERY_WORKER_CONSUMER = "panel.worker_consumer:Consumer"
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_EXPIRES = 3600
 CELERY_TIMEZONE = TIME_ZONE
