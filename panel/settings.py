@@ -178,6 +178,15 @@ HEARTH_MAIL_SINK_DIR = env_str("HEARTH_MAIL_SINK_DIR", "") if DEV_MODE else ""
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Celery: Redis is the broker; tasks are acknowledged after they run.
+# How long sending a task may wait for an unreachable broker (or result store) before it
+# gives up: jobs are sent after commit inside the request, and a pending job row is the
+# outbox the dispatcher re-sends from, so a web request never waits longer than this.
+BROKER_CONNECT_TIMEOUT = float(env_str("BROKER_CONNECT_TIMEOUT", "1"))
+CELERY_BROKER_CONNECTION_TIMEOUT = BROKER_CONNECT_TIMEOUT
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = BROKER_CONNECT_TIMEOUT
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
+    "retry_policy": {"max_retries": 1, "interval_start": 0, "timeout": BROKER_CONNECT_TIMEOUT}
+}
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL)
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", REDIS_URL)
 CELERY_TASK_ACKS_LATE = True
@@ -185,7 +194,10 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 3600,
+    "socket_connect_timeout": BROKER_CONNECT_TIMEOUT,
+}
 # Keeps the worker alive across a broker outage with tasks in flight (celery/kombu 5.7.0
 # crash on reconnect; see panel/worker_consumer.py).
 CELERY_WORKER_CONSUMER = "panel.worker_consumer:Consumer"

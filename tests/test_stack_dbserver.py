@@ -8,30 +8,17 @@ gets in with its password only, and reaches neither other databases nor the pane
 from __future__ import annotations
 
 import secrets
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 import psycopg
 import pytest
 from django.conf import settings
 from django.core.management import call_command
-from psycopg import sql
 
 from provisioning.jobs import runner
 from provisioning.models import Database, ProvisioningJob, Server
 from provisioning.services import databases
-
-
-def _superuser(dbname: str = "postgres") -> psycopg.Connection:
-    url = urlsplit(settings.PROVISIONING_PG_URL)
-    return psycopg.connect(
-        host=url.hostname,
-        port=url.port,
-        user=unquote(url.username),
-        password=unquote(url.password or ""),
-        dbname=dbname,
-        autocommit=True,
-        connect_timeout=5,
-    )
+from tests import dbserver
 
 
 def _login(role: str, password: str, dbname: str, *, panel: bool = False) -> psycopg.Connection:
@@ -52,11 +39,7 @@ def customer_db(alice_account):
     job = ProvisioningJob.objects.get(resource_id=db.pk)
     assert runner.run_job(job.pk) == "done"
     yield Database.objects.get(pk=db.pk), password
-    with _superuser() as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(db.name))
-        )
-        conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(db.owner_role)))
+    dbserver.drop([db.name], [db.owner_role])
 
 
 def test_the_default_database_server_is_the_stacks_own_cluster_not_the_panels(db):
@@ -68,7 +51,7 @@ def test_the_default_database_server_is_the_stacks_own_cluster_not_the_panels(db
 
 
 def test_every_login_on_the_database_server_is_checked_with_scram():
-    with _superuser() as conn:
+    with dbserver.superuser() as conn:
         rules = conn.execute("SELECT type, auth_method FROM pg_hba_file_rules").fetchall()
         public = conn.execute(
             "SELECT datname FROM pg_database WHERE datallowconn "
