@@ -87,6 +87,23 @@ if not DATABASE_URL:
         "`make run` and `make test` start a local PostgreSQL and set it for you"
     )
 DATABASES = {"default": database_from_url(DATABASE_URL)}
+# A connection pool per process (psycopg_pool, Django's OPTIONS["pool"]) of at most this
+# many connections, which requests wait for (DATABASE_POOL_TIMEOUT seconds) instead of
+# opening more: the web server sets it to its threads per process (panel/gunicorn_conf.py,
+# `make run`). 0: no pool, one persistent connection per thread (workers, tests).
+DATABASE_POOL_SIZE = env_int("DATABASE_POOL_SIZE", 0)
+if DATABASE_POOL_SIZE > 0:
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps connections instead
+    DATABASES["default"]["OPTIONS"]["pool"] = {
+        "min_size": 1,
+        "max_size": DATABASE_POOL_SIZE,
+        "timeout": env_int("DATABASE_POOL_TIMEOUT", 10),
+    }
+# Behind pgbouncer in transaction pooling mode: no server-side cursors (they outlive the
+# transaction) and no connection kept by Django (pgbouncer keeps them).
+if env_bool("DATABASE_PGBOUNCER", False):
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
 # The role that owns the tables and runs `migrate`/`flush` (panel/dbroles.py); the panel
 # itself runs as DATABASE_URL's role, which the owner grants its privileges after migrating.
 DATABASE_OWNER_URL = env_str("DATABASE_OWNER_URL", DATABASE_URL)

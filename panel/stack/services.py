@@ -9,6 +9,7 @@ import pwd
 import shlex
 import shutil
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,7 @@ from panel.stack.common import (
     port_is_free,
     rel,
     say,
+    service_user,
 )
 from panel.stack.postgres import (
     SUPERUSER,
@@ -158,10 +160,17 @@ def up(*, lease: bool = False) -> Stack:
         redis = configured_url("REDIS_URL", "redis")
         dbserver = configured_url("PROVISIONING_PG_URL", "dbserver")
         ensure_binaries(not (database and dbserver), not redis)
+        service_user()  # once, before the threads: it may create the system user
+        starts = {
+            "postgres": lambda: up_postgres(state, stack, database),
+            "dbserver": lambda: {"PROVISIONING_PG_URL": up_dbserver(state, stack, dbserver)},
+            "redis": lambda: {"REDIS_URL": up_redis(state, stack, redis)},
+        }
         try:
-            stack.env.update(up_postgres(state, stack, database))
-            stack.env["PROVISIONING_PG_URL"] = up_dbserver(state, stack, dbserver)
-            stack.env["REDIS_URL"] = up_redis(state, stack, redis)
+            with ThreadPoolExecutor(max_workers=len(starts)) as pool:  # in parallel
+                futures = {name: pool.submit(start) for name, start in starts.items()}
+            for future in futures.values():
+                stack.env.update(future.result())
         except BaseException:
             stop_services(stack.started)
             raise

@@ -57,8 +57,10 @@ class Supervisor:
         first_delay: float = FIRST_DELAY,
         max_delay: float = MAX_DELAY,
         stable_after: float = STABLE_AFTER,
+        child_env: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
         self.env, self.cwd = dict(env), cwd
+        self.child_env = {name: dict(extra) for name, extra in (child_env or {}).items()}
         self.first_delay, self.max_delay, self.stable_after = first_delay, max_delay, stable_after
         self.children = {n: Child(n, list(a), delay=first_delay) for n, a in commands.items()}
 
@@ -72,7 +74,7 @@ class Supervisor:
         """Each child in its own session, so we (not the terminal) decide how it stops."""
         child.proc = subprocess.Popen(  # noqa: S603 - argv list
             child.argv,
-            env=self.env,
+            env={**self.env, **self.child_env.get(child.name, {})},
             cwd=self.cwd,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
