@@ -58,6 +58,7 @@ MIDDLEWARE = [
     "security.middleware.AdminTwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "panel.errors.DomainErrorMiddleware",
 ]
 
 ROOT_URLCONF = "panel.urls"
