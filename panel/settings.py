@@ -67,7 +67,8 @@ WSGI_APPLICATION = "panel.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        # Provisioning keeps each kind's templates with its code (provisioning/<kind>/templates).
+        "DIRS": [BASE_DIR / "templates", *sorted((BASE_DIR / "provisioning").glob("*/templates"))],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
