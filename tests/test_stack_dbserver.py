@@ -15,9 +15,9 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 
-from provisioning.jobs import runner
+from provisioning.databases import services as databases
+from provisioning.engine import runner
 from provisioning.models import Database, ProvisioningJob, Server
-from provisioning.services import databases
 from tests import dbserver
 
 

@@ -20,8 +20,8 @@ import pytest
 from django.core.management import call_command
 
 from panel.stack.common import HOST, ROOT
-from provisioning.choices import JobState, ResourceState
-from provisioning.jobs.dispatch import dispatch_stale
+from provisioning.engine.choices import JobState, ResourceState
+from provisioning.engine.dispatch import dispatch_stale
 from provisioning.models import Database, ProvisioningJob
 from tests import dbserver
 from tests.provisioning.conftest import wait_for
