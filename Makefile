@@ -44,7 +44,10 @@ $(VENV_STAMP): requirements.lock requirements-dev.lock
 UV_COMPILE = $(VENV)/bin/uv pip compile --quiet --universal --python-version 3.11 \
 	--generate-hashes --custom-compile-command "make lock" $(LOCK_FLAGS)
 
-lock: venv
+# Needs only uv, so it also repairs a lock that no longer installs (e.g. after a merge).
+lock:
+	@test -x $(VENV)/bin/uv || { $(PYTHON) -m venv $(VENV) && \
+		$(PY) -m pip install -q "$$(grep -o '^uv==[^ ]*' requirements-dev.lock)"; }
 	$(UV_COMPILE) pyproject.toml -o requirements.lock
 	$(UV_COMPILE) pyproject.toml --extra dev -o requirements-dev.lock
 	$(UV_COMPILE) agent/pyproject.toml -o agent/requirements.lock

@@ -23,8 +23,9 @@ case "$command" in
         ;;
     web)
         [ "${HEARTH_SETUP:-1}" = 0 ] || setup
-        exec gunicorn panel.wsgi --bind "0.0.0.0:${PORT:-8000}" \
-            --workers "${GUNICORN_WORKERS:-2}" --access-logfile - "$@"
+        # threads and workers sized to the machine (WEB_WORKERS / WEB_THREADS override)
+        exec gunicorn -c python:panel.gunicorn_conf panel.wsgi \
+            --bind "0.0.0.0:${PORT:-8000}" "$@"
         ;;
     worker)
         exec celery -A panel worker -l info --without-mingle --without-gossip \

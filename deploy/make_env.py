@@ -20,7 +20,7 @@ GENERATED = {
     "POSTGRES_SUPERUSER_PASSWORD": lambda: secrets.token_urlsafe(24),
     "HEARTH_OWNER_DB_PASSWORD": lambda: secrets.token_urlsafe(24),
     "HEARTH_APP_DB_PASSWORD": lambda: secrets.token_urlsafe(24),
-    "MANAGED_POSTGRES_PASSWORD": lambda: secrets.token_urlsafe(24),
+    "DBSERVER_PASSWORD": lambda: secrets.token_urlsafe(24),
     "REDIS_PASSWORD": lambda: secrets.token_urlsafe(24),
 }
 SETTINGS = {

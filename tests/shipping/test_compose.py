@@ -14,7 +14,7 @@ from cryptography.fernet import Fernet
 from deploy import lint, make_env
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVICES = {"postgres", "managed-postgres", "redis", "web", "worker", "beat"}
+SERVICES = {"postgres", "dbserver", "redis", "web", "worker", "beat"}
 
 
 def _env(path: Path) -> dict[str, str]:
@@ -66,7 +66,7 @@ def test_secrets_come_from_the_env_file(project, env_file):
     assert f":{secrets['HEARTH_APP_DB_PASSWORD']}@postgres:" in web["DATABASE_URL"]
     assert f":{secrets['HEARTH_OWNER_DB_PASSWORD']}@postgres:" in web["DATABASE_OWNER_URL"]
     assert f":{secrets['REDIS_PASSWORD']}@redis:" in web["REDIS_URL"]
-    assert f":{secrets['MANAGED_POSTGRES_PASSWORD']}@" in web["PROVISIONING_PG_URL"]
+    assert f":{secrets['DBSERVER_PASSWORD']}@" in web["PROVISIONING_PG_URL"]
     pg = project["services"]["postgres"]["environment"]
     assert pg["POSTGRES_PASSWORD"] == secrets["POSTGRES_SUPERUSER_PASSWORD"]
 
@@ -87,12 +87,12 @@ def test_it_refuses_to_start_without_make_env(tmp_path):
 
 
 def test_data_lives_in_named_volumes(project):
-    assert set(project["volumes"]) == {"pgdata", "managed-pgdata", "redisdata"}
+    assert set(project["volumes"]) == {"pgdata", "dbserverdata", "redisdata"}
     mounts = {
         name: {volume["source"] for volume in service.get("volumes", [])}
         for name, service in project["services"].items()
     }
-    assert mounts["postgres"] == {"pgdata"} and mounts["managed-postgres"] == {"managed-pgdata"}
+    assert mounts["postgres"] == {"pgdata"} and mounts["dbserver"] == {"dbserverdata"}
     assert mounts["redis"] == {"redisdata"}
 
 
