@@ -109,8 +109,6 @@ def deployment(cluster, tmp_path_factory):
     base = f"127.0.0.1:{cluster.port}/hearth"
     owner_url = f"postgres://hearth_owner:{owner_pw}@{base}"
     app_url = f"postgres://hearth_app:{app_pw}@{base}"
-    if not hasattr(settings, "DATABASE_OWNER_URL"):
-        app_url = owner_url  # a tree without the owner/runtime split runs as one role
     port = free_port()
     redis_url = re.sub(r"/\d+$", "/9", settings.REDIS_URL)
     env_file = tmp_path_factory.mktemp("image") / "image.env"
