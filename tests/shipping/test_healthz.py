@@ -54,3 +54,12 @@ def test_healthz_names_the_commit_an_image_was_built_from(client, db, monkeypatc
     assert "revision" not in json.loads(client.get("/healthz").content)["versions"]
     monkeypatch.setenv("HEARTH_REVISION", "49ae8b9")
     assert json.loads(client.get("/healthz").content)["versions"]["revision"] == "49ae8b9"
+
+
+def test_healthz_answers_plain_http_when_https_redirects_everything_else(db, settings):
+    from django.test import Client
+
+    settings.SECURE_SSL_REDIRECT = True
+    client = Client()  # a new client loads SecurityMiddleware with the setting on
+    assert client.get("/login/").status_code == 301
+    assert client.get("/healthz").status_code == 200
