@@ -162,7 +162,8 @@ def copy_rate(server_ids: list[int]) -> tuple[int, float]:
     from django.db import transaction
 
     from monitoring import storage
-    from monitoring.models import SAMPLE_COLUMNS, Sample
+    from monitoring.metrics import SAMPLE_COLUMNS
+    from monitoring.models import Sample
 
     fields = ["server_id", "ts", *SAMPLE_COLUMNS, "detail"]
     rows = list(Sample.objects.filter(server_id__in=server_ids).values(*fields))

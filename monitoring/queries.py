@@ -15,7 +15,8 @@ from django.conf import settings
 from django.db import connection
 
 from monitoring.choices import RANGE_SECONDS, Resolution
-from monitoring.models import ROLLUP_METRICS, SAMPLE_COLUMNS, HourRollup, MinuteRollup, Sample
+from monitoring.metrics import ROLLUP_COLUMNS, ROLLUP_METRICS, SAMPLE_COLUMNS
+from monitoring.models import HourRollup, MinuteRollup, Sample
 
 STEPS = (
     10,
@@ -93,8 +94,8 @@ def series(server_id: int, plan: Plan) -> dict[str, list]:
 
 EXPORT_COLUMNS = {
     Resolution.RAW: ("ts", *SAMPLE_COLUMNS),
-    Resolution.MINUTE: ("bucket", "samples", *ROLLUP_METRICS, "cpu_max", "mem_max", "disk_max"),
-    Resolution.HOUR: ("bucket", "samples", *ROLLUP_METRICS, "cpu_max", "mem_max", "disk_max"),
+    Resolution.MINUTE: ("bucket", "samples", *ROLLUP_COLUMNS),
+    Resolution.HOUR: ("bucket", "samples", *ROLLUP_COLUMNS),
 }
 
 

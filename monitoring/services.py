@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from monitoring import storage
 from monitoring.exceptions import AuthenticationFailed, WrongServer
-from monitoring.models import STATE_METRICS, AgentKey, EnrolmentToken
+from monitoring.metrics import STATE_METRICS
+from monitoring.models import AgentKey, EnrolmentToken
 from monitoring.validation import Report
 from provisioning.choices import ServerStatus
 from provisioning.models import Server

@@ -18,6 +18,7 @@ from monitoring import queries, services
 from monitoring.access import get_agent_key_for_admin, get_server_for_admin
 from monitoring.choices import RANGE_SECONDS, Range
 from monitoring.forms import ExportForm
+from monitoring.metrics import chart_description
 from monitoring.models import AlertEvent
 from panel.pagination import paginate, querystring_without_page
 from provisioning.models import Server
@@ -66,6 +67,7 @@ def _detail_context(request, server) -> dict:
         "open_alerts": AlertEvent.objects.open().filter(server=server).select_related("rule"),
         "keys": server.agent_keys.active(),
         "ranges": Range.choices,
+        "charts": chart_description(),
         "export_form": ExportForm(),
         "refresh_seconds": max(10, int(state.interval_seconds)) if state else 30,
     }
@@ -93,6 +95,8 @@ def server_data(request, pk: int):
             "range": range_key,
             "resolution": plan.resolution,
             "bucket_seconds": plan.bucket_seconds,
+            "start": int(plan.start.timestamp() * 1000),
+            "end": int(plan.end.timestamp() * 1000),
             "online": is_online(state, now),
             "last_report": state.last_report_at.isoformat() if state else None,
             "series": queries.series(server.pk, plan),
