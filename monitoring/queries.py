@@ -1,8 +1,9 @@
 """Range queries for the dashboard and the CSV export.
 
-The server picks the source and the bucket width so a series never exceeds the point budget:
-raw samples below one-minute buckets, minute rollups below one-hour buckets, hour rollups
-beyond; values within a bucket are averaged (weighted by sample count for rollups).
+The server picks the source and the bucket width (`plan_for`): the coarsest source that
+still gives a chart its shape, in buckets small enough to use it and few enough to stay within
+the point budget (1 h: raw/10 s, 24 h: minute/3 min, 7 d: hour/1 h, 30 d: hour/2 h). Values
+within a bucket are averaged (weighted by sample count for rollups).
 """
 
 from __future__ import annotations
@@ -44,6 +45,11 @@ SOURCES = {
 }
 
 
+# Sources, coarsest first, with the step of their rows (raw: the agent's default interval).
+SOURCE_STEPS = ((Resolution.HOUR, 3600), (Resolution.MINUTE, 60), (Resolution.RAW, 10))
+MIN_POINTS = 120  # fewer points than this and a chart shows steps rather than a shape
+
+
 @dataclass(frozen=True)
 class Plan:
     resolution: str
@@ -53,15 +59,21 @@ class Plan:
 
 
 def plan_for(range_key: str, now: datetime, max_points: int | None = None) -> Plan:
+    """The coarsest source that still draws a shape, in the finest buckets within the budget.
+
+    Hour rollups serve every range they give at least MIN_POINTS points for (7 d: 168,
+    30 d: 720 hours in 2-hour buckets), minute rollups the next (24 h), raw samples the rest.
+    A coarse source reads a few rows per point instead of aggregating many scattered ones.
+    """
     seconds = RANGE_SECONDS[range_key]
     budget = (max_points or settings.MONITORING_MAX_POINTS) - 1
-    bucket = next((step for step in STEPS if seconds / step <= budget), STEPS[-1])
-    if bucket < 60:
-        resolution = Resolution.RAW
-    elif bucket < 3600:
-        resolution = Resolution.MINUTE
-    else:
-        resolution = Resolution.HOUR
+    resolution, native = next(
+        ((res, step) for res, step in SOURCE_STEPS if seconds / step >= MIN_POINTS),
+        SOURCE_STEPS[-1],
+    )
+    bucket = next(
+        (step for step in STEPS if step >= native and seconds / step <= budget), STEPS[-1]
+    )
     epoch = now.timestamp()
     start = datetime.fromtimestamp(math.floor((epoch - seconds) / bucket) * bucket + bucket, UTC)
     return Plan(resolution, bucket, start, now)
