@@ -22,7 +22,7 @@ need = { if [ "$$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	else echo "$(2) is missing: sudo apt-get install --no-install-recommends $(1)" >&2; \
 	exit 1; fi; }
 
-.PHONY: all venv assets browser run test lint up down status clean distclean
+.PHONY: all venv assets browser run test bench lint up down status clean distclean
 
 all: venv assets
 
@@ -61,6 +61,10 @@ run: venv assets
 
 test: venv assets browser
 	$(STACK) test $(PYTEST_ARGS) $(ARGS)
+
+# Every bench against its baseline in one run, printed as one table (bench/README.md).
+bench: venv assets
+	$(STACK) exec -- $(PY) bench/run.py
 
 # The browser tests drive Debian's Chromium through Playwright (no browser download).
 browser:
