@@ -33,6 +33,12 @@ def _cast(column: str) -> str:
 # text for any batch size, and no per-value quoting happens in Python.
 _RECORD = ", ".join(f"{col} {_cast(col)}" for col in ("ts", *SAMPLE_COLUMNS, "detail"))
 _STATE_COLUMNS = ("last_sample_at", *STATE_METRICS)
+# The state moves only forward: a late, older batch leaves the newer figures in place.
+_STATE_FORWARD = ", ".join(
+    f"{col} = CASE WHEN EXCLUDED.last_sample_at >= monitoring_serverstate.last_sample_at "
+    f"THEN EXCLUDED.{col} ELSE monitoring_serverstate.{col} END"
+    for col in _STATE_COLUMNS
+)
 STATEMENT = f"""
 WITH agent AS (
     SELECT k.server_id FROM monitoring_agentkey k
@@ -46,13 +52,7 @@ WITH agent AS (
     ON CONFLICT (server_id) DO UPDATE SET last_report_at = EXCLUDED.last_report_at,
         interval_seconds = EXCLUDED.interval_seconds,
         dropped_samples = EXCLUDED.dropped_samples,
-        {
-    ", ".join(
-        f"{col} = CASE WHEN EXCLUDED.last_sample_at >= monitoring_serverstate.last_sample_at "
-        f"THEN EXCLUDED.{col} ELSE monitoring_serverstate.{col} END"
-        for col in _STATE_COLUMNS
-    )
-}
+        {_STATE_FORWARD}
 ), stored AS (
     INSERT INTO {storage.TABLE} ({", ".join(storage.INSERT_COLUMNS)})
     SELECT agent.server_id, {", ".join(f"x.{col}" for col in ("ts", *SAMPLE_COLUMNS, "detail"))}
