@@ -47,7 +47,7 @@ def _setup_django(url: str) -> None:
 
 def _agents(count: int) -> list[tuple[int, str]]:
     from monitoring import services
-    from provisioning.models import Server
+    from provisioning.servers.models import Server
 
     agents = []
     for n in range(count):
@@ -108,7 +108,7 @@ def _chart_data():
 
     from accounts import services
     from monitoring import rollups, storage
-    from provisioning.models import Server
+    from provisioning.servers.models import Server
 
     server = Server.objects.create(name="charted", address="127.0.0.1")
     now = timezone.now()
@@ -182,7 +182,7 @@ def alert_pass(count: int = 1000) -> dict:
 
     from monitoring import alerts
     from monitoring.models import ServerState
-    from provisioning.models import Server
+    from provisioning.servers.models import Server
 
     now = timezone.now()
     servers = Server.objects.bulk_create(

@@ -17,8 +17,8 @@ from django.db import IntegrityError, connection, transaction
 from monitoring import storage
 from monitoring.metrics import BY_NAME, SAMPLE_COLUMNS, STATE_METRICS
 from monitoring.validation import Report
-from provisioning.choices import ServerStatus
-from provisioning.models import Server
+from provisioning.servers.choices import ServerStatus
+from provisioning.servers.models import Server
 
 _SQL_TYPES = {"server_id": "bigint", "ts": "timestamptz", "detail": "jsonb"}
 

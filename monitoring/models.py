@@ -15,7 +15,7 @@ from monitoring.metrics import (
     STATE_METRICS,
     figures_model,
 )
-from provisioning.models import Server
+from provisioning.servers.models import Server
 
 # A server whose agent missed this many report intervals is shown offline.
 OFFLINE_AFTER_INTERVALS = 3

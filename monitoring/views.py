@@ -22,7 +22,7 @@ from monitoring.forms import ExportForm
 from monitoring.metrics import chart_description
 from monitoring.models import AlertEvent
 from panel.pagination import paginate, querystring_without_page
-from provisioning.models import Server
+from provisioning.servers.models import Server
 
 SORTS = {
     "name": F("name").asc(),

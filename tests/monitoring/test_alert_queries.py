@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from monitoring import alerts
 from monitoring.models import AlertEvent, ServerState
-from provisioning.models import Server
+from provisioning.servers.models import Server
 from security.models import AuditEvent
 
 pytestmark = pytest.mark.django_db

@@ -14,9 +14,9 @@ from hearth_agent.transport import parse_response
 
 from monitoring import services
 from monitoring.models import AgentKey, EnrolmentToken, Sample, ServerState
-from provisioning.choices import ServerStatus
-from provisioning.models import Server
-from provisioning.services.servers import retire_server
+from provisioning.servers.choices import ServerStatus
+from provisioning.servers.models import Server
+from provisioning.servers.services import retire_server
 from tests.monitoring.conftest import make_key, make_server, now_ts, report, sample
 
 URL = "/api/agent/v1/metrics"
@@ -292,7 +292,7 @@ def test_a_sample_on_a_day_without_partition_gets_one(client, server, agent_key)
 
     day = (timezone.now() - timedelta(days=5)).date()
     with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS {storage.partition_name(day)}")
+        cursor.execute("SELECT monitoring_drop_sample_partition(%s)", [day])
     ts = now_ts(-5 * 86400)
     if datetime.fromtimestamp(ts, UTC).date() != day:
         ts = datetime(day.year, day.month, day.day, 12, tzinfo=UTC).timestamp()

@@ -18,7 +18,7 @@ from django.utils import timezone
 from monitoring import services, storage
 from monitoring.models import AgentKey, Sample, ServerState
 from panel.wsgi import application
-from provisioning.models import Server
+from provisioning.servers.models import Server
 from tests.monitoring.conftest import make_key, make_server, now_ts, report
 
 pytestmark = pytest.mark.django_db(transaction=True)
