@@ -1,6 +1,6 @@
 """What every bench shares: its own database, gunicorn on loopback, client load, pairing.
 
-The benches write to a database of their own (`<name>_bench` on the server DATABASE_URL
+The benches write to a database of their own (`bench_<name>` on the server DATABASE_URL
 names, recreated and migrated each run), never to the panel's. Hearth and its baseline are
 measured in the same run, alternately (H B, B H, H B, ...), and each measure reports the
 median of the per-round ratios: a machine that slows down mid-run slows both sides.
@@ -28,18 +28,30 @@ ROOT = Path(__file__).resolve().parent.parent
 WORKERS = int(os.environ.get("BENCH_WORKERS", "3"))
 
 
-def bench_database_url() -> str:
-    """Create `<name>_bench` next to DATABASE_URL's database, empty; return its URL."""
-    url = os.environ.get("DATABASE_URL", "")
-    if not url:
+def bench_databases() -> dict[str, str]:
+    """Create `bench_<name>` on DATABASE_URL's server, empty; return its environment.
+
+    Made by the owner role (DATABASE_OWNER_URL, as migrations run), connected to at run time
+    by the runtime role (DATABASE_URL), as the panel itself is.
+    """
+    runtime = os.environ.get("DATABASE_URL", "")
+    if not runtime:
         sys.exit("set DATABASE_URL (make bench does)")
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/") + "_bench"
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(psycopg.sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-            psycopg.sql.Identifier(name)))  # fmt: skip
-        conn.execute(psycopg.sql.SQL("CREATE DATABASE {}").format(psycopg.sql.Identifier(name)))
-    return urlunsplit(parts._replace(path="/" + name))
+    owner = os.environ.get("DATABASE_OWNER_URL") or runtime
+    name = "bench_" + urlsplit(runtime).path.lstrip("/")
+    ident = psycopg.sql.Identifier(name)
+    with psycopg.connect(owner, autocommit=True) as conn:
+        conn.execute(psycopg.sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(ident))
+        conn.execute(psycopg.sql.SQL("CREATE DATABASE {}").format(ident))
+        user = urlsplit(runtime).username
+        if user and user != urlsplit(owner).username:
+            conn.execute(psycopg.sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(
+                ident, psycopg.sql.Identifier(user)))  # fmt: skip
+
+    def renamed(url: str) -> str:
+        return urlunsplit(urlsplit(url)._replace(path="/" + name))
+
+    return {"DATABASE_URL": renamed(runtime), "DATABASE_OWNER_URL": renamed(owner)}
 
 
 def free_port() -> int:

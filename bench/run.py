@@ -26,8 +26,8 @@ AGENTS = int(os.environ.get("BENCH_AGENTS", "100"))
 RANGES = ("1h", "24h", "7d", "30d")
 
 
-def _setup_django(url: str) -> None:
-    os.environ.update(DATABASE_URL=url, DJANGO_SETTINGS_MODULE="bench.settings")
+def _setup_django(databases: dict[str, str]) -> None:
+    os.environ.update(databases, DJANGO_SETTINGS_MODULE="bench.settings")
     os.environ.setdefault("HEARTH_DEV", "1")
     os.environ.setdefault("DEBUG", "false")  # DEBUG keeps every query in memory
     os.environ.setdefault("LOG_LEVEL", "WARNING")
@@ -239,15 +239,15 @@ SELECT %(now)s, 'system', 'monitoring.alert_opened', 'provisioning.server', serv
 
 
 def main() -> None:
-    url = harness.bench_database_url()
-    _setup_django(url)
+    databases = harness.bench_databases()
+    _setup_django(databases)
     print(f"bench database ready; {os.cpu_count()} CPUs, {harness.WORKERS} gunicorn workers "
           f"per server, {SECONDS:g} s x {ROUNDS} rounds per side", flush=True)  # fmt: skip
     agents = _agents(AGENTS)
     pk, cookie = _chart_data()
-    env = {"DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "bench.settings"}
+    env = {**databases, "DJANGO_SETTINGS_MODULE": "bench.settings"}
     hearth = harness.Gunicorn("panel.wsgi", env)
-    raw = harness.Gunicorn("bench.raw_ingest:application", {"DATABASE_URL": url})
+    raw = harness.Gunicorn("bench.raw_ingest:application", databases)
     rows = []
     try:
         one = ingestion(hearth.url, raw.url, agents, 1, "statement")
