@@ -22,7 +22,7 @@ need = { if [ "$$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	else echo "$(2) is missing: sudo apt-get install --no-install-recommends $(1)" >&2; \
 	exit 1; fi; }
 
-.PHONY: all venv assets browser run test lint lock lock-upgrade sbom agent-wheel env image \
+.PHONY: all venv assets browser run test bench lint lock lock-upgrade sbom agent-wheel env image \
 	image-test base-image lint-tools up down status clean distclean
 
 all: venv assets
@@ -88,6 +88,10 @@ run: venv assets
 
 test: venv assets browser lint-tools
 	$(STACK) test $(PYTEST_ARGS) $(ARGS)
+
+# Every bench against its baseline in one run, printed as one table (bench/README.md).
+bench: venv assets
+	$(STACK) exec -- $(PY) bench/run.py
 
 # The browser tests drive Debian's Chromium through Playwright (no browser download).
 browser:

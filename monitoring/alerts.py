@@ -49,6 +49,19 @@ def _held_over_window(rule: AlertRule, now: datetime) -> dict[int, float]:
         return dict(cursor.fetchall())
 
 
+def _silent(rule: AlertRule, now: datetime) -> dict[int, int]:
+    """Active servers whose last report is older than `threshold` report intervals."""
+    statement = (
+        "SELECT st.server_id, round(extract(epoch FROM %s - st.last_report_at))::int "  # noqa: S608
+        f"FROM monitoring_serverstate st JOIN {Server._meta.db_table} srv ON srv.id = st.server_id "
+        "WHERE srv.status = %s "
+        "AND st.last_report_at + make_interval(secs => st.interval_seconds * %s) < %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [now, ServerStatus.ACTIVE, rule.threshold, now])
+        return dict(cursor.fetchall())
+
+
 def breaches(rule: AlertRule, now: datetime) -> dict[int, float | None]:
     """server id → the value that breaches the rule, for every active server where it holds."""
     states = ServerState.objects.filter(server__status=ServerStatus.ACTIVE)
@@ -57,11 +70,7 @@ def breaches(rule: AlertRule, now: datetime) -> dict[int, float | None]:
             states.filter(disk_percent__gt=rule.threshold).values_list("server_id", "disk_percent")
         )
     if rule.kind == RuleKind.SILENT:
-        found = {}
-        for state in states:
-            if state.silent_after(rule.threshold) < now:
-                found[state.server_id] = round((now - state.last_report_at).total_seconds())
-        return found
+        return _silent(rule, now)
     if rule.duration_seconds == 0:
         column = _THRESHOLD_COLUMN[rule.kind]
         return dict(
@@ -118,57 +127,89 @@ def refresh_open_count() -> int:
     return count
 
 
-@transaction.atomic
-def open_alert(rule: AlertRule, server: Server, value, *, now: datetime) -> AlertEvent:
-    event = AlertEvent.objects.create(
-        rule=rule, server=server, opened_at=now, value=value, message=_message(rule, server, value)
+def _open_all(found: list[tuple[AlertRule, Server, object]], now: datetime) -> list[AlertEvent]:
+    """One INSERT for the events, one for their audit events, whatever their number."""
+    events = AlertEvent.objects.bulk_create(
+        AlertEvent(
+            rule=rule, server=server, opened_at=now, value=value,
+            message=_message(rule, server, value),
+        )
+        for rule, server, value in found
+    )  # fmt: skip
+    audit.record_many(
+        [
+            audit.build(
+                None, "monitoring.alert_opened", target=e.server, rule=e.rule.kind, value=e.value
+            )
+            for e in events
+        ]
     )
-    audit.record(None, "monitoring.alert_opened", target=server, rule=rule.kind, value=value)
-    alert_email.queue(event, opened=True)
-    transaction.on_commit(refresh_open_count)
-    return event
+    for event in events:
+        alert_email.queue(event, opened=True)
+    return events
+
+
+_CLOSE_SQL = (
+    "UPDATE monitoring_alertevent SET closed_at = %s, "
+    "close_reason = CASE WHEN id = ANY(%s) THEN %s ELSE %s END "
+    "WHERE id = ANY(%s) AND closed_at IS NULL RETURNING id"
+)
+
+
+def _close_all(events: list[AlertEvent], now: datetime) -> list[AlertEvent]:
+    """One UPDATE closes them (only those still open: another pass may have been first)."""
+    if not events:
+        return []
+    retired = [e.pk for e in events if e.server.status != ServerStatus.ACTIVE]
+    params = [now, retired, CloseReason.SERVER_RETIRED, CloseReason.CLEARED]
+    with connection.cursor() as cursor:
+        cursor.execute(_CLOSE_SQL, [*params, [e.pk for e in events]])
+        closed_ids = {row[0] for row in cursor.fetchall()}
+    closed = [e for e in events if e.pk in closed_ids]
+    for event in closed:
+        event.closed_at = now
+        retired_now = event.pk in retired
+        event.close_reason = CloseReason.SERVER_RETIRED if retired_now else CloseReason.CLEARED
+    audit.record_many(
+        [
+            audit.build(
+                None, "monitoring.alert_closed", target=e.server, rule=e.rule.kind,
+                reason=e.close_reason,
+            )
+            for e in closed
+        ]
+    )  # fmt: skip
+    for event in closed:
+        alert_email.queue(event, opened=False)
+    return closed
 
 
 @transaction.atomic
-def close_alert(event: AlertEvent, *, now: datetime, reason: str = CloseReason.CLEARED) -> bool:
-    """Close EVENT (once: False if it was already closed) with REASON, a CloseReason."""
-    still_open = AlertEvent.objects.filter(pk=event.pk, closed_at__isnull=True)
-    if still_open.update(closed_at=now, close_reason=reason) != 1:
-        return False
-    event.closed_at, event.close_reason = now, reason
-    audit.record(
-        None, "monitoring.alert_closed", target=event.server, rule=event.rule.kind, reason=reason
-    )
-    alert_email.queue(event, opened=False)
-    transaction.on_commit(refresh_open_count)
-    return True
-
-
 def evaluate(now: datetime | None = None) -> dict[str, int]:
-    """Open alerts for new breaches, close those that cleared; returns counts."""
+    """Open alerts for new breaches, close those that cleared; returns counts.
+
+    A constant number of queries per pass, whatever the number of events: per rule one
+    query for its breaches (two for windowed rules), then one INSERT for the new events,
+    one UPDATE for the closed ones, one INSERT per kind of audit event and one count.
+    """
     now = now or timezone.now()
-    opened = closed = 0
     open_events = {
         (e.rule_id, e.server_id): e
         for e in AlertEvent.objects.open().select_related("rule", "server")
     }
+    rules = list(AlertRule.objects.filter(enabled=True))
+    found = {rule.pk: breaches(rule, now) for rule in rules}
+    new = {sid for rule in rules for sid in found[rule.pk] if (rule.pk, sid) not in open_events}
+    servers = Server.objects.in_bulk(new)
     holding: set[tuple[int, int]] = set()
-    for rule in AlertRule.objects.filter(enabled=True):
-        found = breaches(rule, now)
-        servers = Server.objects.in_bulk(
-            [sid for sid in found if (rule.pk, sid) not in open_events]
-        )
+    to_open = []
+    for rule in rules:
         holding.update((rule.pk, server_id) for server_id in without_data(rule, now))
-        for server_id, value in found.items():
+        for server_id, value in found[rule.pk].items():
             holding.add((rule.pk, server_id))
-            if server_id in servers:
-                open_alert(rule, servers[server_id], value, now=now)
-                opened += 1
-    for pair, event in open_events.items():
-        if pair in holding:
-            continue
-        retired = event.server.status != ServerStatus.ACTIVE
-        reason = CloseReason.SERVER_RETIRED if retired else CloseReason.CLEARED
-        closed += close_alert(event, now=now, reason=reason)
+            if (rule.pk, server_id) not in open_events and server_id in servers:
+                to_open.append((rule, servers[server_id], value))
+    opened = _open_all(to_open, now)
+    closed = _close_all([e for pair, e in open_events.items() if pair not in holding], now)
     refresh_open_count()
-    return {"opened": opened, "closed": closed}
+    return {"opened": len(opened), "closed": len(closed)}

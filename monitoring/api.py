@@ -86,9 +86,9 @@ def register(request):
 def metrics(request):
     started = time.perf_counter()
     try:
-        key = services.authenticate_agent(request.headers.get("Authorization", ""))
+        agent = services.authenticate_agent(request.headers.get("Authorization", ""))
         report = parse_report(_read_body(request, settings.MONITORING_MAX_BODY_BYTES))
-        stored = services.ingest_report(key, report)
+        stored = services.ingest_report(agent, report)
     except MonitoringError as exc:
         return _error(exc)
     stats.record_ingested(stored, time.perf_counter() - started)

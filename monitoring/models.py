@@ -9,52 +9,21 @@ from django.db import models
 from django.db.models import Q
 
 from monitoring.choices import CloseReason, RuleKind
+from monitoring.metrics import (
+    ROLLUP_COLUMNS,
+    SAMPLE_COLUMNS,
+    STATE_METRICS,
+    figures_model,
+)
 from provisioning.servers.models import Server
 
 # A server whose agent missed this many report intervals is shown offline.
 OFFLINE_AFTER_INTERVALS = 3
-# The latest figures kept per server (ServerState): the overview and /metrics show them.
-STATE_METRICS = (
-    "cpu_percent",
-    "load1",
-    "mem_percent",
-    "swap_percent",
-    "disk_percent",
-    "disk_read_bps",
-    "disk_write_bps",
-    "net_rx_bps",
-    "net_tx_bps",
-)
-# Figures kept per sample and averaged in the rollups (all nullable: rates are absent at first).
-ROLLUP_METRICS = (*STATE_METRICS, "net_rx_pps", "net_tx_pps")
-# Maxima kept in the rollups next to the averages: (column, source metric).
-ROLLUP_MAXIMA = (
-    ("cpu_max", "cpu_percent"),
-    ("mem_max", "mem_percent"),
-    ("disk_max", "disk_percent"),
-)
-# Columns of a raw sample row besides server_id, ts, received_at and detail.
-SAMPLE_COLUMNS = (
-    "cpu_percent",
-    "load1",
-    "load5",
-    "load15",
-    "mem_total",
-    "mem_used",
-    "mem_available",
-    "mem_percent",
-    "swap_total",
-    "swap_used",
-    "swap_percent",
-    "disk_percent",
-    "disk_read_bps",
-    "disk_write_bps",
-    "net_rx_bps",
-    "net_tx_bps",
-    "net_rx_pps",
-    "net_tx_pps",
-    "net_errors",
-)
+
+# The figures of each table, from the one vocabulary (monitoring/metrics.py).
+StateFigures = figures_model("StateFigures", STATE_METRICS, __name__)
+SampleFigures = figures_model("SampleFigures", SAMPLE_COLUMNS, __name__)
+RollupFigures = figures_model("RollupFigures", ROLLUP_COLUMNS, __name__)
 
 
 class EnrolmentToken(models.Model):
@@ -98,7 +67,7 @@ class AgentKey(models.Model):
         return f"{self.prefix}… ({self.server_id})"
 
 
-class ServerState(models.Model):
+class ServerState(StateFigures):
     """The latest report of each server: what the overview and /metrics show."""
 
     server = models.OneToOneField(
@@ -108,15 +77,6 @@ class ServerState(models.Model):
     last_sample_at = models.DateTimeField()
     interval_seconds = models.FloatField(default=10)
     dropped_samples = models.BigIntegerField(default=0)
-    cpu_percent = models.FloatField(null=True)
-    load1 = models.FloatField(null=True)
-    mem_percent = models.FloatField(null=True)
-    swap_percent = models.FloatField(null=True)
-    disk_percent = models.FloatField(null=True)
-    disk_read_bps = models.FloatField(null=True)
-    disk_write_bps = models.FloatField(null=True)
-    net_rx_bps = models.FloatField(null=True)
-    net_tx_bps = models.FloatField(null=True)
 
     def __str__(self) -> str:
         return f"state of {self.server_id}"
@@ -129,7 +89,7 @@ class ServerState(models.Model):
         return self.silent_after(OFFLINE_AFTER_INTERVALS) > now
 
 
-class Sample(models.Model):
+class Sample(SampleFigures):
     """One report of one server. The table is created by raw SQL: partitioned by day on ts."""
 
     pk = models.CompositePrimaryKey("server_id", "ts")
@@ -137,25 +97,6 @@ class Sample(models.Model):
     server = models.ForeignKey(Server, on_delete=models.DO_NOTHING, related_name="+")
     ts = models.DateTimeField()
     received_at = models.DateTimeField()
-    cpu_percent = models.FloatField(null=True)
-    load1 = models.FloatField(null=True)
-    load5 = models.FloatField(null=True)
-    load15 = models.FloatField(null=True)
-    mem_total = models.BigIntegerField(null=True)
-    mem_used = models.BigIntegerField(null=True)
-    mem_available = models.BigIntegerField(null=True)
-    mem_percent = models.FloatField(null=True)
-    swap_total = models.BigIntegerField(null=True)
-    swap_used = models.BigIntegerField(null=True)
-    swap_percent = models.FloatField(null=True)
-    disk_percent = models.FloatField(null=True)
-    disk_read_bps = models.FloatField(null=True)
-    disk_write_bps = models.FloatField(null=True)
-    net_rx_bps = models.FloatField(null=True)
-    net_tx_bps = models.FloatField(null=True)
-    net_rx_pps = models.FloatField(null=True)
-    net_tx_pps = models.FloatField(null=True)
-    net_errors = models.BigIntegerField(null=True)
     detail = models.JSONField(default=dict)
 
     class Meta:
@@ -166,24 +107,10 @@ class Sample(models.Model):
         return f"{self.server_id}@{self.ts}"
 
 
-class Rollup(models.Model):
+class Rollup(RollupFigures):
     server = models.ForeignKey(Server, on_delete=models.CASCADE, related_name="+")
     bucket = models.DateTimeField()
     samples = models.IntegerField()
-    cpu_percent = models.FloatField(null=True)
-    load1 = models.FloatField(null=True)
-    mem_percent = models.FloatField(null=True)
-    swap_percent = models.FloatField(null=True)
-    disk_percent = models.FloatField(null=True)
-    disk_read_bps = models.FloatField(null=True)
-    disk_write_bps = models.FloatField(null=True)
-    net_rx_bps = models.FloatField(null=True)
-    net_tx_bps = models.FloatField(null=True)
-    net_rx_pps = models.FloatField(null=True)
-    net_tx_pps = models.FloatField(null=True)
-    cpu_max = models.FloatField(null=True)
-    mem_max = models.FloatField(null=True)
-    disk_max = models.FloatField(null=True)
     updated_at = models.DateTimeField(db_index=True)
 
     class Meta:

@@ -23,18 +23,10 @@ from prometheus_client.core import (
 from prometheus_client.registry import Collector
 
 from monitoring import stats
+from monitoring.metrics import METRICS
 
-GAUGES = {
-    "cpu_percent": "CPU busy percent (all cores)",
-    "load1": "1-minute load average",
-    "mem_percent": "Memory used percent",
-    "swap_percent": "Swap used percent",
-    "disk_percent": "Fullest filesystem, percent used",
-    "disk_read_bps": "Disk read bytes per second",
-    "disk_write_bps": "Disk write bytes per second",
-    "net_rx_bps": "Network received bytes per second",
-    "net_tx_bps": "Network sent bytes per second",
-}
+# One gauge per figure kept in the server state, named and described by the vocabulary.
+GAUGES = {m.name: m.description for m in METRICS if m.state}
 
 
 class LatestSampleCollector(Collector):

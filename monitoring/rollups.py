@@ -14,16 +14,14 @@ from datetime import UTC, datetime, timedelta
 from django.db import connection, transaction
 from django.utils import timezone
 
-from monitoring.models import ROLLUP_MAXIMA, ROLLUP_METRICS, RollupCursor
+from monitoring.metrics import ROLLUP_COLUMNS, ROLLUP_MAXIMA, ROLLUP_METRICS
+from monitoring.models import RollupCursor
 
 # Samples in transactions still open at "now" may not be visible yet: stay a bit behind.
 SAFETY_MARGIN = timedelta(seconds=10)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_COLUMNS = ", ".join((*ROLLUP_METRICS, *(name for name, _ in ROLLUP_MAXIMA)))
-_UPDATE = ", ".join(
-    f"{col} = EXCLUDED.{col}"
-    for col in ("samples", *ROLLUP_METRICS, *(n for n, _ in ROLLUP_MAXIMA), "updated_at")
-)
+_COLUMNS = ", ".join(ROLLUP_COLUMNS)
+_UPDATE = ", ".join(f"{col} = EXCLUDED.{col}" for col in ("samples", *ROLLUP_COLUMNS, "updated_at"))
 
 MINUTE_SQL = f"""
 WITH touched AS (

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
-from monitoring import storage
+from monitoring import ingest
 from monitoring.exceptions import AuthenticationFailed, WrongServer
-from monitoring.models import STATE_METRICS, AgentKey, EnrolmentToken
+from monitoring.models import AgentKey, EnrolmentToken
 from monitoring.validation import Report
 from provisioning.servers.choices import ServerStatus
 from provisioning.servers.models import Server
@@ -78,20 +79,43 @@ def revoke_agent_key(key: AgentKey, *, actor) -> None:
     audit.record(actor, "monitoring.agent_key_revoked", target=key.server, prefix=key.prefix)
 
 
-def authenticate_agent(authorization: str) -> AgentKey:
+@dataclass(frozen=True)
+class Agent:
+    """An authenticated agent: the digest of its key and the server it reports for."""
+
+    key_hash: str
+    server_id: int
+
+
+# Keys this process has seen valid: digest → server id. A hit saves the lookup query; it is
+# never trusted alone, since `ingest.store` re-checks the key in the statement that writes.
+_KNOWN_KEYS: dict[str, int] = {}
+_KNOWN_KEYS_MAX = 100_000
+
+
+def forget_agent_key(key_hash: str) -> None:
+    _KNOWN_KEYS.pop(key_hash, None)
+
+
+def authenticate_agent(authorization: str) -> Agent:
     scheme, _, plain = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not plain.strip():
         raise AuthenticationFailed("an agent key is required (Authorization: Bearer <key>)")
-    key = (
-        AgentKey.objects.active()
-        .filter(server__status=ServerStatus.ACTIVE)
-        .select_related("server")
-        .filter(key_hash=digest(plain.strip()))
-        .first()
-    )
-    if key is None:
-        raise AuthenticationFailed("the agent key is unknown or revoked")
-    return key
+    key_hash = digest(plain.strip())
+    server_id = _KNOWN_KEYS.get(key_hash)
+    if server_id is None:
+        server_id = (
+            AgentKey.objects.active()
+            .filter(server__status=ServerStatus.ACTIVE, key_hash=key_hash)
+            .values_list("server_id", flat=True)
+            .first()
+        )
+        if server_id is None:
+            raise AuthenticationFailed("the agent key is unknown or revoked")
+        if len(_KNOWN_KEYS) >= _KNOWN_KEYS_MAX:
+            _KNOWN_KEYS.clear()
+        _KNOWN_KEYS[key_hash] = server_id
+    return Agent(key_hash, server_id)
 
 
 def revoke_keys_of_retired(server: Server, *, actor=None) -> int:
@@ -110,52 +134,19 @@ def revoke_keys_of_retired(server: Server, *, actor=None) -> int:
     return revoked
 
 
-_STATE_SQL = (
-    "INSERT INTO monitoring_serverstate (server_id, last_report_at, last_sample_at, "  # noqa: S608
-    f"interval_seconds, dropped_samples, {', '.join(STATE_METRICS)}) "
-    f"VALUES (%s, %s, %s, %s, %s, {', '.join(['%s'] * len(STATE_METRICS))}) "
-    "ON CONFLICT (server_id) DO UPDATE SET last_report_at = EXCLUDED.last_report_at, "
-    "interval_seconds = EXCLUDED.interval_seconds, dropped_samples = EXCLUDED.dropped_samples, "
-    + ", ".join(
-        f"{col} = CASE WHEN EXCLUDED.last_sample_at >= monitoring_serverstate.last_sample_at "
-        f"THEN EXCLUDED.{col} ELSE monitoring_serverstate.{col} END"
-        for col in ("last_sample_at", *STATE_METRICS)
-    )
-)
+def ingest_report(agent: Agent, report: Report) -> int:
+    """Store a validated report for the agent's own server; returns the samples newly stored.
 
-
-def _update_state(server_id: int, report: Report, now) -> None:
-    latest = max(report.rows, key=lambda row: row["ts"])
-    params = [server_id, now, latest["ts"], report.interval, report.dropped]
-    params += [latest[col] for col in STATE_METRICS]
-    with connection.cursor() as cursor:
-        cursor.execute(_STATE_SQL, params)
-
-
-@transaction.atomic
-def _store_report(key: AgentKey, report: Report) -> int:
-    stored = storage.insert_samples(report.rows, ensure=False)
-    _update_state(key.server_id, report, timezone.now())
-    return stored
-
-
-def ingest_report(key: AgentKey, report: Report) -> int:
-    """Store a validated report for the key's own server; returns the samples newly stored.
-
-    Partitions normally exist (created ahead by beat); when a sample falls on a day without
-    one (an old buffered sample), the transaction fails, the partition is created, and the
-    report is stored on the second try.
+    One statement (`monitoring.ingest`), which also re-checks the key: revoked since this
+    process cached it, or its server retired, the report is refused (401) and forgotten.
     """
-    if report.server != key.server_id:
+    if report.server != agent.server_id:
         raise WrongServer("this agent key belongs to another server")
-    try:
-        return _store_report(key, report)
-    except IntegrityError as exc:
-        if not storage.is_missing_partition(exc):
-            raise
-    with transaction.atomic():
-        storage.ensure_partitions(storage.days_of(report.rows))
-    return _store_report(key, report)
+    stored = ingest.store(agent.key_hash, agent.server_id, report)
+    if stored is None:
+        forget_agent_key(agent.key_hash)
+        raise AuthenticationFailed("the agent key is unknown or revoked")
+    return stored
 
 
 @transaction.atomic

@@ -12,7 +12,7 @@ from django.utils import timezone
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
-from monitoring.models import SAMPLE_COLUMNS
+from monitoring.metrics import SAMPLE_COLUMNS
 
 TABLE = "monitoring_sample"
 INSERT_COLUMNS = ("server_id", "ts", *SAMPLE_COLUMNS, "detail")

@@ -69,6 +69,33 @@ def record(
     derived from the target. `actor` overrides the request's user (e.g. on a failed
     login, where the request has no user yet).
     """
+    event = build(
+        source, action, target=target, target_label=target_label, account=account,
+        actor=actor, **details,
+    )  # fmt: skip
+    event.save()
+    logger.info("audit %s by %s on %s", action, event.actor_label, event.target_label)
+    return event
+
+
+def record_many(events: list[AuditEvent]) -> None:
+    """Write events made by `build` in one INSERT (a pass that opens 1,000 alerts)."""
+    AuditEvent.objects.bulk_create(events)
+    for event in events:
+        logger.info("audit %s by %s on %s", event.action, event.actor_label, event.target_label)
+
+
+def build(
+    source,
+    action: str,
+    *,
+    target: models.Model | None = None,
+    target_label: str | None = None,
+    account=None,
+    actor=None,
+    **details: Any,
+) -> AuditEvent:
+    """The unsaved event `record` writes (same arguments): for `record_many`."""
     request_actor, request = _split_source(source)
     actor = actor or request_actor
     event = AuditEvent(
@@ -84,6 +111,4 @@ def record(
         request_id=current_request_id() if current_request_id() != "-" else "",
         details=_scrub(details),
     )
-    event.save()
-    logger.info("audit %s by %s on %s", action, event.actor_label, event.target_label)
     return event

@@ -47,7 +47,6 @@ def run(args) -> int:
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    logger.info("sending to %s every %ss", config.url, config.interval)
     agent.run(stop)
     return 0
 

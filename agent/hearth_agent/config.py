@@ -14,7 +14,7 @@ DEFAULT_STATE = "/var/lib/hearth-agent"
 _DEFAULTS = {
     "url": "",
     "interval": "10",
-    "send_interval": "10",
+    "send_interval": "30",
     "timeout": "10",
     "buffer_dir": f"{DEFAULT_STATE}/buffer",
     "buffer_max_bytes": str(50 * 1024 * 1024),

@@ -1,4 +1,12 @@
-"""The agent loop: collect every interval, send batches, buffer what cannot be delivered."""
+"""The agent: collect on schedule, send on a thread of its own, buffer what cannot be sent.
+
+Collection (the main thread) keeps its schedule whatever the network does: a panel that
+answers slowly, or not at all, holds only the sender thread. Samples wait in memory, at
+most `MAX_PENDING` of them; beyond that the oldest go to the disk buffer, which is bounded
+too (its oldest batches are dropped, counted in the log and in every later report's
+`dropped`). Samples may therefore reach the panel out of order; the panel stores them by
+timestamp and keeps the newest as the server's state.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +23,8 @@ from hearth_agent.transport import Transport
 logger = logging.getLogger("hearth_agent")
 
 MAX_BATCH = 100  # samples per request; the panel accepts up to 500
-DRAIN_PER_FLUSH = 50  # buffered batches sent per flush, so collection keeps its pace
+DRAIN_PER_FLUSH = 50  # buffered batches sent per flush, so new samples are not held back
+MAX_PENDING = 10 * MAX_BATCH  # samples kept in memory while a send is under way
 
 
 class Agent:
@@ -25,7 +34,10 @@ class Agent:
         self.transport = Transport(config.url, config.timeout)
         self.buffer = DiskBuffer(config.buffer_dir, config.buffer_max_bytes)
         self.pending: list[dict] = []
+        self.max_pending = MAX_PENDING
+        self.collected = 0
         self.delivered = 0
+        self._lock = threading.Lock()  # guards pending
         self._retry_at = 0.0
         self._base_delay = min(1.0, config.retry_max)
         self._retry_delay = self._base_delay
@@ -76,13 +88,29 @@ class Agent:
     def drain(self) -> None:
         """Send buffered batches oldest first; stop at the first one that must wait."""
         for path in self.buffer.files()[:DRAIN_PER_FLUSH]:
-            if not self._can_try() or self._send(self.buffer.read(path)) == "retry":
+            if not self._can_try():
                 return
-            self.buffer.remove(path)
+            samples = self.buffer.claim(path)
+            sent = not samples or self._send(samples) != "retry"
+            self.buffer.settle(sent=sent)
+            if not sent:
+                return
+
+    def add(self, sample: dict) -> None:
+        """Queue a sample; past `max_pending` the oldest batch moves to the disk buffer."""
+        with self._lock:
+            self.pending.append(sample)
+            self.collected += 1
+            spill = []
+            if len(self.pending) > self.max_pending:
+                spill, self.pending = self.pending[:MAX_BATCH], self.pending[MAX_BATCH:]
+        if spill:
+            self.buffer.append(spill)
 
     def flush(self) -> None:
-        batches = [self.pending[i : i + MAX_BATCH] for i in range(0, len(self.pending), MAX_BATCH)]
-        self.pending = []
+        with self._lock:
+            pending, self.pending = self.pending, []
+        batches = [pending[i : i + MAX_BATCH] for i in range(0, len(pending), MAX_BATCH)]
         for batch in batches:
             direct = len(self.buffer) == 0 and self._can_try()
             if not direct or self._send(batch) == "retry":
@@ -90,16 +118,34 @@ class Agent:
         self.drain()
 
     # --- loop -----------------------------------------------------------------------
+    def describe(self) -> str:
+        config = self.config
+        every = max(config.send_interval, config.interval)
+        return (
+            f"collecting a sample every {config.interval:g} s; sending them every {every:g} s "
+            f"to {config.url} (at most {MAX_BATCH} per request); "
+            f"buffering up to {config.buffer_max_bytes} bytes in {config.buffer_dir}"
+        )
+
+    def _send_loop(self, stop: threading.Event) -> None:
+        """The sender thread: flush every send interval until stopped."""
+        every = max(self.config.send_interval, 0.05)
+        while not stop.wait(every):
+            self.flush()
+
     def run(self, stop: threading.Event) -> None:
-        interval, send_every = self.config.interval, self.config.send_interval
-        next_tick = next_send = time.monotonic()
+        logger.info("%s", self.describe())
+        sender = threading.Thread(target=self._send_loop, args=(stop,), name="sender")
+        sender.start()
+        interval = self.config.interval
+        next_tick = time.monotonic()
         while not stop.is_set():
-            self.pending.append(self.collectors.sample(time.time()))
-            if time.monotonic() >= next_send:
-                self.flush()
-                next_send = time.monotonic() + send_every
-            next_tick = max(next_tick + interval, time.monotonic())  # no catch-up bursts
+            self.add(self.collectors.sample(time.time()))
+            next_tick += interval
+            if next_tick < time.monotonic():  # collecting itself overran: skip, no burst
+                next_tick = time.monotonic()
             stop.wait(max(0.0, next_tick - time.monotonic()))
+        sender.join()
         self.shutdown()
 
     def shutdown(self) -> None:

@@ -14,7 +14,7 @@ from django.utils import timezone
 from monitoring import alerts, services
 from monitoring.alerts import OPEN_COUNT_KEY
 from panel.stack import free_port
-from provisioning.models import Server
+from provisioning.servers.models import Server
 from tests.mail import send_django_mail_to, start_smtp
 
 

@@ -289,7 +289,7 @@ def test_config_file_is_overridden_by_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("HEARTH_AGENT_INTERVAL", "5")
     config = load(str(conf))
     assert config.url == "http://panel.test" and config.interval == 5
-    assert config.buffer_dir == Path("/x") and config.send_interval == 10
+    assert config.buffer_dir == Path("/x") and config.send_interval == 30  # the default
 
 
 def _unit_options(path: Path) -> dict[str, list[str]]:

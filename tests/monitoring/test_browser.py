@@ -137,3 +137,27 @@ def test_the_enrolment_command_is_whole_on_a_phone(open_page):
     widths = command.evaluate("e => [e.scrollWidth, e.clientWidth]")
     assert widths[0] <= widths[1]  # nothing cut off or hidden behind a scroll bar
     assert problems == []
+
+
+def _tick_labels(page) -> list[list[str]]:
+    return page.evaluate(
+        "() => [...document.querySelectorAll('[data-chart] canvas')]"
+        ".map(c => window.Chart.getChart(c).scales.x.ticks.map(t => t.label))"
+    )
+
+
+def test_time_ticks_use_a_24_hour_clock_and_never_repeat(open_page):
+    server = _with_recent_data()
+    page, problems = open_page(f"/monitoring/servers/{server.pk}/")
+    assert page.evaluate("() => navigator.language").startswith("en")  # 12-hour by default
+    resolution = page.locator("[data-role=resolution]")
+    for range_key, pattern in (("1h", "raw data"), ("24h", "minute data"), ("7d", "hour data")):
+        page.click(f"button[data-range='{range_key}']")
+        expect(resolution).to_contain_text(pattern)
+        for labels in _tick_labels(page):
+            assert len(labels) >= 3, (range_key, labels)
+            assert len(set(labels)) == len(labels), (range_key, labels)
+            assert not any(re.search(r"AM|PM", label) for label in labels), labels
+            times = [label for label in labels if ":" in label]
+            assert all(re.fullmatch(r"(.* )?([01]\d|2[0-3]):[0-5]\d", t) for t in times), labels
+    assert problems == []

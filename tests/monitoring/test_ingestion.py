@@ -14,8 +14,8 @@ from hearth_agent.transport import parse_response
 
 from monitoring import services
 from monitoring.models import AgentKey, EnrolmentToken, Sample, ServerState
-from provisioning.models import Server
 from provisioning.servers.choices import ServerStatus
+from provisioning.servers.models import Server
 from provisioning.servers.services import retire_server
 from tests.monitoring.conftest import make_key, make_server, now_ts, report, sample
 
@@ -342,3 +342,26 @@ def test_a_chunked_body_without_length_is_refused_unread(live_server, settings):
     # The same small report with its length is accepted: the refusal is about the framing.
     status, _ = _raw_post(live_server.url, [*head[1:], f"Content-Length: {len(small)}"], small)
     assert status == 200 and Sample.objects.count() == 1
+
+
+@pytest.mark.parametrize(("extra", "status"), [(-1, 200), (0, 200), (1, 413)])
+def test_the_body_size_limit_to_the_byte(client, server, agent_key, settings, extra, status):
+    body = json.dumps(report(server, [now_ts(-5)])).encode()
+    settings.MONITORING_MAX_BODY_BYTES = len(body) + 10
+    padded = body + b" " * (10 + extra)  # JSON allows trailing whitespace
+    assert post(client, padded, agent_key).status_code == status
+    assert Sample.objects.filter(server=server).count() == (1 if status == 200 else 0)
+
+
+def test_an_older_report_arriving_late_does_not_overwrite_the_newer_state(
+    client, server, agent_key
+):
+    newer, older = now_ts(-10), now_ts(-600)
+    assert post(client, report(server, [newer], cpu=80.0, disk=70.0), agent_key).status_code == 200
+    # A batch from the agent's buffer, sent after the newer one: stored, but not "latest".
+    late = post(client, report(server, [older], cpu=5.0, disk=10.0), agent_key)
+    assert late.json() == {"accepted": 1, "stored": 1}
+    state = ServerState.objects.get(server=server)
+    assert state.cpu_percent == 80.0 and state.disk_percent == 70.0
+    assert state.last_sample_at.timestamp() == pytest.approx(newer, abs=0.001)
+    assert Sample.objects.filter(server=server).count() == 2

@@ -120,3 +120,15 @@ def test_dashboard_json_stays_within_the_point_budget_for_30_days(admin_client, 
     assert (
         admin_client.get(f"/monitoring/servers/{server.pk}/data.json?range=1y").status_code == 400
     )
+
+
+@pytest.mark.parametrize(
+    ("range_key", "resolution", "bucket"),
+    [("1h", "raw", 10), ("24h", "minute", 180), ("7d", "hour", 3600), ("30d", "hour", 7200)],
+)
+def test_the_picker_reads_the_coarsest_source_within_the_budget(range_key, resolution, bucket):
+    now = datetime(2026, 6, 1, 12, 0, 5, tzinfo=UTC)
+    plan = queries.plan_for(range_key, now)
+    assert (plan.resolution, plan.bucket_seconds) == (resolution, bucket)
+    points = (plan.end - plan.start).total_seconds() / plan.bucket_seconds
+    assert 120 <= points <= 500

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from monitoring import storage
 from monitoring.models import AgentKey, AlertEvent, AlertRule, EnrolmentToken, ServerState
-from provisioning.models import Server
+from provisioning.servers.models import Server
 from security.models import AuditEvent
 from tests.monitoring.conftest import make_key, make_server
 
