@@ -130,6 +130,7 @@ def run_panel() -> int:
             ["createadmin", "--if-none"],
             ["seed_demo"],
             ["ensure_default_db_server"],
+            ["ensure_default_dns_server"],
         ]
         if not debug:
             steps.append(["collectstatic", "--noinput", "-v", "0"])

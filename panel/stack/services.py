@@ -25,6 +25,7 @@ from panel.stack.common import (
     rel,
     say,
 )
+from panel.stack.pdns import PdnsServer, configured_ports, pdns_available, start_pdns
 from panel.stack.postgres import PgCluster, pg_available, pg_bindir, running_port, start_postgres
 from panel.stack.redis import RedisServer, configured_port, redis_available, start_redis
 
@@ -33,9 +34,10 @@ ENV_FILE = VAR / "stack.env"
 LOCK_FILE = VAR / ".stack.lock"
 PG_DIR = VAR / "postgres"
 REDIS_DIR = VAR / "redis"
+PDNS_DIR = VAR / "pdns"
 DB_NAME = "hearth"
 
-Service = PgCluster | RedisServer
+Service = PgCluster | RedisServer | PdnsServer
 
 
 @dataclass
@@ -92,6 +94,8 @@ def configured_url(key: str, name: str) -> str | None:
 
 
 def name_of(service: Service) -> str:
+    if isinstance(service, PdnsServer):
+        return "pdns"
     return "postgres" if isinstance(service, PgCluster) else "redis"
 
 
@@ -100,6 +104,8 @@ def where(service: Service) -> str:
     if isinstance(service, PgCluster):
         owner = f", runs as {service.user}" if service.user else ""
         return f"{HOST}:{service.port} (data: {rel(service.datadir)}{owner})"
+    if isinstance(service, PdnsServer):
+        return f"{HOST}:{service.dns_port} dns, {service.api_url} (dir: {rel(service.dir)})"
     return f"{HOST}:{service.port} (dir: {rel(service.dir)})"
 
 
@@ -121,11 +127,12 @@ def ensure_binaries(need_pg: bool, need_redis: bool) -> None:
         for package, needed, available in (
             ("postgresql", need_pg, pg_available),
             ("redis-server", need_redis, redis_available),
+            ("pdns-server pdns-backend-pgsql", need_pg, pdns_available),
         )
         if needed and not available()
     ]
     if missing:
-        install_packages(missing)
+        install_packages([name for entry in missing for name in entry.split()])
 
 
 def up(*, lease: bool = False) -> Stack:
@@ -144,6 +151,7 @@ def up(*, lease: bool = False) -> Stack:
         try:
             stack.env["DATABASE_URL"] = up_postgres(state, stack, database)
             stack.env["REDIS_URL"] = up_redis(state, stack, redis)
+            stack.env.update(up_pdns(state, stack, stack.env["DATABASE_URL"]))
         except BaseException:
             stop_services(stack.started)
             raise
@@ -213,6 +221,20 @@ def up_redis(state: dict, stack: Stack, configured: str | None = None) -> str:
     return url
 
 
+def up_pdns(state: dict, stack: Stack, database_url: str) -> dict[str, str]:
+    """PowerDNS with its zones in the `pdns` database on the panel's PostgreSQL server."""
+    server = start_pdns(Path(state.get("pdns", {}).get("dir", PDNS_DIR)), database_url)
+    if server.started:
+        stack.started.append(server)
+    state["pdns"] = {"dir": str(server.dir)}
+    say(f"pdns:     {'started' if server.started else 'already running'} on {where(server)}")
+    return {
+        "PDNS_API_URL": server.api_url,
+        "PDNS_API_KEY": server.api_key(),
+        "PDNS_DNS_ADDRESS": f"{server.host}:{server.dns_port}",
+    }
+
+
 def local_services(state: dict) -> list[Service]:
     """The services recorded in var/stack.json (running or not)."""
     services: list[Service] = []
@@ -225,6 +247,8 @@ def local_services(state: dict) -> list[Service]:
             services.append(PgCluster(datadir, port, bindir, owner_of(datadir)))
     redis_dir = Path(state.get("redis", {}).get("dir", REDIS_DIR))
     services.append(RedisServer(redis_dir, configured_port(redis_dir) or 0))
+    pdns_dir = Path(state.get("pdns", {}).get("dir", PDNS_DIR))
+    services.append(PdnsServer(pdns_dir, *(configured_ports(pdns_dir) or (0, 0))))
     return services
 
 
