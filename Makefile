@@ -22,7 +22,7 @@ need = { if [ "$$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	else echo "$(2) is missing: sudo apt-get install --no-install-recommends $(1)" >&2; \
 	exit 1; fi; }
 
-.PHONY: all venv assets browser run test lint up down status clean distclean
+.PHONY: all venv assets browser dns run test lint up down status clean distclean
 
 all: venv assets
 
@@ -56,16 +56,25 @@ $(VENDOR)/chart.umd.js $(VENDOR)/chart.umd.js.map: $(VENDOR)/%: $(NPM_STAMP)
 
 # --- the two commands -----------------------------------------------------------------------
 
-run: venv assets
+run: venv assets dns
 	$(STACK) run
 
-test: venv assets browser
+test: venv assets browser dns
 	$(STACK) test $(PYTEST_ARGS) $(ARGS)
 
 # The browser tests drive Debian's Chromium through Playwright (no browser download).
 browser:
 	@command -v chromium >/dev/null 2>&1 || \
 		$(call need,chromium,Chromium (the browser tests drive it))
+
+# DNS hosting: PowerDNS is the primary (make run, make test); BIND secondaries in the tests.
+dns:
+	@command -v pdns_server >/dev/null 2>&1 || [ -x /usr/sbin/pdns_server ] || \
+		$(call need,pdns-server pdns-backend-pgsql,PowerDNS (the DNS primary))
+	@[ -f /usr/share/pdns-backend-pgsql/schema/schema.pgsql.sql ] || \
+		$(call need,pdns-backend-pgsql,the PowerDNS PostgreSQL backend)
+	@command -v named >/dev/null 2>&1 || [ -x /usr/sbin/named ] || \
+		$(call need,bind9,BIND (the DNS secondary the tests run))
 
 # --- the rest -------------------------------------------------------------------------------
 

@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+
+
+class DnsConfig(AppConfig):
+    name = "provisioning.dns"
+    label = "dns"
+    verbose_name = "DNS hosting"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from accounts import usage
+        from provisioning.backends.base import register_backend
+        from provisioning.dns import steps  # noqa: F401 - registers the job kinds
+        from provisioning.dns.quota import zones_used
+
+        register_backend("dns", "provisioning.dns.backend.PowerDnsBackend")
+        usage.register_counter("dns_zones", zones_used)
