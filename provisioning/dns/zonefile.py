@@ -14,6 +14,7 @@ import dns.rdatatype
 import dns.tokenizer
 
 from provisioning.dns import names
+from provisioning.dns.content import ContentError, canonical
 from provisioning.dns.validation import TYPES, Issue, RecordInput
 
 CLASSES = {"IN", "CH", "HS", "CS"}
@@ -101,10 +102,19 @@ def parse(text: str, zone: str) -> tuple[list[RecordInput], list[Issue]]:
                 dns.rdataclass.IN, rtype, rest, origin=origin, relativize=False
             )
         except (dns.exception.DNSException, ValueError) as exc:
-            issues.append(Issue(len(inputs), "value", f"{rtype} value: {exc}", line))
+            issues.append(Issue(len(inputs), "value", _explain(rtype, rest, zone, exc), line))
             continue
         inputs.append(RecordInput(owner, rtype, ttl, _friendly(rdata), line))
     return inputs, issues
+
+
+def _explain(rtype: str, text: str, zone: str, exc: Exception) -> str:
+    """Our own validator's words for a value dnspython could not parse, if it has some."""
+    try:
+        canonical(rtype, text, zone)
+    except (ContentError, names.InvalidName) as reason:
+        return f"{rtype} value: {reason}"
+    return f"{rtype} value: {exc}"
 
 
 def _ttl_type(tokens: list[str], default_ttl: int | None):
