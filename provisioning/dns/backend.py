@@ -139,6 +139,9 @@ class PowerDnsBackend(Backend):
         body = {"keytype": "csk", "active": True, "published": True, "algorithm": "ecdsa256"}
         response = self._request("POST", f"{self._zone_path(zone)}/cryptokeys", body)
         self._ok(response, "create a signing key")
+        # Keep NSEC ordering right after every later PATCH, without a separate rectify call.
+        settings_body = {"api_rectify": True}
+        self._ok(self._request("PUT", self._zone_path(zone), settings_body), "sign the zone")
         self._rectify(zone)
         return True
 

@@ -37,6 +37,9 @@ class Zone(models.Model):
     )
     error_message = models.CharField(max_length=500, blank=True, default="")
     dnssec = models.BooleanField(default=False)
+    # What to give the registrar, as checked against the served DNSKEY (see dnssec.py).
+    ds_records = models.JSONField(default=list, blank=True)
+    dnskey_records = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -268,3 +268,16 @@ def replace_records(zone: Zone, records: list[CleanRecord], *, actor, reason: st
 def revert_to(zone: Zone, revision: ZoneRevision, *, actor) -> ZoneRevision:
     records = [CleanRecord(n, t, int(ttl), c) for n, t, ttl, c in revision.records]
     return replace_records(zone, records, actor=actor, reason=f"revert to #{revision.number}")
+
+
+@transaction.atomic
+def set_dnssec(zone: Zone, enable: bool, *, actor) -> Zone:
+    """Sign the zone (keys made in PowerDNS) or stop signing it; one job either way."""
+    zone = _locked(zone)
+    if zone.dnssec == enable:
+        raise NothingToApply(f"DNSSEC is already {'on' if enable else 'off'} for {zone}.")
+    zone.state, zone.error_message = ResourceState.UPDATING, ""
+    zone.save(update_fields=["state", "error_message", "updated_at"])
+    _job("dns_zone.dnssec_on" if enable else "dns_zone.dnssec_off", zone, actor)
+    audit.record(actor, "dns.dnssec_enabled" if enable else "dns.dnssec_disabled", target=zone)
+    return zone

@@ -6,7 +6,7 @@ from django.db import transaction
 
 from provisioning.backends.base import BackendError
 from provisioning.choices import ResourceState
-from provisioning.dns import rrsets, verify
+from provisioning.dns import dnssec, rrsets, verify
 from provisioning.dns.choices import RevisionState
 from provisioning.dns.models import Zone, ZoneRevision
 from provisioning.jobs.registry import JobKind, Step, StepContext, register
@@ -215,5 +215,53 @@ register(
         running_state=ResourceState.DELETING,
         on_done=zone_gone,
         on_failed=delete_failed,
+    )
+)
+
+
+# --- DNSSEC ------------------------------------------------------------------------------
+
+
+def _dnssec_outcome(enabled: bool):
+    def done(job, zone) -> None:
+        if zone is not None:
+            Zone.objects.filter(pk=zone.pk).update(
+                dnssec=enabled, state=ResourceState.ACTIVE, error_message=""
+            )
+
+    return done
+
+
+def dnssec_failed(job, zone) -> None:
+    if zone is not None:
+        Zone.objects.filter(pk=zone.pk).update(
+            state=ResourceState.ACTIVE, error_message=job.error_message
+        )
+
+
+register(
+    JobKind(
+        name="dns_zone.dnssec_on",
+        role="dns",
+        steps=[
+            Step("create_keys", dnssec.turn_on, dnssec.turn_off),
+            Step("check_ds", dnssec.check_signed),
+        ],
+        running_state=ResourceState.UPDATING,
+        on_done=_dnssec_outcome(True),
+        on_failed=dnssec_failed,
+    )
+)
+register(
+    JobKind(
+        name="dns_zone.dnssec_off",
+        role="dns",
+        steps=[
+            Step("remove_keys", dnssec.turn_off, dnssec.turn_on),
+            Step("check_unsigned", dnssec.check_unsigned),
+        ],
+        running_state=ResourceState.UPDATING,
+        on_done=_dnssec_outcome(False),
+        on_failed=dnssec_failed,
     )
 )

@@ -23,6 +23,7 @@ urlpatterns = [
         views.revision_revert,
         name="revision_revert",
     ),
+    path("zones/<int:pk>/dnssec/", views.zone_dnssec, name="zone_dnssec"),
     path("zones/<int:pk>/import/", transfer_views.zone_import, name="zone_import"),
     path("zones/<int:pk>/export/", transfer_views.zone_export, name="zone_export"),
 ]

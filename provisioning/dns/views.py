@@ -219,3 +219,16 @@ def zone_delete(request, pk: int):
             messages.success(request, f"{zone} is being deleted.")
             return redirect("dns:zone_detail", pk=zone.pk)
     return render(request, "dns/zone_delete.html", {"zone": zone, "form": form})
+
+
+@require_POST
+def zone_dnssec(request, pk: int):
+    zone = get_zone_for_user(request, pk)
+    enable = request.POST.get("enable") == "on"
+    try:
+        services.set_dnssec(zone, enable, actor=request.user)
+    except ProvisioningError as exc:
+        toast_error(request, exc)
+    else:
+        messages.success(request, f"DNSSEC is being turned {'on' if enable else 'off'}.")
+    return redirect("dns:zone_detail", pk=zone.pk)
