@@ -158,7 +158,8 @@ class PdnsServer:
             f"socket-dir={self.dir}",
             f"default-soa-content={DEFAULT_SOA}",
             "primary=yes",
-            "allow-axfr-ips=127.0.0.0/8",
+            # Transfers only with a TSIG key the zone allows (TSIG-ALLOW-AXFR), never by address.
+            "allow-axfr-ips=",
             "only-notify=127.0.0.0/8",
             "disable-syslog=yes",
             "loglevel=4",

@@ -14,4 +14,5 @@ class DnsConfig(AppConfig):
         from provisioning.dns.quota import zones_used
 
         register_backend("dns", "provisioning.dns.backend.PowerDnsBackend")
+        register_backend("dns-secondary", "provisioning.dns.secondary.BindSecondaryBackend")
         usage.register_counter("dns_zones", zones_used)

@@ -158,12 +158,24 @@ class PowerDnsBackend(Backend):
 
     # --- secondaries ---------------------------------------------------------------------
 
-    def ensure_tsig_key(self, name: str, secret: str, algorithm: str = "hmac-sha256") -> None:
-        response = self._request("GET", f"/tsigkeys/{quote(name, safe='')}")
-        if response.status_code == 200:
-            return
+    def ensure_tsig_key(self, name: str, secret: str, algorithm: str = "hmac-sha256") -> str:
+        """Store the TSIG key NAME (or replace its secret); returns its id."""
+        key_id = name if name.endswith(".") else name + "."
+        response = self._request("GET", f"/tsigkeys/{quote(key_id, safe='')}")
         body = {"name": name, "algorithm": algorithm, "key": secret}
-        self._ok(self._request("POST", "/tsigkeys", body), "store a TSIG key")
+        if response.status_code == 200:
+            if response.json().get("key") == secret:
+                return key_id
+            # A new secret: PowerDNS 4.7's PUT inserts a duplicate row, so delete and re-add.
+            path = f"/tsigkeys/{quote(key_id, safe='')}"
+            self._ok(self._request("DELETE", path), "replace a TSIG key")
+        created = self._ok(self._request("POST", "/tsigkeys", body), "store a TSIG key")
+        return created.json().get("id", key_id)
+
+    def allow_axfr(self, zone: str, key_ids: list[str]) -> None:
+        """Transfers of ZONE need one of these TSIG keys (TSIG-ALLOW-AXFR)."""
+        body = {"master_tsig_key_ids": key_ids}
+        self._ok(self._request("PUT", self._zone_path(zone), body), "require TSIG for AXFR")
 
     def set_metadata(self, zone: str, kind: str, values: list[str]) -> None:
         path = f"{self._zone_path(zone)}/metadata/{kind}"

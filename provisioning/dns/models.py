@@ -123,3 +123,24 @@ class ZoneRevision(models.Model):
 
     def record_tuples(self) -> set[tuple[str, str, int, str]]:
         return {(n, t, int(ttl), c) for n, t, ttl, c in self.records}
+
+
+class ZoneSecondary(models.Model):
+    """What a secondary served for a zone when the panel last asked (set by the zone's jobs)."""
+
+    zone = models.ForeignKey(Zone, on_delete=models.CASCADE, related_name="secondaries")
+    server = models.ForeignKey("provisioning.Server", on_delete=models.CASCADE, related_name="+")
+    serial = models.BigIntegerField(null=True, blank=True)
+    checked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["server__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["zone", "server"], name="dns_secondary_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.zone} on {self.server}"
+
+    def in_sync(self, primary_serial: int | None) -> bool:
+        return self.serial is not None and self.serial == primary_serial

@@ -36,16 +36,25 @@ def register_dns_server(
 
 @transaction.atomic
 def register_secondary(
-    name: str, *, dns_address: str, tsig_name: str, tsig_secret: str, actor=None
+    name: str,
+    *,
+    dns_address: str,
+    rndc_address: str,
+    rndc_secret: str,
+    tsig_name: str,
+    tsig_secret: str,
+    actor=None,
 ) -> Server:
-    """A BIND secondary that answers on DNS_ADDRESS and pulls zones with the TSIG key."""
+    """A BIND secondary answering on DNS_ADDRESS, managed with rndc at RNDC_ADDRESS, pulling
+    zones from the primary with the TSIG key (both secrets stored encrypted)."""
     server = Server.objects.select_for_update().filter(name=name).first() or Server(name=name)
     created = server.pk is None
     server.address = split_address(dns_address)[0]
     if SECONDARY_ROLE not in server.roles:
         server.roles = [*server.roles, SECONDARY_ROLE]
-    config = {"dns_address": dns_address, "tsig_name": tsig_name}
-    server.set_role_connection(SECONDARY_ROLE, config, {"tsig_secret": tsig_secret})
+    config = {"dns_address": dns_address, "rndc_address": rndc_address, "tsig_name": tsig_name}
+    secrets = {"tsig_secret": tsig_secret, "rndc_secret": rndc_secret}
+    server.set_role_connection(SECONDARY_ROLE, config, secrets)
     server.save()
     audit.record(actor, "server.created" if created else "server.updated", target=server)
     return server

@@ -6,7 +6,7 @@ from django.db import transaction
 
 from provisioning.backends.base import BackendError
 from provisioning.choices import ResourceState
-from provisioning.dns import dnssec, rrsets, verify
+from provisioning.dns import dnssec, rrsets, sync, verify
 from provisioning.dns.choices import RevisionState
 from provisioning.dns.models import Zone, ZoneRevision
 from provisioning.jobs.registry import JobKind, Step, StepContext, register
@@ -191,7 +191,11 @@ register(
     JobKind(
         name="dns_zone.create",
         role="dns",
-        steps=[Step("create_zone", create_zone, remove_zone), Step("verify", verify_zone)],
+        steps=[
+            Step("create_zone", create_zone, remove_zone),
+            Step("verify", verify_zone),
+            Step("secondaries", sync.add_to_secondaries, sync.remove_from_secondaries),
+        ],
         running_state=ResourceState.PENDING,
         on_done=zone_ready,
         on_failed=zone_failed,
@@ -201,7 +205,11 @@ register(
     JobKind(
         name="dns_zone.change",
         role="dns",
-        steps=[Step("apply", apply_change, restore_previous), Step("verify", verify_change)],
+        steps=[
+            Step("apply", apply_change, restore_previous),
+            Step("verify", verify_change),
+            Step("secondaries", sync.wait_for_secondaries),
+        ],
         running_state=ResourceState.UPDATING,
         on_done=zone_ready,
         on_failed=change_failed,
@@ -211,7 +219,12 @@ register(
     JobKind(
         name="dns_zone.delete",
         role="dns",
-        steps=[Step("remove_zone", remove_zone), Step("verify_gone", verify_gone)],
+        steps=[
+            Step("remove_from_secondaries", sync.remove_from_secondaries),
+            Step("remove_zone", remove_zone),
+            Step("verify_gone", verify_gone),
+            Step("verify_gone_secondaries", sync.verify_gone_everywhere),
+        ],
         running_state=ResourceState.DELETING,
         on_done=zone_gone,
         on_failed=delete_failed,
@@ -246,6 +259,7 @@ register(
         steps=[
             Step("create_keys", dnssec.turn_on, dnssec.turn_off),
             Step("check_ds", dnssec.check_signed),
+            Step("secondaries", sync.wait_for_secondaries),
         ],
         running_state=ResourceState.UPDATING,
         on_done=_dnssec_outcome(True),
@@ -259,6 +273,7 @@ register(
         steps=[
             Step("remove_keys", dnssec.turn_off, dnssec.turn_on),
             Step("check_unsigned", dnssec.check_unsigned),
+            Step("secondaries", sync.wait_for_secondaries),
         ],
         running_state=ResourceState.UPDATING,
         on_done=_dnssec_outcome(False),

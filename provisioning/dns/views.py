@@ -84,6 +84,7 @@ def _zone_context(request, zone: Zone, **extra) -> dict:
         "staged": services.staged_changes(zone),
         "form": RecordForm(),
         "revisions": zone.revisions.select_related("created_by")[:20],
+        "secondaries": zone.secondaries.select_related("server"),
         "job": ProvisioningJob.objects.for_resource(zone).prefetch_related("steps").first(),
         **extra,
     }

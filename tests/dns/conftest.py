@@ -48,6 +48,36 @@ def dns_server(db, pdns_address):
         pdns_api("DELETE", f"/zones/{name}")
 
 
+@pytest.fixture(scope="session")
+def bind_server():
+    """A real BIND 9 secondary for the session (the stack's PowerDNS is its primary).
+
+    Its directory is under ./var: pytest's temporary directories are private to us, and
+    named runs as the `bind` user when the tests run as root.
+    """
+    from panel.stack.bind import start_bind
+    from panel.stack.common import VAR
+
+    server = start_bind(VAR / f"bind-test-{secrets.token_hex(4)}")
+    yield server
+    server.destroy()
+
+
+@pytest.fixture
+def secondary(db, bind_server, dns_server):
+    from panel.stack.bind import TSIG_NAME
+    from provisioning.dns.servers import register_secondary
+
+    return register_secondary(
+        "bind-1",
+        dns_address=bind_server.address,
+        rndc_address=bind_server.rndc_address,
+        rndc_secret=bind_server.rndc_secret,
+        tsig_name=TSIG_NAME,
+        tsig_secret=bind_server.tsig_secret,
+    )
+
+
 @pytest.fixture
 def zone_name() -> str:
     """A zone name no other test (or helper's stack) uses."""
