@@ -24,6 +24,8 @@ urlpatterns = [
         name="revision_revert",
     ),
     path("zones/<int:pk>/dnssec/", views.zone_dnssec, name="zone_dnssec"),
+    path("admin/drift/", views.admin_drift, name="admin_drift"),
+    path("admin/drift/<int:pk>/", views.admin_drift_fix, name="admin_drift_fix"),
     path("zones/<int:pk>/import/", transfer_views.zone_import, name="zone_import"),
     path("zones/<int:pk>/export/", transfer_views.zone_export, name="zone_export"),
 ]

@@ -8,11 +8,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from accounts.access import customer_required
+from accounts.access import admin_required, customer_required
 from accounts.forms import ConfirmNameForm
 from accounts.usage import usage_for
 from panel.pagination import paginate
-from provisioning.dns import services
+from provisioning.dns import drift, services
 from provisioning.dns.access import get_record_for_user, get_revision_for_user, get_zone_for_user
 from provisioning.dns.content import friendly
 from provisioning.dns.forms import RecordFilterForm, RecordForm, ZoneCreateForm
@@ -233,3 +233,28 @@ def zone_dnssec(request, pk: int):
     else:
         messages.success(request, f"DNSSEC is being turned {'on' if enable else 'off'}.")
     return redirect("dns:zone_detail", pk=zone.pk)
+
+
+@admin_required
+def admin_drift(request):
+    drifts, found = drift.report()
+    return render(request, "dns/admin_drift.html", {"drifts": drifts, "strays": found})
+
+
+@admin_required
+@require_POST
+def admin_drift_fix(request, pk: int):
+    zone = get_zone_for_user(request, pk)
+    action = request.POST.get("action")
+    try:
+        if action == "reapply":
+            revision = drift.reapply(zone, actor=request.user)
+        elif action == "adopt":
+            revision = drift.adopt(zone, actor=request.user)
+        else:
+            raise ProvisioningError("Choose re-apply or adopt.")
+    except ProvisioningError as exc:
+        toast_error(request, exc)
+    else:
+        messages.success(request, f"{zone}: revision #{revision.number} ({revision.reason}).")
+    return redirect("dns:admin_drift")
