@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 from django.db import transaction
 
 from provisioning.backends.base import BackendError
@@ -10,6 +12,8 @@ from provisioning.dns import dnssec, rrsets, sync, verify
 from provisioning.dns.choices import RevisionState
 from provisioning.dns.models import Zone, ZoneRevision
 from provisioning.jobs.registry import JobKind, Step, StepContext, register
+
+VERIFY_THREADS = 8
 
 # --- helpers -----------------------------------------------------------------------------
 
@@ -34,11 +38,16 @@ def _dns(ctx: StepContext) -> tuple[str, int]:
 
 
 def _check_rrsets(ctx: StepContext, records: list, keys: list) -> None:
-    """Ask the primary for each rrset in KEYS; BackendError naming the first that differs."""
+    """Ask the primary for each rrset in KEYS; BackendError naming the first that differs.
+
+    The questions go out from a few threads at once: a 1,000-rrset import is checked in a
+    fraction of the time one question after another would take.
+    """
     host, port = _dns(ctx)
     wanted = rrsets.group(map(tuple, records))
-    for name, rtype in keys:
-        ttl, served = verify.answered(host, port, name, rtype)
+    with ThreadPoolExecutor(max_workers=VERIFY_THREADS) as pool:
+        served_all = list(pool.map(lambda key: verify.answered(host, port, *key), keys))
+    for (name, rtype), (ttl, served) in zip(keys, served_all, strict=True):
         if (name, rtype) in wanted:
             want_ttl, contents = wanted[(name, rtype)]
             expected = {verify.normalise(rtype, content) for content in contents}

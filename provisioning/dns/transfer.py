@@ -35,10 +35,14 @@ def preview(zone: Zone, records: list[CleanRecord]) -> dict[str, list]:
     return summary
 
 
-def apply_import(zone: Zone, text: str, *, actor) -> ZoneRevision:
-    records, issues = read(zone, text)
-    if issues:
-        raise services.RecordsRefused(issues)
+def apply_import(
+    zone: Zone, text: str, *, actor, records: list[CleanRecord] | None = None
+) -> ZoneRevision:
+    """Apply TEXT as one change set (RECORDS: TEXT already read and found valid)."""
+    if records is None:
+        records, issues = read(zone, text)
+        if issues:
+            raise services.RecordsRefused(issues)
     return services.replace_records(zone, records, actor=actor, reason="zone file imported")
 
 

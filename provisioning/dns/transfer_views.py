@@ -24,7 +24,7 @@ def zone_import(request, pk: int):
             context["issues"], status = issues, 422
         elif request.POST.get("action") == "apply":
             try:
-                revision = transfer.apply_import(zone, text, actor=request.user)
+                revision = transfer.apply_import(zone, text, actor=request.user, records=records)
             except ProvisioningError as exc:
                 form_error(form, exc)
                 status = 422
