@@ -217,7 +217,7 @@ register(
         steps=[
             Step("apply", apply_change, restore_previous),
             Step("verify", verify_change),
-            Step("secondaries", sync.wait_for_secondaries),
+            Step("secondaries", sync.add_to_secondaries),
         ],
         running_state=ResourceState.UPDATING,
         on_done=zone_ready,
