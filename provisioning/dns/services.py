@@ -12,7 +12,7 @@ from provisioning.dns import names, rrsets
 from provisioning.dns.choices import TEMPLATES
 from provisioning.dns.models import Record, Zone, ZoneRevision
 from provisioning.dns.quota import zones_used
-from provisioning.dns.validation import CleanRecord, Issue, RecordInput, set_issues
+from provisioning.dns.validation import CleanRecord, Issue, RecordInput, set_issues, zone_issues
 from provisioning.dns.validation import validate_records as validate
 from provisioning.exceptions import (
     BusyResource,
@@ -235,7 +235,7 @@ def apply_changes(zone: Zone, *, actor, reason: str = "records edited") -> ZoneR
     """Stage the working copy as a new revision; one job applies it in one PATCH."""
     zone = _locked(zone)
     working = _working(zone)
-    issues = set_issues(zone.name, working)
+    issues = zone_issues(zone.name, working)
     if issues:
         raise RecordsRefused(issues)
     current = [r.as_tuple() for r in working]

@@ -144,6 +144,14 @@ def set_issues(zone: str, records: list[CleanRecord]) -> list[Issue]:
     return issues
 
 
+def zone_issues(zone: str, records: list[CleanRecord]) -> list[Issue]:
+    """The set rules, plus what only a whole zone must have: NS records at its apex."""
+    issues = set_issues(zone, records)
+    if not any(r.name == zone and r.type == "NS" for r in records):
+        issues.append(Issue(0, "", "The zone needs at least one NS record at its apex (@)."))
+    return issues
+
+
 def _issue(record: CleanRecord, field: str, message: str) -> Issue:
     return Issue(record.index, field, message, record.line)
 

@@ -201,3 +201,11 @@ def test_zones_are_listed_with_their_state(alice_client, zone):
     text = alice_client.get(reverse("dns:zone_list")).content.decode()
     assert zone.display_name in text and "Active" in text
     assert Zone.objects.count() == 1
+
+
+def test_a_zone_without_apex_ns_records_is_not_applied(alice_client, zone):
+    for record in zone.records.filter(type="NS"):
+        alice_client.post(reverse("dns:record_delete", args=[zone.pk, record.pk]), **HTMX)
+    response = alice_client.post(reverse("dns:zone_apply", args=[zone.pk]), follow=True)
+    assert "at least one NS record at its apex" in response.content.decode()
+    assert not ProvisioningJob.objects.filter(kind="dns_zone.change").exists()
