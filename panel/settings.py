@@ -264,6 +264,12 @@ CELERY_BEAT_SCHEDULE["provisioning-refresh-sizes"] = {
 PDNS_API_URL = env_str("PDNS_API_URL", "")
 PDNS_API_KEY = env_secret("PDNS_API_KEY", "")
 PDNS_DNS_ADDRESS = env_str("PDNS_DNS_ADDRESS", "")
+# A local BIND secondary: `HEARTH_DNS_SECONDARY=true make run` starts one and writes these.
+BIND_DNS_ADDRESS = env_str("BIND_DNS_ADDRESS", "")
+BIND_RNDC_ADDRESS = env_str("BIND_RNDC_ADDRESS", "")
+BIND_RNDC_SECRET = env_secret("BIND_RNDC_SECRET", "")
+BIND_TSIG_NAME = env_str("BIND_TSIG_NAME", "hearth-axfr")
+BIND_TSIG_SECRET = env_secret("BIND_TSIG_SECRET", "")
 # What new zones get: NS records and the SOA's contact (the server's settings may override).
 DNS_NAMESERVERS = env_list("DNS_NAMESERVERS", ["ns1.hearth.test.", "ns2.hearth.test."])
 DNS_HOSTMASTER = env_str("DNS_HOSTMASTER", "hostmaster.hearth.test.")

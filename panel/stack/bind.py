@@ -7,8 +7,10 @@ the PowerDNS primary; transfers (NOTIFY + AXFR) are signed with the TSIG key wri
 from __future__ import annotations
 
 import base64
+import json
 import os
 import pwd
+import re
 import secrets
 import shutil
 import subprocess
@@ -117,13 +119,26 @@ options {{
             self.stop()
             raise StackError(f"named did not come up\n{self.log_tail()}")
 
+    started: bool = False
+
+    def running_pid(self) -> int | None:
+        if self.pid is not None and pid_alive(self.pid):
+            return self.pid
+        try:
+            pid = int((self.dir / "named.pid").read_text().strip())
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except (OSError, ValueError):
+            return None
+        return pid if b"named" in cmdline and pid_alive(pid) else None
+
     def is_running(self) -> bool:
-        return self.pid is not None and pid_alive(self.pid)
+        return self.running_pid() is not None
 
     def stop(self) -> None:
-        if self.pid is not None:
-            terminate(self.pid)
-            self.pid = None
+        pid = self.running_pid()
+        if pid is not None:
+            terminate(pid)
+        self.pid = None
 
     def destroy(self) -> None:
         self.stop()
@@ -138,6 +153,36 @@ options {{
 
 def start_bind(directory: Path) -> BindServer:
     """Start a BIND secondary in DIRECTORY on free ports, with fresh TSIG and rndc keys."""
-    server = BindServer(directory.absolute(), free_port(), free_port())
+    server = BindServer(directory.absolute(), free_port(), free_port(), started=True)
+    server.start()
+    return server
+
+
+def saved_bind(directory: Path) -> BindServer | None:
+    """The BIND last started in DIRECTORY (ports and keys from its files), if any."""
+    directory = directory.absolute()
+    try:
+        keys = json.loads((directory / "keys.json").read_text())
+        conf = (directory / "named.conf").read_text()
+    except (OSError, ValueError):
+        return None
+    ports = re.search(r"listen-on port (\d+)", conf), re.search(r"inet \S+ port (\d+)", conf)
+    if not all(ports):
+        return None
+    return BindServer(directory, int(ports[0][1]), int(ports[1][1]), keys["tsig"], keys["rndc"])
+
+
+def up_bind(directory: Path) -> BindServer:
+    """Start (or reuse) the persistent secondary of `make run`; keys kept across restarts."""
+    server = saved_bind(directory)
+    if server is not None and server.is_running():
+        return server
+    if server is None:
+        server = BindServer(directory.absolute(), free_port(), free_port())
+    server.started = True
+    server.dir.mkdir(parents=True, exist_ok=True)
+    keyfile = server.dir / "keys.json"
+    keyfile.touch(mode=0o600)
+    keyfile.write_text(json.dumps({"tsig": server.tsig_secret, "rndc": server.rndc_secret}))
     server.start()
     return server

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from panel.stack.bind import TSIG_NAME, BindServer, saved_bind, up_bind
 from panel.stack.common import (
     HOST,
     ROOT,
@@ -35,9 +36,12 @@ LOCK_FILE = VAR / ".stack.lock"
 PG_DIR = VAR / "postgres"
 REDIS_DIR = VAR / "redis"
 PDNS_DIR = VAR / "pdns"
+BIND_DIR = VAR / "bind"
+# HEARTH_DNS_SECONDARY=true: also run a BIND secondary of the local PowerDNS (make run).
+WANT_BIND = "HEARTH_DNS_SECONDARY"
 DB_NAME = "hearth"
 
-Service = PgCluster | RedisServer | PdnsServer
+Service = PgCluster | RedisServer | PdnsServer | BindServer
 
 
 @dataclass
@@ -96,6 +100,8 @@ def configured_url(key: str, name: str) -> str | None:
 def name_of(service: Service) -> str:
     if isinstance(service, PdnsServer):
         return "pdns"
+    if isinstance(service, BindServer):
+        return "bind"
     return "postgres" if isinstance(service, PgCluster) else "redis"
 
 
@@ -106,6 +112,8 @@ def where(service: Service) -> str:
         return f"{HOST}:{service.port} (data: {rel(service.datadir)}{owner})"
     if isinstance(service, PdnsServer):
         return f"{HOST}:{service.dns_port} dns, {service.api_url} (dir: {rel(service.dir)})"
+    if isinstance(service, BindServer):
+        return f"{service.address} dns, rndc {service.rndc_address} (dir: {rel(service.dir)})"
     return f"{HOST}:{service.port} (dir: {rel(service.dir)})"
 
 
@@ -152,6 +160,8 @@ def up(*, lease: bool = False) -> Stack:
             stack.env["DATABASE_URL"] = up_postgres(state, stack, database)
             stack.env["REDIS_URL"] = up_redis(state, stack, redis)
             stack.env.update(up_pdns(state, stack, stack.env["DATABASE_URL"]))
+            if os.environ.get(WANT_BIND, "").strip().lower() == "true":
+                stack.env.update(up_secondary(state, stack))
         except BaseException:
             stop_services(stack.started)
             raise
@@ -235,6 +245,21 @@ def up_pdns(state: dict, stack: Stack, database_url: str) -> dict[str, str]:
     }
 
 
+def up_secondary(state: dict, stack: Stack) -> dict[str, str]:
+    server = up_bind(Path(state.get("bind", {}).get("dir", BIND_DIR)))
+    if server.started:
+        stack.started.append(server)
+    state["bind"] = {"dir": str(server.dir)}
+    say(f"bind:     {'started' if server.started else 'already running'} on {where(server)}")
+    return {
+        "BIND_DNS_ADDRESS": server.address,
+        "BIND_RNDC_ADDRESS": server.rndc_address,
+        "BIND_RNDC_SECRET": server.rndc_secret,
+        "BIND_TSIG_NAME": TSIG_NAME,
+        "BIND_TSIG_SECRET": server.tsig_secret,
+    }
+
+
 def local_services(state: dict) -> list[Service]:
     """The services recorded in var/stack.json (running or not)."""
     services: list[Service] = []
@@ -249,6 +274,9 @@ def local_services(state: dict) -> list[Service]:
     services.append(RedisServer(redis_dir, configured_port(redis_dir) or 0))
     pdns_dir = Path(state.get("pdns", {}).get("dir", PDNS_DIR))
     services.append(PdnsServer(pdns_dir, *(configured_ports(pdns_dir) or (0, 0))))
+    bind = saved_bind(Path(state.get("bind", {}).get("dir", BIND_DIR)))
+    if bind is not None:
+        services.insert(len(services) - 1, bind)  # stopped after PowerDNS is
     return services
 
 

@@ -56,3 +56,40 @@ def test_the_default_dns_server_is_registered_with_its_key_encrypted(db, pdns_ad
     assert server.credentials_for("dns")["api_key"]
     assert server.credentials_for("dns")["api_key"] not in server.credentials_encrypted
     assert server.settings_for("dns")["api_url"].startswith("http://127.0.0.1:")
+
+
+def test_the_run_secondary_keeps_its_ports_and_keys_across_restarts():
+    import secrets
+
+    from panel.stack.bind import saved_bind, up_bind
+    from panel.stack.common import VAR
+
+    first = up_bind(VAR / f"bind-run-test-{secrets.token_hex(4)}")
+    try:
+        assert first.is_running() and first.started
+        again = up_bind(first.dir)
+        assert not again.started and again.dns_port == first.dns_port
+        first.stop()
+        restarted = up_bind(first.dir)
+        assert restarted.started and restarted.is_running()
+        assert (restarted.dns_port, restarted.rndc_port) == (first.dns_port, first.rndc_port)
+        assert restarted.tsig_secret == first.tsig_secret == saved_bind(first.dir).tsig_secret
+    finally:
+        first.destroy()
+
+
+def test_the_run_secondary_is_registered_when_the_stack_runs_one(db, settings, bind_server):
+    from django.core.management import call_command
+
+    from provisioning.models import Server
+
+    settings.BIND_DNS_ADDRESS = bind_server.address
+    settings.BIND_RNDC_ADDRESS = bind_server.rndc_address
+    settings.BIND_RNDC_SECRET = bind_server.rndc_secret
+    settings.BIND_TSIG_SECRET = bind_server.tsig_secret
+    call_command("ensure_default_dns_server")
+    secondary = Server.objects.get(name="local-bind")
+    assert secondary.roles == ["dns-secondary"]
+    from provisioning.backends.base import get_backend
+
+    assert get_backend(secondary, "dns-secondary").check().startswith("version: BIND 9.18")

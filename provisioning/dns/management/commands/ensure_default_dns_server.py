@@ -5,9 +5,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from provisioning.dns.servers import register_dns_server
+from provisioning.dns.servers import register_dns_server, register_secondary
 
 DEFAULT_NAME = "local-dns"
+SECONDARY_NAME = "local-bind"
 
 
 class Command(BaseCommand):
@@ -28,3 +29,13 @@ class Command(BaseCommand):
         )
         verb = "registered" if created else "updated"
         self.stdout.write(f"DNS server {name!r} {verb} ({settings.PDNS_API_URL})")
+        if settings.BIND_DNS_ADDRESS and settings.BIND_RNDC_SECRET:
+            register_secondary(
+                SECONDARY_NAME,
+                dns_address=settings.BIND_DNS_ADDRESS,
+                rndc_address=settings.BIND_RNDC_ADDRESS,
+                rndc_secret=settings.BIND_RNDC_SECRET,
+                tsig_name=settings.BIND_TSIG_NAME,
+                tsig_secret=settings.BIND_TSIG_SECRET,
+            )
+            self.stdout.write(f"DNS secondary {SECONDARY_NAME!r} registered")
