@@ -23,6 +23,7 @@ def navigation(request) -> dict:
             _item("Jobs", "provisioning:job_list", "activity"),
             _item("Drift", "provisioning:drift", "alert"),
             _item("DNS drift", "dns:admin_drift", "alert"),
+            _item("Zone templates", "dns:template_list", "layers"),
             _item("Sessions", "security:admin_sessions", "monitor"),
             _item("Monitoring", "monitoring:overview", "activity"),
         ]

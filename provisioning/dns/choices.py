@@ -23,9 +23,9 @@ class RevisionState(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
-# Records a new zone may start with; "@" is the apex. Values are placeholders to edit.
-TEMPLATES: dict[str, dict] = {
-    "": {"label": "Empty zone (SOA and NS only)", "records": []},
+# The templates a new installation starts with (data migration 0004); admins edit them
+# afterwards (ZoneTemplate). "@" is the apex; values are placeholders to edit.
+STARTER_TEMPLATES: dict[str, dict] = {
     "web": {
         "label": "Website: apex A/AAAA and a www alias",
         "records": [

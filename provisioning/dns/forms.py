@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django import forms
 
-from provisioning.dns.choices import TEMPLATES, RecordType
+from provisioning.dns.choices import RecordType
+from provisioning.dns.models import ZoneTemplate
 from provisioning.dns.validation import RecordInput
 
 
@@ -12,11 +13,12 @@ class ZoneCreateForm(forms.Form):
     name = forms.CharField(
         max_length=253, label="Domain", help_text="For example example.com or bücher.example."
     )
-    template = forms.ChoiceField(
-        choices=[(key, value["label"]) for key, value in TEMPLATES.items()],
-        required=False,
-        label="Start with",
-    )
+    template = forms.ChoiceField(required=False, label="Start with")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        templates = ZoneTemplate.objects.values_list("slug", "label")
+        self.fields["template"].choices = [("", "Empty zone (SOA and NS only)"), *templates]
 
 
 class RecordForm(forms.Form):
@@ -54,3 +56,43 @@ class ImportForm(forms.Form):
         if not (data.get("text") or "").strip():
             raise forms.ValidationError("Paste a zone file or choose one to upload.")
         return data
+
+
+class ZoneTemplateForm(forms.ModelForm):
+    records_text = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 8}),
+        required=False,
+        label="Records",
+        help_text="One per line: name type value, e.g. www CNAME @ (names relative to the zone).",
+    )
+
+    class Meta:
+        model = ZoneTemplate
+        fields = ["slug", "label"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["records_text"].initial = self.instance.as_text()
+
+    def clean_records_text(self) -> list[list[str]]:
+        """Each line checked like a record of a zone example.com (every rule, by line)."""
+        from provisioning.dns.validation import validate_records
+
+        records, inputs = [], []
+        for number, line in enumerate(self.cleaned_data["records_text"].splitlines(), start=1):
+            parts = line.split(None, 2)
+            if not parts:
+                continue
+            if len(parts) < 3:
+                raise forms.ValidationError(f"Line {number}: write name type value.")
+            records.append([parts[0], parts[1].upper(), parts[2].strip()])
+            inputs.append(RecordInput(parts[0], parts[1], None, parts[2], line=number))
+        _, issues = validate_records("example.com.", inputs)
+        if issues:
+            raise forms.ValidationError([str(issue) for issue in issues])
+        return records
+
+    def save(self, commit: bool = True) -> ZoneTemplate:
+        self.instance.records = self.cleaned_data["records_text"]
+        return super().save(commit)

@@ -144,3 +144,22 @@ class ZoneSecondary(models.Model):
 
     def in_sync(self, primary_serial: int | None) -> bool:
         return self.serial is not None and self.serial == primary_serial
+
+
+class ZoneTemplate(models.Model):
+    """Records a customer may start a new zone with; managed by admins."""
+
+    slug = models.SlugField(max_length=40, unique=True)
+    label = models.CharField(max_length=100)
+    # [[name, type, value], ...] with names relative to the new zone ("@" is its apex).
+    records = models.JSONField(default=list, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["label"]
+
+    def __str__(self) -> str:
+        return self.label
+
+    def as_text(self) -> str:
+        return "\n".join(" ".join(str(part) for part in record) for record in self.records)

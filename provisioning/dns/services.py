@@ -9,8 +9,7 @@ from django.db.models import Max, Q
 from accounts.models import HostingAccount
 from provisioning.choices import ResourceState
 from provisioning.dns import names, rrsets
-from provisioning.dns.choices import TEMPLATES
-from provisioning.dns.models import Record, Zone, ZoneRevision
+from provisioning.dns.models import Record, Zone, ZoneRevision, ZoneTemplate
 from provisioning.dns.quota import zones_used
 from provisioning.dns.validation import CleanRecord, Issue, RecordInput, set_issues, zone_issues
 from provisioning.dns.validation import validate_records as validate
@@ -74,10 +73,19 @@ def _check_free(account: HostingAccount, name: str) -> None:
         )
 
 
-def _initial_inputs(server: Server, zone: str, template: str) -> list[RecordInput]:
+def _template(slug: str) -> ZoneTemplate | None:
+    if not slug:
+        return None
+    template = ZoneTemplate.objects.filter(slug=slug).first()
+    if template is None:
+        raise NameRefused("Choose one of the offered templates.")
+    return template
+
+
+def _initial_inputs(server: Server, template: ZoneTemplate | None) -> list[RecordInput]:
     nameservers = server.settings_for("dns").get("nameservers") or settings.DNS_NAMESERVERS
     inputs = [RecordInput("@", "NS", None, ns) for ns in nameservers]
-    for name, rtype, value in TEMPLATES[template]["records"]:
+    for name, rtype, value in template.records if template else []:
         inputs.append(RecordInput(name, rtype, None, value))
     return inputs
 
@@ -115,15 +123,14 @@ def create_zone(account: HostingAccount, name: str, *, template: str = "", actor
         ascii_name = names.zone_name(name)
     except names.InvalidName as exc:
         raise NameRefused(str(exc)) from None
-    if template not in TEMPLATES:
-        raise NameRefused("Choose one of the offered templates.")
+    chosen = _template(template)
     _check_free(account, ascii_name)
     if zones_used(account) >= account.plan.max_dns_zones:
         raise QuotaExceeded(
             f"Your plan allows {account.plan.max_dns_zones} DNS zones and you have used them all."
         )
     server = _pick_server()
-    clean, issues = validate(ascii_name, _initial_inputs(server, ascii_name, template))
+    clean, issues = validate(ascii_name, _initial_inputs(server, chosen))
     if issues:
         raise RecordsRefused(issues)
     try:

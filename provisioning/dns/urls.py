@@ -1,6 +1,6 @@
 from django.urls import path
 
-from provisioning.dns import transfer_views, views
+from provisioning.dns import template_views, transfer_views, views
 
 app_name = "dns"
 
@@ -25,6 +25,14 @@ urlpatterns = [
     ),
     path("zones/<int:pk>/dnssec/", views.zone_dnssec, name="zone_dnssec"),
     path("admin/drift/", views.admin_drift, name="admin_drift"),
+    path("admin/templates/", template_views.template_list, name="template_list"),
+    path("admin/templates/new/", template_views.template_form, name="template_create"),
+    path("admin/templates/<int:pk>/", template_views.template_form, name="template_edit"),
+    path(
+        "admin/templates/<int:pk>/delete/",
+        template_views.template_delete,
+        name="template_delete",
+    ),
     path("admin/drift/<int:pk>/", views.admin_drift_fix, name="admin_drift_fix"),
     path("zones/<int:pk>/import/", transfer_views.zone_import, name="zone_import"),
     path("zones/<int:pk>/export/", transfer_views.zone_export, name="zone_export"),

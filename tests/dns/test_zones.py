@@ -163,3 +163,30 @@ def test_a_real_worker_runs_the_zone_job(
     zone = services.create_zone(alice_account, zone_name, actor=alice_account.owner)
     wait_for(lambda: Zone.objects.get(pk=zone.pk).state == "active", timeout=30)
     assert rcode(pdns_address, zone_name) == "NOERROR"
+
+
+def test_admins_manage_templates_and_customers_start_from_them(
+    admin_client, alice_client, dns_server, pdns_address, zone_name
+):
+    from provisioning.dns.models import ZoneTemplate
+
+    url = reverse("dns:template_create")
+    bad = admin_client.post(url, {"slug": "shop", "label": "Shop", "records_text": "@ A 1.2.3"})
+    assert bad.status_code == 422 and "Line 1: A value: 1.2.3 is not a valid IPv4" in (
+        bad.content.decode()
+    )
+    good = {"slug": "shop", "label": "Shop", "records_text": "@ A 192.0.2.80\nshop CNAME @"}
+    assert admin_client.post(url, good).status_code == 302
+    template = ZoneTemplate.objects.get(slug="shop")
+    assert template.records == [["@", "A", "192.0.2.80"], ["shop", "CNAME", "@"]]
+    form = alice_client.get(reverse("dns:zone_create")).content.decode()
+    assert "Shop" in form and "Website: apex A/AAAA" in form
+    create(alice_client, zone_name, "shop")
+    run_jobs()
+    assert answers(pdns_address, "shop." + zone_name, "CNAME") == {zone_name}
+    assert alice_client.get(reverse("dns:template_list")).status_code in (403, 404)
+
+
+def test_an_unknown_template_is_refused(alice_client, dns_server, zone_name):
+    response = create(alice_client, zone_name, "nonexistent")
+    assert response.status_code == 200 and not Zone.objects.exists()
