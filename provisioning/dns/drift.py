@@ -105,3 +105,47 @@ def adopt(zone: Zone, *, actor) -> ZoneRevision:
     services._replace_working(zone, served)
     audit.record(actor, "dns.drift_adopted", target=zone, revision=revision.number)
     return revision
+
+
+def record_report(*, actor=None):
+    """The same comparison as the DNS drift page, stored as a drift report (beat, hourly)."""
+    from django.utils import timezone
+
+    from provisioning.models import DriftFinding, DriftReport
+
+    drifts, found = report()
+    findings = [
+        DriftFinding(
+            server=d.zone.server,
+            kind="dns_zone",
+            resource_id=d.zone.pk,
+            resource_label=d.zone.name,
+            problem=(
+                d.error
+                or f"{len(d.missing)} records missing on the server, "
+                f"{len(d.unexpected)} only on the server."
+            ),
+        )
+        for d in drifts
+    ]
+    servers = {s.name: s for s in Server.objects.filter(name__in=found)}
+    for server_name, names in found.items():
+        for name in names:
+            findings.append(
+                DriftFinding(
+                    server=servers.get(server_name),
+                    kind="dns_stray",
+                    resource_label=name[:255],
+                    problem="A zone on the server that no account owns.",
+                )
+            )
+    with transaction.atomic():
+        drift_report = DriftReport.objects.create(requested_by=actor)
+        for finding in findings:
+            finding.report = drift_report
+        DriftFinding.objects.bulk_create(findings)
+        drift_report.checked = Zone.objects.filter(state=ResourceState.ACTIVE).count()
+        drift_report.finished_at = timezone.now()
+        drift_report.save(update_fields=["checked", "finished_at"])
+        audit.record(actor, "dns.drift_checked", target=drift_report, findings=len(findings))
+    return drift_report

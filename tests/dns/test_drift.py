@@ -75,3 +75,19 @@ def test_adopting_records_the_servers_state_as_a_revision(admin_client, zone, pd
 
 def test_customers_cannot_see_the_drift_page(alice_client, zone):
     assert alice_client.get(reverse("dns:admin_drift")).status_code in (403, 404)
+
+
+def test_the_hourly_check_stores_zone_drift_and_strays(zone, dns_server, zone_name):
+    from provisioning.dns.tasks import drift_check
+    from provisioning.models import DriftReport
+
+    tamper(zone)
+    stray = "stray2-" + zone_name
+    body = {"name": stray, "kind": "Native", "nameservers": ["ns1.example.net."]}
+    assert pdns_api("POST", "/zones", json=body).status_code == 201
+    report = DriftReport.objects.get(pk=drift_check())
+    findings = {(f.kind, f.resource_label): f.problem for f in report.findings.all()}
+    assert findings[("dns_zone", zone.name)] == (
+        "1 records missing on the server, 1 only on the server."
+    )
+    assert ("dns_stray", stray) in findings
