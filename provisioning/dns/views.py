@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from accounts.access import admin_required, customer_required
 from accounts.forms import ConfirmNameForm
 from accounts.usage import usage_for
-from panel.pagination import paginate
+from panel.pagination import paginate, querystring_without_page
 from provisioning.dns import drift, services
 from provisioning.dns.access import get_record_for_user, get_revision_for_user, get_zone_for_user
 from provisioning.dns.content import friendly
@@ -58,28 +58,32 @@ def zone_create(request):
     return render(request, "dns/zone_form.html", {"form": form})
 
 
-def _rows(zone: Zone, filters: RecordFilterForm) -> list[dict]:
+def _rows(request, zone: Zone, filters: RecordFilterForm):
+    """The page of records asked for (filtered), each with its name and value as shown."""
     records = zone.records.all()
     if filters.is_valid():
         if filters.cleaned_data["type"]:
             records = records.filter(type=filters.cleaned_data["type"])
         if filters.cleaned_data["name"]:
             records = records.filter(name__icontains=filters.cleaned_data["name"].strip().lower())
-    return [
+    page = paginate(request, records)
+    page.rows = [
         {
             "record": record,
             "name": relative(record.name, zone.name),
             "value": friendly(record.type, record.content),
         }
-        for record in records
+        for record in page.object_list
     ]
+    return page
 
 
 def _zone_context(request, zone: Zone, **extra) -> dict:
     filters = RecordFilterForm(request.GET or None)
     return {
         "zone": zone,
-        "rows": _rows(zone, filters),
+        "page": _rows(request, zone, filters),
+        "qs": querystring_without_page(request),
         "filters": filters,
         "staged": services.staged_changes(zone),
         "form": RecordForm(),

@@ -195,6 +195,8 @@ def test_the_zone_page_uses_a_constant_number_of_queries(
         return len(captured)
 
     assert page_queries(5) == page_queries(1000)
+    second = alice_client.get(reverse("dns:zone_detail", args=[zone.pk]), {"page": 2})
+    assert "Page 2 of 21" in second.content.decode()
 
 
 def test_zones_are_listed_with_their_state(alice_client, zone):
