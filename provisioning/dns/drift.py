@@ -75,34 +75,28 @@ def report() -> tuple[list[ZoneDrift], dict[str, list[str]]]:
     return drifts, found
 
 
+@transaction.atomic
 def reapply(zone: Zone, *, actor) -> ZoneRevision:
     """Put the panel's latest revision back on the server, as one more change set."""
-    with transaction.atomic():
-        zone = Zone.objects.select_for_update().get(pk=zone.pk)
-        served = server_records(zone) or []
-        applied = zone.applied_revision()
-        # Record what the server really holds as the baseline, so the PATCH undoes the drift.
-        baseline = ZoneRevision.objects.create(
-            zone=zone,
-            number=applied.number + 1,
-            reason="server state before re-apply",
-            records=[list(r) for r in sorted(served)],
-            diff=rrsets.diff(map(tuple, applied.records), served),
-            state=RevisionState.APPLIED,
-        )
-        services._replace_working(zone, [tuple(r) for r in applied.records])
-        audit.record(actor, "dns.drift_reapplied", target=zone, baseline=baseline.number)
+    zone = services.lock_zone(zone)
+    served = server_records(zone) or []
+    applied = zone.applied_revision()
+    # Record what the server really holds as the baseline, so the PATCH undoes the drift.
+    baseline = services.new_revision(zone, served, "server state before re-apply", actor)
+    ZoneRevision.objects.filter(pk=baseline.pk).update(state=RevisionState.APPLIED)
+    services.replace_working(zone, [tuple(r) for r in applied.records])
+    audit.record(actor, "dns.drift_reapplied", target=zone, baseline=baseline.number)
     return services.apply_changes(zone, actor=actor, reason=f"re-apply #{applied.number}")
 
 
 @transaction.atomic
 def adopt(zone: Zone, *, actor) -> ZoneRevision:
     """Record the server's current rrsets as a new applied revision (and the working copy)."""
-    zone = Zone.objects.select_for_update().get(pk=zone.pk)
+    zone = services.lock_zone(zone)
     served = server_records(zone) or []
-    revision = services._revision(zone, served, "adopted from the server", actor)
+    revision = services.new_revision(zone, served, "adopted from the server", actor)
     ZoneRevision.objects.filter(pk=revision.pk).update(state=RevisionState.APPLIED)
-    services._replace_working(zone, served)
+    services.replace_working(zone, served)
     audit.record(actor, "dns.drift_adopted", target=zone, revision=revision.number)
     return revision
 

@@ -90,7 +90,7 @@ def _initial_inputs(server: Server, template: ZoneTemplate | None) -> list[Recor
     return inputs
 
 
-def _revision(zone: Zone, records: list[tuple], reason: str, actor) -> ZoneRevision:
+def new_revision(zone: Zone, records: list[tuple], reason: str, actor) -> ZoneRevision:
     before = zone.applied_revision()
     number = (zone.revisions.aggregate(top=Max("number"))["top"] or 0) + 1
     return ZoneRevision.objects.create(
@@ -144,7 +144,7 @@ def create_zone(account: HostingAccount, name: str, *, template: str = "", actor
     except IntegrityError:
         raise NameRefused(f"{names.unicode_name(ascii_name)} is already hosted here.") from None
     Record.objects.bulk_create(Record(zone=zone, **_fields(r)) for r in clean)
-    revision = _revision(zone, [r.as_tuple() for r in clean], "zone created", actor)
+    revision = new_revision(zone, [r.as_tuple() for r in clean], "zone created", actor)
     _job("dns_zone.create", zone, actor, revision)
     audit.record(actor, "dns.zone_created", target=zone, template=template or "empty")
     return zone
@@ -154,7 +154,7 @@ def _fields(record: CleanRecord) -> dict:
     return {"name": record.name, "type": record.type, "ttl": record.ttl, "content": record.content}
 
 
-def _locked(zone: Zone, *, allow_failed: bool = False) -> Zone:
+def lock_zone(zone: Zone, *, allow_failed: bool = False) -> Zone:
     zone = Zone.objects.select_for_update().select_related("account", "server").get(pk=zone.pk)
     if zone.is_busy:
         raise BusyResource(f"{zone} is {zone.get_state_display().lower()}; wait for it to finish.")
@@ -165,7 +165,7 @@ def _locked(zone: Zone, *, allow_failed: bool = False) -> Zone:
 
 @transaction.atomic
 def delete_zone(zone: Zone, *, actor) -> Zone:
-    zone = _locked(zone, allow_failed=True)
+    zone = lock_zone(zone, allow_failed=True)
     zone.state, zone.error_message = ResourceState.DELETING, ""
     zone.save(update_fields=["state", "error_message", "updated_at"])
     _job("dns_zone.delete", zone, actor)
@@ -197,14 +197,14 @@ def _check_one(zone: Zone, item: RecordInput, *, exclude: int | None = None) -> 
 
 @transaction.atomic
 def add_record(zone: Zone, item: RecordInput, *, actor) -> Record:
-    zone = _locked(zone)
+    zone = lock_zone(zone)
     clean = _check_one(zone, item)
     return Record.objects.create(zone=zone, **_fields(clean))
 
 
 @transaction.atomic
 def edit_record(record: Record, item: RecordInput, *, actor) -> Record:
-    zone = _locked(record.zone)
+    zone = lock_zone(record.zone)
     clean = _check_one(zone, item, exclude=record.pk)
     Record.objects.filter(pk=record.pk).update(**_fields(clean))
     record.refresh_from_db()
@@ -213,7 +213,7 @@ def edit_record(record: Record, item: RecordInput, *, actor) -> Record:
 
 @transaction.atomic
 def delete_record(record: Record, *, actor) -> None:
-    _locked(record.zone)
+    lock_zone(record.zone)
     record.delete()
 
 
@@ -225,12 +225,12 @@ def staged_changes(zone: Zone) -> dict[str, list[list]]:
 
 @transaction.atomic
 def discard_changes(zone: Zone, *, actor) -> None:
-    zone = _locked(zone)
+    zone = lock_zone(zone)
     applied = zone.applied_revision()
-    _replace_working(zone, [tuple(r) for r in applied.records] if applied else [])
+    replace_working(zone, [tuple(r) for r in applied.records] if applied else [])
 
 
-def _replace_working(zone: Zone, records: list[tuple]) -> None:
+def replace_working(zone: Zone, records: list[tuple]) -> None:
     zone.records.all().delete()
     Record.objects.bulk_create(
         Record(zone=zone, name=n, type=t, ttl=int(ttl), content=c) for n, t, ttl, c in records
@@ -240,7 +240,7 @@ def _replace_working(zone: Zone, records: list[tuple]) -> None:
 @transaction.atomic
 def apply_changes(zone: Zone, *, actor, reason: str = "records edited") -> ZoneRevision:
     """Stage the working copy as a new revision; one job applies it in one PATCH."""
-    zone = _locked(zone)
+    zone = lock_zone(zone)
     working = _working(zone)
     issues = zone_issues(zone.name, working)
     if issues:
@@ -249,7 +249,7 @@ def apply_changes(zone: Zone, *, actor, reason: str = "records edited") -> ZoneR
     applied = zone.applied_revision()
     if applied is not None and applied.record_tuples() == set(current):
         raise NothingToApply("There are no changes to apply.")
-    revision = _revision(zone, current, reason, actor)
+    revision = new_revision(zone, current, reason, actor)
     zone.state, zone.error_message = ResourceState.UPDATING, ""
     zone.save(update_fields=["state", "error_message", "updated_at"])
     _job("dns_zone.change", zone, actor, revision)
@@ -267,8 +267,8 @@ def apply_changes(zone: Zone, *, actor, reason: str = "records edited") -> ZoneR
 @transaction.atomic
 def replace_records(zone: Zone, records: list[CleanRecord], *, actor, reason: str) -> ZoneRevision:
     """Make RECORDS the zone's whole record set and apply it (import, revert)."""
-    zone = _locked(zone)
-    _replace_working(zone, [r.as_tuple() for r in records])
+    zone = lock_zone(zone)
+    replace_working(zone, [r.as_tuple() for r in records])
     return apply_changes(zone, actor=actor, reason=reason)
 
 
@@ -280,7 +280,7 @@ def revert_to(zone: Zone, revision: ZoneRevision, *, actor) -> ZoneRevision:
 @transaction.atomic
 def set_dnssec(zone: Zone, enable: bool, *, actor) -> Zone:
     """Sign the zone (keys made in PowerDNS) or stop signing it; one job either way."""
-    zone = _locked(zone)
+    zone = lock_zone(zone)
     if zone.dnssec == enable:
         raise NothingToApply(f"DNSSEC is already {'on' if enable else 'off'} for {zone}.")
     zone.state, zone.error_message = ResourceState.UPDATING, ""
