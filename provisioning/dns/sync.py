@@ -7,7 +7,7 @@ import time
 from django.conf import settings
 from django.utils import timezone
 
-from provisioning.backends.base import get_backend
+from provisioning.backends.base import BackendError, get_backend
 from provisioning.dns import verify
 from provisioning.dns.choices import SECONDARY_ROLE
 from provisioning.dns.models import ZoneSecondary
@@ -31,7 +31,12 @@ def add_to_secondaries(ctx: StepContext) -> None:
     notify = [f"{b.dns_host}:{b.dns_port}" for b in backends]
     primary.set_metadata(zone.name, "ALSO-NOTIFY", notify)
     for backend in backends:
-        backend.ensure_zone(zone.name, (primary.dns_host, primary.dns_port))
+        # A secondary that is down must not undo the zone on the primary: it is reported
+        # as lagging (log, zone page) and gets the zone with the zone's next change.
+        try:
+            backend.ensure_zone(zone.name, (primary.dns_host, primary.dns_port))
+        except BackendError as exc:
+            ctx.log(f"{backend.server.name}: {exc.message}")
     wait_for_secondaries(ctx)
 
 
@@ -75,8 +80,6 @@ def wait_for_secondaries(ctx: StepContext) -> None:
 
 
 def verify_gone_everywhere(ctx: StepContext) -> None:
-    from provisioning.backends.base import BackendError
-
     zone = ctx.resource
     for backend in _secondaries():
         status = verify.zone_status(backend.dns_host, backend.dns_port, zone.name)

@@ -33,7 +33,7 @@ def zone_list(request):
     account = request.user.hosting_account
     context = {
         "page": paginate(request, Zone.objects.for_user(request.user).order_by("name")),
-        "usage": [u for u in usage_for(account) if u.key == "dns_zones"],
+        "usage": usage_for(account, keys=("dns_zones",)),
     }
     return render(request, "dns/zone_list.html", context)
 

@@ -10,6 +10,7 @@ import pytest
 from django.urls import reverse
 
 from provisioning.dns import services
+from provisioning.models import JobStep
 from tests.dns.conftest import run_jobs
 from tests.dns.dnsquery import answers, rcode, serial
 
@@ -66,3 +67,28 @@ def test_deleting_the_zone_removes_it_from_primary_and_secondary(
     run_jobs()
     assert rcode(pdns_address, zone.name) == "REFUSED"
     assert rcode(bind_address(bind_server), zone.name) == "REFUSED"
+
+
+def test_a_secondary_that_is_down_does_not_undo_the_zone(
+    alice_account, secondary, zone_name, pdns_address, fast_jobs
+):
+    from panel.stack.common import free_port
+    from provisioning.dns.choices import SECONDARY_ROLE
+
+    config = secondary.settings_for(SECONDARY_ROLE)
+    down = {
+        **config,
+        "rndc_address": f"127.0.0.1:{free_port()}",
+        "dns_address": f"127.0.0.1:{free_port()}",
+    }
+    secondary.set_role_connection(SECONDARY_ROLE, down, None)
+    secondary.save()
+    fast_jobs.DNS_SECONDARY_WAIT_SECONDS = 0.5
+    zone = services.create_zone(alice_account, zone_name, actor=alice_account.owner)
+    run_jobs()
+    zone.refresh_from_db()
+    assert zone.state == "active"
+    assert rcode(pdns_address, zone_name) == "NOERROR"
+    step = JobStep.objects.get(job__kind="dns_zone.create", name="secondaries")
+    assert "bind-1" in step.log and "lagging: bind-1" in step.log
+    assert zone.secondaries.get().serial is None
