@@ -211,3 +211,53 @@ def test_a_zone_without_apex_ns_records_is_not_applied(alice_client, zone):
     response = alice_client.post(reverse("dns:zone_apply", args=[zone.pk]), follow=True)
     assert "at least one NS record at its apex" in response.content.decode()
     assert not ProvisioningJob.objects.filter(kind="dns_zone.change").exists()
+
+
+CHANGED = {
+    "A": ("192.0.2.2", {"192.0.2.2"}),
+    "AAAA": ("2001:db8::2", {"2001:db8::2"}),
+    "CNAME": ("other.example.net.", {"other.example.net."}),
+    "MX": ("20 mx2.example.net.", {"20 mx2.example.net."}),
+    "TXT": ("v=spf1 a -all", {'"v=spf1 a -all"'}),
+    "SRV": ("20 10 5061 v6", {"20 10 5061 v6.{zone}"}),
+    "CAA": ("0 issuewild ;", {'0 issuewild ";"'}),
+    "NS": ("ns2.example.net.", {"ns2.example.net."}),
+}
+
+
+def test_every_type_is_changed_then_deleted_and_queried_back(alice_client, zone, pdns_address):
+    for name, rtype, value, *_ in EVERY_TYPE:
+        stage(alice_client, zone, name, rtype, value)
+    apply(alice_client, zone)
+    for name, rtype, *_ in EVERY_TYPE:
+        fqdn = zone.name if name == "@" else f"{name}.{zone.name}"
+        record = zone.records.get(name=fqdn, type=rtype)
+        url = reverse("dns:record_edit", args=[zone.pk, record.pk])
+        data = {"name": name, "type": rtype, "ttl": "300", "value": CHANGED[rtype][0]}
+        assert alice_client.post(url, data, **HTMX).status_code == 200
+    apply(alice_client, zone)
+    assert zone.state == "active", zone.error_message
+    for _, _, _, prefix, rtype, _ in EVERY_TYPE:
+        wanted = {value.format(zone=zone.name) for value in CHANGED[rtype][1]}
+        assert answers(pdns_address, prefix + zone.name, rtype) == wanted
+    for _, rtype, _, prefix, *_ in EVERY_TYPE:
+        record = zone.records.get(name=prefix + zone.name, type=rtype)
+        alice_client.post(reverse("dns:record_delete", args=[zone.pk, record.pk]), **HTMX)
+    apply(alice_client, zone)
+    for _, _, _, prefix, rtype, _ in EVERY_TYPE:
+        assert answers(pdns_address, prefix + zone.name, rtype) == set()
+    assert answers(pdns_address, zone.name, "NS") == {"ns1.hearth.test.", "ns2.hearth.test."}
+
+
+def test_ptr_records_are_served_in_a_reverse_zone(
+    alice_client, alice_account, dns_server, pdns_address
+):
+    import secrets
+
+    reverse_zone = f"{secrets.randbelow(256)}.{secrets.randbelow(256)}.10.in-addr.arpa."
+    zone = services.create_zone(alice_account, reverse_zone, actor=alice_account.owner)
+    run_jobs()
+    zone.refresh_from_db()
+    stage(alice_client, zone, "7", "PTR", "host.example.com.")
+    apply(alice_client, zone)
+    assert answers(pdns_address, "7." + reverse_zone, "PTR") == {"host.example.com."}
