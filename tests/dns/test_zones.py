@@ -100,6 +100,7 @@ def test_another_customers_zone_is_404_on_every_view(
         reverse("dns:zone_discard", args=[zone.pk]),
         reverse("dns:revision_revert", args=[zone.pk, revision.number]),
         reverse("dns:zone_import", args=[zone.pk]),
+        reverse("dns:zone_dnssec", args=[zone.pk]),
     ]
     for url in get_urls:
         assert alice_client.get(url).status_code == 404, url
