@@ -10,6 +10,7 @@ import pytest
 from django.urls import reverse
 
 from provisioning.dns import services
+from provisioning.dns.models import Zone
 from provisioning.models import JobStep
 from tests.dns.conftest import run_jobs
 from tests.dns.dnsquery import answers, rcode, serial
@@ -20,10 +21,12 @@ def bind_address(bind_server):
 
 
 @pytest.fixture
-def zone(alice_account, secondary, zone_name):
-    zone = services.create_zone(alice_account, zone_name, template="web", actor=alice_account.owner)
+def zone(alice_client, secondary, zone_name):
+    """Created through the zone form, like a customer does."""
+    data = {"name": zone_name, "template": "web"}
+    assert alice_client.post(reverse("dns:zone_create"), data).status_code == 302
     run_jobs()
-    zone.refresh_from_db()
+    zone = Zone.objects.get(name=zone_name)
     assert zone.state == "active", zone.error_message
     return zone
 
