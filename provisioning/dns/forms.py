@@ -34,7 +34,11 @@ class RecordForm(forms.Form):
 
 class RecordFilterForm(forms.Form):
     type = forms.ChoiceField(choices=[("", "All types"), *RecordType.choices], required=False)
-    name = forms.CharField(max_length=253, required=False)
+    name = forms.CharField(
+        max_length=253,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "Name contains…", "aria-label": "Name"}),
+    )
 
 
 class ImportForm(forms.Form):
