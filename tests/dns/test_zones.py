@@ -191,3 +191,26 @@ def test_admins_manage_templates_and_customers_start_from_them(
 def test_an_unknown_template_is_refused(alice_client, dns_server, zone_name):
     response = create(alice_client, zone_name, "nonexistent")
     assert response.status_code == 200 and not Zone.objects.exists()
+
+
+def test_the_zone_list_uses_a_constant_number_of_queries(alice_client, alice_account, dns_server):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def list_queries(count):
+        Zone.objects.bulk_create(
+            Zone(
+                account=alice_account,
+                server=dns_server,
+                name=f"bulk{i}-{count}.example.test.",
+                display_name=f"bulk{i}-{count}.example.test.",
+                state="active",
+            )
+            for i in range(count)
+        )
+        with CaptureQueriesContext(connection) as captured:
+            text = alice_client.get(reverse("dns:zone_list")).content.decode()
+        assert "bulk0-" in text
+        return len(captured)
+
+    assert list_queries(1) == list_queries(60)
