@@ -100,7 +100,7 @@ def run_agents(url: str, agents: list[tuple[int, str]], seconds: float, results)
 
 def setup_servers(count: int) -> list[tuple[int, str]]:
     from monitoring import services
-    from provisioning.models import Server
+    from provisioning.servers.models import Server
 
     Server.objects.filter(name__startswith="bench-").delete()
     agents = []
@@ -200,7 +200,7 @@ def main() -> None:
     ok = sum(t["ok"] for t in totals)
     failed = sum(t["failed"] for t in totals)
     rows, copy_seconds = copy_rate([server for server, _ in agents])
-    from provisioning.models import Server
+    from provisioning.servers.models import Server
 
     Server.objects.filter(name__startswith="bench-").delete()
     ingest_rate, copy_rows_rate = ok / elapsed, rows / copy_seconds

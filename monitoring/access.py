@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.shortcuts import get_object_or_404
 
 from monitoring.models import AgentKey, AlertRule
-from provisioning.models import Server
+from provisioning.servers.models import Server
 
 
 def get_server_for_admin(request, pk: int) -> Server:

@@ -19,8 +19,8 @@ from django.utils import timezone
 from monitoring import alert_email
 from monitoring.choices import CloseReason, RuleKind
 from monitoring.models import AlertEvent, AlertRule, ServerState
-from provisioning.choices import ServerStatus
-from provisioning.models import Server
+from provisioning.servers.choices import ServerStatus
+from provisioning.servers.models import Server
 from security import audit
 
 OPEN_COUNT_KEY = "monitoring:open-alerts"

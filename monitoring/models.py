@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import Q
 
 from monitoring.choices import CloseReason, RuleKind
-from provisioning.models import Server
+from provisioning.servers.models import Server
 
 # A server whose agent missed this many report intervals is shown offline.
 OFFLINE_AFTER_INTERVALS = 3

@@ -14,8 +14,8 @@ from monitoring import storage
 from monitoring.exceptions import AuthenticationFailed, WrongServer
 from monitoring.models import STATE_METRICS, AgentKey, EnrolmentToken
 from monitoring.validation import Report
-from provisioning.choices import ServerStatus
-from provisioning.models import Server
+from provisioning.servers.choices import ServerStatus
+from provisioning.servers.models import Server
 from security import audit
 
 TOKEN_PREFIX = "het_"  # noqa: S105 - a prefix, not a secret

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.dispatch import receiver
 
 from monitoring import services
-from provisioning.signals import server_retired
+from provisioning.servers.signals import server_retired
 
 
 @receiver(server_retired, dispatch_uid="monitoring.revoke_keys_of_retired")

@@ -20,7 +20,7 @@ from monitoring.choices import RANGE_SECONDS, Range
 from monitoring.forms import ExportForm
 from monitoring.models import AlertEvent
 from panel.pagination import paginate, querystring_without_page
-from provisioning.models import Server
+from provisioning.servers.models import Server
 
 SORTS = {
     "name": F("name").asc(),

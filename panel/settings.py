@@ -59,6 +59,7 @@ MIDDLEWARE = [
     "security.middleware.AdminTwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "panel.errors.DomainErrorMiddleware",
 ]
 
 ROOT_URLCONF = "panel.urls"
@@ -67,7 +68,8 @@ WSGI_APPLICATION = "panel.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        # Provisioning keeps each kind's templates with its code (provisioning/<kind>/templates).
+        "DIRS": [BASE_DIR / "templates", *sorted((BASE_DIR / "provisioning").glob("*/templates"))],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [

@@ -1,4 +1,9 @@
+from importlib import import_module
+
 from django.apps import AppConfig
+
+# Each kind's `steps` module declares its backend, job kinds and drift rule when imported.
+KINDS = ("databases",)
 
 
 class ProvisioningConfig(AppConfig):
@@ -6,7 +11,8 @@ class ProvisioningConfig(AppConfig):
     verbose_name = "Provisioning"
 
     def ready(self) -> None:
-        from provisioning.jobs import database_kinds  # noqa: F401 - registers the job kinds
-        from provisioning.services.databases import register_usage_counters
+        for kind in KINDS:
+            import_module(f"provisioning.{kind}.steps")
+        from provisioning.databases.services import register_usage_counters
 
         register_usage_counters()

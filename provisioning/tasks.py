@@ -1,14 +1,15 @@
-"""Celery entry points: take an id (or nothing), call into the provisioning package."""
+"""Celery entry points: take an id (or nothing), call into the engine or a kind."""
 
 from __future__ import annotations
 
 from celery import shared_task
 
-from provisioning.jobs import dispatch, runner
-from provisioning.services import checks
+from provisioning.databases import checks
+from provisioning.engine import dispatch, drift, runner
+from provisioning.engine.dispatch import RUN_JOB_TASK
 
 
-@shared_task(name="provisioning.run_job", acks_late=True, reject_on_worker_lost=True)
+@shared_task(name=RUN_JOB_TASK, acks_late=True, reject_on_worker_lost=True)
 def run_job(job_id: int) -> str:
     return runner.run_job(job_id)
 
@@ -23,7 +24,7 @@ def drift_check(actor_id: int | None = None) -> int:
     from accounts.models import User
 
     actor = User.objects.filter(pk=actor_id).first() if actor_id else None
-    return checks.run_drift_check(actor=actor).pk
+    return drift.run_drift_check(actor=actor).pk
 
 
 @shared_task(name="provisioning.refresh_database_sizes")

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from monitoring import alerts, storage
 from monitoring.models import AlertEvent, ServerState
-from provisioning.services.servers import retire_server
+from provisioning.servers.services import retire_server
 from security.models import AuditEvent
 
 

@@ -14,9 +14,9 @@ from hearth_agent.transport import parse_response
 
 from monitoring import services
 from monitoring.models import AgentKey, EnrolmentToken, Sample, ServerState
-from provisioning.choices import ServerStatus
 from provisioning.models import Server
-from provisioning.services.servers import retire_server
+from provisioning.servers.choices import ServerStatus
+from provisioning.servers.services import retire_server
 from tests.monitoring.conftest import make_key, make_server, now_ts, report, sample
 
 URL = "/api/agent/v1/metrics"

@@ -6,9 +6,9 @@ import time
 
 import pytest
 
-from provisioning.jobs import runner
+from provisioning.engine import runner
 from provisioning.models import ProvisioningJob, Server
-from provisioning.services.servers import save_server
+from provisioning.servers.services import save_server
 from tests.provisioning.pgcluster import destroy_cluster, start_cluster
 
 SYSTEM_DATABASES = ("postgres", "template0", "template1")
@@ -96,7 +96,7 @@ def _now():
 
 def bulk_databases(account, server, count: int, *, state: str = "active") -> list:
     """COUNT database rows for ACCOUNT (panel rows only, for list pages), one job each."""
-    from provisioning.jobs import create_job
+    from provisioning.engine.jobs import create_job
     from provisioning.models import Database
 
     rows = Database.objects.bulk_create(

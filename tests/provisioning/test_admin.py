@@ -11,10 +11,11 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from provisioning.choices import JobState, ResourceState
+from provisioning.databases import services
+from provisioning.databases.checks import refresh_database_sizes
+from provisioning.engine.choices import JobState, ResourceState
+from provisioning.engine.drift import run_drift_check
 from provisioning.models import Database, DriftReport, ProvisioningJob, Server
-from provisioning.services import databases as services
-from provisioning.services.checks import refresh_database_sizes, run_drift_check
 from tests.provisioning.conftest import bulk_databases, make_server, run_jobs_inline, wait_for
 from tests.provisioning.pgcluster import free_port
 
@@ -182,7 +183,7 @@ def test_ensure_default_db_server_is_idempotent(db, target_pg, capsys):
     assert (server.name, server.roles) == ("local", ["database"])
     out = capsys.readouterr().out
     assert "registered" in out
-    from provisioning.backends import get_backend
+    from provisioning.engine.backends import get_backend
 
     assert get_backend(server, "database").check().startswith("PostgreSQL")
 

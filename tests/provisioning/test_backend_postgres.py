@@ -5,8 +5,8 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from provisioning import scram
-from provisioning.backends import BackendError, get_backend
+from provisioning.databases import scram
+from provisioning.engine.backends import BackendError, get_backend
 from tests.provisioning.conftest import make_server
 
 

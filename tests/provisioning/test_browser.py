@@ -11,10 +11,11 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from provisioning.choices import ResourceState, ServerStatus
-from provisioning.jobs import dispatch
+from provisioning.databases import services
+from provisioning.engine import dispatch
+from provisioning.engine.choices import ResourceState
 from provisioning.models import DatabaseRole, ProvisioningJob
-from provisioning.services import databases as services
+from provisioning.servers.choices import ServerStatus
 from tests.provisioning.conftest import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)

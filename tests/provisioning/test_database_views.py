@@ -7,9 +7,9 @@ import re
 import pytest
 from django.urls import reverse
 
-from provisioning.choices import ResourceState
+from provisioning.databases import services
+from provisioning.engine.choices import ResourceState
 from provisioning.models import Database, ProvisioningJob
-from provisioning.services import databases as services
 from tests.provisioning.conftest import bulk_databases, run_jobs_inline
 
 CREATE = reverse("provisioning:database_create")
@@ -98,14 +98,14 @@ def test_the_longest_name_that_fits_is_accepted(alice_client, db_server):
 
 @pytest.mark.parametrize("name", ["postgres", "template1", "pg_shop"])
 def test_reserved_names_are_refused(db, name):
-    from provisioning import names
+    from provisioning.databases import names
 
     with pytest.raises(names.InvalidName, match="reserved"):
         names.check_identifier(name)
 
 
 def test_the_panels_own_database_name_is_reserved(db, settings):
-    from provisioning import names
+    from provisioning.databases import names
 
     own = settings.DATABASES["default"]["NAME"]
     assert own in names.reserved_names()

@@ -8,12 +8,12 @@ import psycopg
 import pytest
 from django.utils import timezone
 
-from provisioning.choices import JobPhase, JobState, ResourceState, StepState
+from provisioning.databases import services
+from provisioning.engine import dispatch, runner
+from provisioning.engine import services as job_services
+from provisioning.engine.choices import JobPhase, JobState, ResourceState, StepState
 from provisioning.exceptions import JobStateError
-from provisioning.jobs import dispatch, runner
 from provisioning.models import Database, ProvisioningJob
-from provisioning.services import databases as services
-from provisioning.services import jobs as job_services
 from tests.provisioning.conftest import make_server, run_jobs_inline
 from tests.provisioning.pgcluster import free_port
 
@@ -239,8 +239,9 @@ def test_a_suspended_account_cannot_create_databases_or_roles(alice_account, db_
 def test_a_step_that_crashes_is_undone_and_the_customer_sees_no_internals(
     alice_account, db_server, target_pg
 ):
-    from provisioning.jobs import create_job, database_kinds
-    from provisioning.jobs.registry import JobKind, Step, register
+    from provisioning.databases import steps as database_kinds
+    from provisioning.engine.jobs import create_job
+    from provisioning.engine.registry import JobKind, Step, register
 
     def crash(ctx):
         raise ZeroDivisionError("division by zero in a step")

@@ -9,10 +9,10 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from provisioning.backends import get_backend
-from provisioning.choices import JobState, ResourceState
+from provisioning.databases import services
+from provisioning.engine.backends import get_backend
+from provisioning.engine.choices import JobState, ResourceState
 from provisioning.models import Database, DatabaseRole, ProvisioningJob
-from provisioning.services import databases as services
 from tests.provisioning.conftest import run_jobs_inline
 
 DB = "alice_shop"

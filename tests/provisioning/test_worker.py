@@ -19,8 +19,8 @@ from django.test import Client
 from django.urls import reverse
 
 from panel.celery import app
-from provisioning.choices import JobState, ResourceState, StepState
-from provisioning.jobs import dispatch
+from provisioning.engine import dispatch
+from provisioning.engine.choices import JobState, ResourceState, StepState
 from provisioning.models import Database, ProvisioningJob
 from tests.provisioning.conftest import make_server, wait_for
 from tests.provisioning.pgcluster import free_port
@@ -200,7 +200,7 @@ def test_a_killed_worker_is_replaced_and_the_job_resumes(
 def test_per_server_routing_puts_jobs_on_the_servers_queue(alice_account, db_server, settings):
     import redis
 
-    from provisioning.services import databases as services
+    from provisioning.databases import services
 
     settings.PROVISIONING_PER_SERVER_QUEUES = True
     queue = f"server.{db_server.pk}"
@@ -214,7 +214,7 @@ def test_per_server_routing_puts_jobs_on_the_servers_queue(alice_account, db_ser
 def test_an_incomplete_rollback_is_finished_by_an_admin(
     alice_client, admin_user, db_server, target_pg, celery_worker, settings
 ):
-    from provisioning.services import jobs as job_services
+    from provisioning.engine import services as job_services
 
     target_pg.query("CREATE DATABASE alice_shop")  # the collision that fails step 2
     settings.PROVISIONING_TEST_PAUSE = "create_database:1.5"

@@ -7,9 +7,9 @@ from urllib.parse import unquote, urlsplit
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from provisioning.choices import ServerRole
-from provisioning.models import Server
-from provisioning.services.servers import save_server
+from provisioning.servers.choices import ServerRole
+from provisioning.servers.models import Server
+from provisioning.servers.services import save_server
 
 DEFAULT_NAME = "local"
 

@@ -1,0 +1,1 @@
+"""Customers' PostgreSQL databases and roles: models, services, steps, backend, pages."""

@@ -1,0 +1,95 @@
+"""Customers' PostgreSQL databases and their roles (the panel's view of them)."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from provisioning.databases.choices import Privilege
+from provisioning.engine.choices import ResourceState
+
+
+class DatabaseQuerySet(models.QuerySet):
+    def for_user(self, user) -> DatabaseQuerySet:
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_admin:
+            return self
+        return self.filter(account__owner=user)
+
+    def counting_quota(self) -> DatabaseQuerySet:
+        """Databases that use a slot of the plan (failed ones are kept but don't count)."""
+        return self.exclude(state=ResourceState.FAILED)
+
+
+class Database(models.Model):
+    account = models.ForeignKey(
+        "accounts.HostingAccount", on_delete=models.PROTECT, related_name="databases"
+    )
+    server = models.ForeignKey(
+        "provisioning.Server", on_delete=models.PROTECT, related_name="databases"
+    )
+    name = models.CharField(max_length=63, unique=True)
+    owner_role = models.CharField(max_length=63)
+    state = models.CharField(
+        max_length=16, choices=ResourceState.choices, default=ResourceState.PENDING
+    )
+    error_message = models.CharField(max_length=500, blank=True, default="")
+    connection_limit = models.IntegerField(default=20)
+    size_bytes = models.BigIntegerField(default=0)
+    size_checked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = DatabaseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [models.Index(fields=["state"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def lock_scope(self) -> str:
+        return f"database:{self.pk}"
+
+    @property
+    def is_busy(self) -> bool:
+        return self.state in (ResourceState.PENDING, ResourceState.UPDATING, ResourceState.DELETING)
+
+
+class DatabaseRoleQuerySet(models.QuerySet):
+    def for_user(self, user) -> DatabaseRoleQuerySet:
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_admin:
+            return self
+        return self.filter(database__account__owner=user)
+
+
+class DatabaseRole(models.Model):
+    """A login role with privileges on one database. The password is never stored: only
+    its SCRAM-SHA-256 verifier, which is what PostgreSQL itself keeps."""
+
+    database = models.ForeignKey(Database, on_delete=models.CASCADE, related_name="roles")
+    name = models.CharField(max_length=63, unique=True)
+    privilege = models.CharField(max_length=16, choices=Privilege.choices, default=Privilege.ALL)
+    is_owner = models.BooleanField(default=False)
+    state = models.CharField(
+        max_length=16, choices=ResourceState.choices, default=ResourceState.PENDING
+    )
+    error_message = models.CharField(max_length=500, blank=True, default="")
+    password_verifier = models.TextField(editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = DatabaseRoleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-is_owner", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def lock_scope(self) -> str:
+        return self.database.lock_scope

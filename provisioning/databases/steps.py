@@ -1,0 +1,189 @@
+"""The database kind, declared in one place: its backend, job kinds (steps) and drift rule."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from provisioning.databases.checks import DRIFT_RULE
+from provisioning.databases.models import Database, DatabaseRole
+from provisioning.engine.backends import register_backend
+from provisioning.engine.choices import ResourceState
+from provisioning.engine.drift import register_drift_rule
+from provisioning.engine.registry import JobKind, Step, StepContext, register
+
+# --- steps -------------------------------------------------------------------------------
+
+
+def _owner(ctx: StepContext) -> DatabaseRole:
+    return ctx.resource.roles.get(is_owner=True)
+
+
+def create_owner_role(ctx: StepContext) -> None:
+    role = _owner(ctx)
+    created = ctx.backend.ensure_role(role.name, role.password_verifier)
+    ctx.log(f"role {role.name} {'created' if created else 'already there'}")
+
+
+def drop_owner_role(ctx: StepContext) -> None:
+    name = ctx.resource.owner_role
+    ctx.log(f"role {name}: {ctx.backend.remove_role(name)}")
+
+
+def create_database(ctx: StepContext) -> None:
+    db = ctx.resource
+    created = ctx.backend.ensure_database(
+        db.name, db.owner_role, connection_limit=db.connection_limit
+    )
+    ctx.log(f"database {db.name} {'created' if created else 'already there'}; PUBLIC revoked")
+
+
+def drop_database(ctx: StepContext) -> None:
+    db = ctx.resource
+    ctx.log(f"database {db.name}: {ctx.backend.remove_database(db.name, owner=db.owner_role)}")
+
+
+def measure_size(ctx: StepContext) -> None:
+    db = ctx.resource
+    size = ctx.backend.database_sizes([db.name]).get(db.name, 0)
+    Database.objects.filter(pk=db.pk).update(size_bytes=size, size_checked_at=timezone.now())
+    ctx.log(f"size {size} bytes")
+
+
+def drop_all_roles(ctx: StepContext) -> None:
+    for role in ctx.resource.roles.order_by("is_owner", "name"):
+        ctx.log(f"role {role.name}: {ctx.backend.remove_role(role.name)}")
+
+
+def create_extra_role(ctx: StepContext) -> None:
+    role = ctx.resource
+    created = ctx.backend.ensure_role(role.name, role.password_verifier)
+    ctx.log(f"role {role.name} {'created' if created else 'already there'}")
+
+
+def drop_extra_role(ctx: StepContext) -> None:
+    role = ctx.resource
+    db = role.database
+    outcome = ctx.backend.remove_role(role.name, database=db.name, reassign_to=db.owner_role)
+    ctx.log(f"role {role.name}: {outcome}")
+
+
+def grant_privileges(ctx: StepContext) -> None:
+    role = ctx.resource
+    peers = dict(
+        role.database.roles.filter(is_owner=False)
+        .exclude(pk=role.pk)
+        .values_list("name", "privilege")
+    )
+    ctx.backend.ensure_privileges(role.database.name, role.name, role.privilege, peers)
+    ctx.log(f"{role.get_privilege_display().lower()} on {role.database.name}")
+
+
+def set_password(ctx: StepContext) -> None:
+    role = ctx.resource
+    ctx.backend.ensure_role(role.name, role.password_verifier)
+    ctx.log(f"password of {role.name} set")
+
+
+# --- resource outcomes -------------------------------------------------------------------
+
+
+def _update(resource, **fields) -> None:
+    if resource is not None:
+        type(resource).objects.filter(pk=resource.pk).update(**fields)
+
+
+def database_ready(job, db) -> None:
+    _update(db, state=ResourceState.ACTIVE, error_message="")
+    DatabaseRole.objects.filter(database=db, is_owner=True).update(state=ResourceState.ACTIVE)
+
+
+def database_failed(job, db) -> None:
+    _update(db, state=ResourceState.FAILED, error_message=job.error_message)
+    DatabaseRole.objects.filter(database=db, is_owner=True).update(state=ResourceState.FAILED)
+
+
+def database_gone(job, db) -> None:
+    if db is not None:
+        db.delete()
+
+
+def role_ready(job, role) -> None:
+    _update(role, state=ResourceState.ACTIVE, error_message="")
+
+
+def role_failed(job, role) -> None:
+    _update(role, state=ResourceState.FAILED, error_message=job.error_message)
+
+
+def password_failed(job, role) -> None:
+    message = f"The new password could not be set: {job.error_message}"
+    _update(role, state=ResourceState.ACTIVE, error_message=message[:500])
+
+
+def role_gone(job, role) -> None:
+    if role is not None:
+        role.delete()
+
+
+# --- kinds -------------------------------------------------------------------------------
+
+register_backend("database", "provisioning.databases.backend.PostgresBackend")
+register_drift_rule(DRIFT_RULE)
+
+register(
+    JobKind(
+        name="database.create",
+        role="database",
+        steps=[
+            Step("create_role", create_owner_role, drop_owner_role),
+            Step("create_database", create_database, drop_database),
+            Step("measure_size", measure_size),
+        ],
+        running_state=ResourceState.PENDING,
+        on_done=database_ready,
+        on_failed=database_failed,
+    )
+)
+register(
+    JobKind(
+        name="database.delete",
+        role="database",
+        steps=[Step("drop_database", drop_database), Step("drop_roles", drop_all_roles)],
+        running_state=ResourceState.DELETING,
+        on_done=database_gone,
+        on_failed=database_failed,
+    )
+)
+register(
+    JobKind(
+        name="database_role.create",
+        role="database",
+        steps=[
+            Step("create_role", create_extra_role, drop_extra_role),
+            Step("grant_privileges", grant_privileges),
+        ],
+        running_state=ResourceState.PENDING,
+        on_done=role_ready,
+        on_failed=role_failed,
+    )
+)
+register(
+    JobKind(
+        name="database_role.password",
+        role="database",
+        steps=[Step("set_password", set_password)],
+        running_state=ResourceState.UPDATING,
+        on_done=role_ready,
+        on_failed=password_failed,
+    )
+)
+register(
+    JobKind(
+        name="database_role.delete",
+        role="database",
+        steps=[Step("drop_role", drop_extra_role)],
+        running_state=ResourceState.DELETING,
+        on_done=role_gone,
+        on_failed=role_failed,
+    )
+)

@@ -1,0 +1,77 @@
+"""Sending jobs to workers: routing, enqueueing after commit, and the stale-job dispatcher."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from celery import current_app
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from provisioning.engine.choices import JobState
+from provisioning.engine.models import ProvisioningJob
+
+logger = logging.getLogger(__name__)
+# Sent by name, so the engine never imports the task module (tasks -> runner -> dispatch).
+RUN_JOB_TASK = "provisioning.run_job"
+
+
+def queue_for(server_id: int) -> str:
+    """`server.<id>` when each server runs its own worker, else the default queue.
+
+    With PROVISIONING_PER_SERVER_QUEUES off (the default, and what `make run` uses) the one
+    local worker consuming the default queue runs every job.
+    """
+    if settings.PROVISIONING_PER_SERVER_QUEUES:
+        return f"server.{server_id}"
+    return settings.CELERY_TASK_DEFAULT_QUEUE
+
+
+def enqueue(job_id: int, server_id: int, *, countdown: float | None = None) -> bool:
+    """Send the job to Celery now; False (logged) if the broker is unavailable.
+
+    Losing the message loses nothing: the job row stays pending and the dispatcher
+    (beat) sends it again.
+    """
+    try:
+        current_app.send_task(
+            RUN_JOB_TASK,
+            args=[job_id],
+            queue=queue_for(server_id),
+            countdown=countdown,
+            retry=False,
+        )
+    except Exception as exc:  # kombu/redis raise many types when the broker is down
+        logger.warning("job %s not sent (broker unavailable: %s); dispatcher will", job_id, exc)
+        return False
+    return True
+
+
+def enqueue_on_commit(job: ProvisioningJob) -> None:
+    job_id, server_id = job.pk, job.server_id
+    transaction.on_commit(lambda: enqueue(job_id, server_id))
+
+
+def dispatch_stale(
+    *, stale_seconds: float | None = None, grace_seconds: float | None = None
+) -> dict[str, int]:
+    """Resume jobs whose worker died and re-send jobs left pending. Safe to run anytime."""
+    now = timezone.now()
+    stale = settings.PROVISIONING_STALE_SECONDS if stale_seconds is None else stale_seconds
+    grace = settings.PROVISIONING_PENDING_GRACE_SECONDS if grace_seconds is None else grace_seconds
+    silent = Q(heartbeat_at__lt=now - timedelta(seconds=stale)) | Q(heartbeat_at__isnull=True)
+    revived = ProvisioningJob.objects.filter(silent, state=JobState.RUNNING).update(
+        state=JobState.PENDING, locked_by="", next_attempt_at=now
+    )
+    due = ProvisioningJob.objects.filter(
+        state=JobState.PENDING, next_attempt_at__lte=now - timedelta(seconds=grace)
+    ) | ProvisioningJob.objects.filter(state=JobState.PENDING, next_attempt_at=now)
+    sent = 0
+    for job_id, server_id in due.order_by("pk").values_list("pk", "server_id"):
+        sent += enqueue(job_id, server_id)
+    if revived or sent:
+        logger.info("dispatcher: %s stale jobs revived, %s jobs sent", revived, sent)
+    return {"revived": revived, "sent": sent}

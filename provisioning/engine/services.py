@@ -1,0 +1,64 @@
+"""Administrators' actions on jobs: retry a failed job, or roll it back."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from provisioning.engine.choices import JobPhase, JobState, StepState
+from provisioning.engine.dispatch import enqueue_on_commit
+from provisioning.engine.models import ProvisioningJob
+from provisioning.engine.registry import get_kind
+from provisioning.exceptions import JobStateError
+from security import audit
+
+
+def _set_resource_state(job: ProvisioningJob, state: str) -> None:
+    model = job.resource_type.model_class()
+    if model is not None:
+        model.objects.filter(pk=job.resource_id).update(state=state, error_message="")
+
+
+def _reopen(job: ProvisioningJob, phase: str) -> None:
+    job.state, job.phase, job.attempts = JobState.PENDING, phase, 0
+    job.next_attempt_at, job.finished_at = timezone.now(), None
+    job.error_message = job.error_detail = ""
+    job.save()
+
+
+def can_retry(job: ProvisioningJob) -> bool:
+    return job.state == JobState.FAILED
+
+
+def can_rollback(job: ProvisioningJob) -> bool:
+    pending_retry = job.state == JobState.PENDING and job.attempts > 0
+    stopped = job.state == JobState.FAILED and job.has_done_steps
+    return job.phase == JobPhase.FORWARD and pending_retry or stopped
+
+
+@transaction.atomic
+def retry_job(job: ProvisioningJob, *, actor) -> ProvisioningJob:
+    """Run a failed job again from its first step not done (steps are idempotent)."""
+    job = ProvisioningJob.objects.select_for_update().get(pk=job.pk)
+    if not can_retry(job):
+        raise JobStateError("Only a failed job can be retried.")
+    job.steps.exclude(state=StepState.DONE).update(state=StepState.PENDING, log="")
+    _reopen(job, JobPhase.FORWARD)
+    _set_resource_state(job, get_kind(job.kind).running_state)
+    enqueue_on_commit(job)
+    audit.record(actor, "job.retried", target=job, kind=job.kind)
+    return job
+
+
+@transaction.atomic
+def rollback_job(job: ProvisioningJob, *, actor) -> ProvisioningJob:
+    """Undo the done steps of a job (stop retrying, or finish an incomplete rollback)."""
+    job = ProvisioningJob.objects.select_for_update().get(pk=job.pk)
+    if not can_rollback(job):
+        raise JobStateError("This job has nothing to roll back.")
+    _reopen(job, JobPhase.ROLLBACK)
+    job.error_message = "Rolled back by an administrator."
+    job.save(update_fields=["error_message"])
+    enqueue_on_commit(job)
+    audit.record(actor, "job.rollback_requested", target=job, kind=job.kind)
+    return job

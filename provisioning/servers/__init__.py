@@ -1,0 +1,1 @@
+"""Managed servers (shared with monitoring, which imports only this package)."""

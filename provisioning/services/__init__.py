@@ -1,1 +1,0 @@
-"""Provisioning services: every state change lives here (see the submodules)."""
