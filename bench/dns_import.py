@@ -60,8 +60,8 @@ def setup(prefix: str):
 
 
 def run_pending() -> None:
-    from provisioning.jobs import runner
-    from provisioning.models import ProvisioningJob
+    from provisioning.engine import runner
+    from provisioning.engine.models import ProvisioningJob
 
     for job_id in ProvisioningJob.objects.filter(state="pending").values_list("pk", flat=True):
         runner.run_job(job_id)
@@ -73,7 +73,7 @@ def through_hearth(account, name: str, text: str) -> tuple[float, float]:
     from django.urls import reverse
 
     from provisioning.dns import services
-    from provisioning.models import JobStep
+    from provisioning.engine.models import JobStep
 
     zone = services.create_zone(account, name, actor=account.owner)
     run_pending()
@@ -93,8 +93,8 @@ def through_hearth(account, name: str, text: str) -> tuple[float, float]:
 
 def raw_patch(name: str, text: str, zone) -> float:
     """One PATCH with the same rrsets, renamed into zone NAME, straight through the API."""
-    from provisioning.backends.base import get_backend
     from provisioning.dns import rrsets
+    from provisioning.engine.backends import get_backend
 
     backend = get_backend(zone.server, "dns")
     records = [
@@ -122,8 +122,8 @@ def main() -> int:
     import django
 
     django.setup()
-    from provisioning.backends.base import get_backend
     from provisioning.dns.models import Zone
+    from provisioning.engine.backends import get_backend
 
     prefix = f"bench{secrets.token_hex(3)}"
     account = setup(prefix)

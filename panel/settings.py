@@ -283,8 +283,6 @@ DNS_MAX_RECORDS_PER_ZONE = env_int("DNS_MAX_RECORDS_PER_ZONE", 2000)
 DNS_QUERY_TIMEOUT = float(env_str("DNS_QUERY_TIMEOUT", "2"))
 DNS_SECONDARY_WAIT_SECONDS = float(env_str("DNS_SECONDARY_WAIT_SECONDS", "10"))
 
-CELERY_BEAT_SCHEDULE["dns-drift-check"] = {"task": "dns.drift_check", "schedule": 3600.0}
-
 # --- security ---
 from csp.constants import NONE, SELF  # noqa: E402
 

@@ -9,9 +9,9 @@ class DnsConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts import usage
-        from provisioning.backends.base import register_backend
         from provisioning.dns import steps  # noqa: F401 - registers the job kinds
         from provisioning.dns.quota import zones_used
+        from provisioning.engine.backends import register_backend
 
         register_backend("dns", "provisioning.dns.backend.PowerDnsBackend")
         register_backend("dns-secondary", "provisioning.dns.secondary.BindSecondaryBackend")

@@ -12,7 +12,7 @@ from urllib.parse import quote
 import httpx
 from django.conf import settings
 
-from provisioning.backends.base import Backend, BackendError
+from provisioning.engine.backends import Backend, BackendError
 
 
 def split_address(address: str, default_port: int = 53) -> tuple[str, int]:

@@ -6,10 +6,10 @@ import dns.dnssec
 import dns.name
 import dns.rdatatype
 
-from provisioning.backends.base import BackendError
 from provisioning.dns import verify
 from provisioning.dns.models import Zone
-from provisioning.jobs.registry import StepContext
+from provisioning.engine.backends import BackendError
+from provisioning.engine.registry import StepContext
 
 SEP = 0x0001  # the DNSKEY flag of a key-signing (or combined) key
 

@@ -10,12 +10,13 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
-from provisioning.backends.base import BackendError, get_backend
-from provisioning.choices import ResourceState
 from provisioning.dns import rrsets, services, verify
 from provisioning.dns.choices import RevisionState
 from provisioning.dns.models import Zone, ZoneRevision
-from provisioning.models import Server
+from provisioning.engine.backends import BackendError, get_backend
+from provisioning.engine.choices import ResourceState
+from provisioning.engine.drift import DriftRule, Finding
+from provisioning.servers.models import Server
 from security import audit
 
 
@@ -101,19 +102,14 @@ def adopt(zone: Zone, *, actor) -> ZoneRevision:
     return revision
 
 
-def record_report(*, actor=None):
-    """The same comparison as the DNS drift page, stored as a drift report (beat, hourly)."""
-    from django.utils import timezone
-
-    from provisioning.models import DriftFinding, DriftReport
-
+def findings() -> tuple[int, list[Finding]]:
+    """The engine's drift rule for DNS: zones that differ from their revision, and strays."""
     drifts, found = report()
-    findings = [
-        DriftFinding(
+    rows = [
+        Finding(
             server=d.zone.server,
-            kind="dns_zone",
             resource_id=d.zone.pk,
-            resource_label=d.zone.name,
+            label=d.zone.name,
             problem=(
                 d.error
                 or f"{len(d.missing)} records missing on the server, "
@@ -124,22 +120,16 @@ def record_report(*, actor=None):
     ]
     servers = {s.name: s for s in Server.objects.filter(name__in=found)}
     for server_name, names in found.items():
-        for name in names:
-            findings.append(
-                DriftFinding(
-                    server=servers.get(server_name),
-                    kind="dns_stray",
-                    resource_label=name[:255],
-                    problem="A zone on the server that no account owns.",
-                )
+        rows.extend(
+            Finding(
+                server=servers.get(server_name),
+                resource_id=None,
+                label=name[:255],
+                problem="A zone on the server that no account owns (stray).",
             )
-    with transaction.atomic():
-        drift_report = DriftReport.objects.create(requested_by=actor)
-        for finding in findings:
-            finding.report = drift_report
-        DriftFinding.objects.bulk_create(findings)
-        drift_report.checked = Zone.objects.filter(state=ResourceState.ACTIVE).count()
-        drift_report.finished_at = timezone.now()
-        drift_report.save(update_fields=["checked", "finished_at"])
-        audit.record(actor, "dns.drift_checked", target=drift_report, findings=len(findings))
-    return drift_report
+            for name in names
+        )
+    return Zone.objects.filter(state=ResourceState.ACTIVE).count(), rows
+
+
+DRIFT_RULE = DriftRule(kind="dns_zone", check=findings)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from provisioning.choices import ResourceState
 from provisioning.dns.choices import RecordType, RevisionState
+from provisioning.engine.choices import ResourceState
 
 
 class ZoneQuerySet(models.QuerySet):

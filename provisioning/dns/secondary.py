@@ -13,10 +13,10 @@ import tempfile
 
 from django.conf import settings
 
-from provisioning.backends.base import Backend, BackendError
 from provisioning.dns import verify
 from provisioning.dns.backend import split_address
 from provisioning.dns.choices import SECONDARY_ROLE
+from provisioning.engine.backends import Backend, BackendError
 
 RNDC_KEY = "hearth-rndc"
 SAFE_ZONE = re.compile(r"^[a-z0-9_.-]+\.$")

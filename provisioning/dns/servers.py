@@ -7,7 +7,7 @@ from django.db import transaction
 
 from provisioning.dns.backend import split_address
 from provisioning.dns.choices import SECONDARY_ROLE
-from provisioning.models import Server
+from provisioning.servers.models import Server
 from security import audit
 
 

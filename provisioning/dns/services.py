@@ -7,12 +7,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 
 from accounts.models import HostingAccount
-from provisioning.choices import ResourceState
+from panel.errors import Kind
 from provisioning.dns import names, rrsets
 from provisioning.dns.models import Record, Zone, ZoneRevision, ZoneTemplate
 from provisioning.dns.quota import zones_used
 from provisioning.dns.validation import CleanRecord, Issue, RecordInput, set_issues, zone_issues
 from provisioning.dns.validation import validate_records as validate
+from provisioning.engine.choices import ResourceState
+from provisioning.engine.jobs import create_job
 from provisioning.exceptions import (
     BusyResource,
     NameRefused,
@@ -21,13 +23,14 @@ from provisioning.exceptions import (
     ProvisioningError,
     QuotaExceeded,
 )
-from provisioning.jobs import create_job
-from provisioning.models import Server
+from provisioning.servers.models import Server
 from security import audit
 
 
 class RecordsRefused(ProvisioningError):
     """The record set breaks a rule; `issues` says which record, which field and why."""
+
+    code = "records_refused"
 
     def __init__(self, issues: list[Issue]) -> None:
         super().__init__(str(issues[0]) if issues else "The records are not valid.")
@@ -35,7 +38,8 @@ class RecordsRefused(ProvisioningError):
 
 
 class NothingToApply(ProvisioningError):
-    pass
+    kind = Kind.CONFLICT
+    code = "nothing_to_apply"
 
 
 def _check_actor(account: HostingAccount, actor) -> None:

@@ -6,12 +6,14 @@ from concurrent.futures import ThreadPoolExecutor
 
 from django.db import transaction
 
-from provisioning.backends.base import BackendError
-from provisioning.choices import ResourceState
 from provisioning.dns import dnssec, rrsets, sync, verify
 from provisioning.dns.choices import RevisionState
+from provisioning.dns.drift import DRIFT_RULE
 from provisioning.dns.models import Zone, ZoneRevision
-from provisioning.jobs.registry import JobKind, Step, StepContext, register
+from provisioning.engine.backends import BackendError
+from provisioning.engine.choices import ResourceState
+from provisioning.engine.drift import register_drift_rule
+from provisioning.engine.registry import JobKind, Step, StepContext, register
 
 VERIFY_THREADS = 8
 
@@ -195,6 +197,8 @@ def delete_failed(job, zone) -> None:
 
 
 # --- kinds -------------------------------------------------------------------------------
+
+register_drift_rule(DRIFT_RULE)
 
 register(
     JobKind(

@@ -7,12 +7,12 @@ import time
 from django.conf import settings
 from django.utils import timezone
 
-from provisioning.backends.base import BackendError, get_backend
 from provisioning.dns import verify
 from provisioning.dns.choices import SECONDARY_ROLE
 from provisioning.dns.models import ZoneSecondary
-from provisioning.jobs.registry import StepContext
-from provisioning.models import Server
+from provisioning.engine.backends import BackendError, get_backend
+from provisioning.engine.registry import StepContext
+from provisioning.servers.models import Server
 
 
 def _secondaries() -> list:

@@ -10,7 +10,7 @@ from provisioning.dns import transfer
 from provisioning.dns.access import get_zone_for_user
 from provisioning.dns.forms import ImportForm
 from provisioning.exceptions import ProvisioningError
-from provisioning.views.common import form_error
+from provisioning.ui import form_error
 
 
 def zone_import(request, pk: int):

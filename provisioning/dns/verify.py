@@ -12,7 +12,7 @@ import dns.rdataclass
 import dns.rdatatype
 from django.conf import settings
 
-from provisioning.backends.base import BackendError
+from provisioning.engine.backends import BackendError
 
 
 def ask(host: str, port: int, name: str, rtype: str, *, dnssec: bool = False):

@@ -18,9 +18,9 @@ from provisioning.dns.content import friendly
 from provisioning.dns.forms import RecordFilterForm, RecordForm, ZoneCreateForm
 from provisioning.dns.models import Zone
 from provisioning.dns.names import relative
+from provisioning.engine.models import ProvisioningJob
 from provisioning.exceptions import ProvisioningError
-from provisioning.models import ProvisioningJob
-from provisioning.views.common import form_error, toast_error
+from provisioning.ui import form_error, toast_error
 from security import sudo
 
 

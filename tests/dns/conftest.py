@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from provisioning.dns.backend import split_address
 from provisioning.dns.servers import register_dns_server
-from provisioning.jobs import runner
-from provisioning.models import ProvisioningJob
+from provisioning.engine import runner
+from provisioning.engine.models import ProvisioningJob
 
 
 def pdns_api(method: str, path: str, **kwargs) -> httpx.Response:

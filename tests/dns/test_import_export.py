@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from provisioning.dns import services, transfer
-from provisioning.models import ProvisioningJob
+from provisioning.engine.models import ProvisioningJob
 from tests.dns.conftest import run_jobs
 from tests.dns.dnsquery import answers
 

@@ -15,8 +15,8 @@ from panel.stack.pdns import PgTarget, start_pdns
 from provisioning.dns import services, steps
 from provisioning.dns.servers import register_dns_server
 from provisioning.dns.validation import RecordInput
-from provisioning.jobs import registry, runner
-from provisioning.models import ProvisioningJob
+from provisioning.engine import registry, runner
+from provisioning.engine.models import ProvisioningJob
 from tests.dns.conftest import run_jobs
 from tests.dns.dnsquery import answers
 

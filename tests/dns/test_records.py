@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from provisioning.dns import services
 from provisioning.dns.models import Zone
-from provisioning.models import ProvisioningJob
+from provisioning.engine.models import ProvisioningJob
 from tests.dns.conftest import pdns_api, run_jobs
 from tests.dns.dnsquery import answers, serial
 

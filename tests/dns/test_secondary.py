@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from provisioning.dns import services
 from provisioning.dns.models import Zone
-from provisioning.models import JobStep
+from provisioning.engine.models import JobStep
 from tests.dns.conftest import run_jobs
 from tests.dns.dnsquery import answers, rcode, serial
 

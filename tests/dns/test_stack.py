@@ -48,7 +48,7 @@ def test_it_listens_on_loopback_ports_recorded_in_its_config(pdns_address):
 def test_the_default_dns_server_is_registered_with_its_key_encrypted(db, pdns_address):
     from django.core.management import call_command
 
-    from provisioning.models import Server
+    from provisioning.servers.models import Server
 
     call_command("ensure_default_dns_server")
     server = Server.objects.get(name="local-dns")
@@ -81,7 +81,7 @@ def test_the_run_secondary_keeps_its_ports_and_keys_across_restarts():
 def test_the_run_secondary_is_registered_when_the_stack_runs_one(db, settings, bind_server):
     from django.core.management import call_command
 
-    from provisioning.models import Server
+    from provisioning.servers.models import Server
 
     settings.BIND_DNS_ADDRESS = bind_server.address
     settings.BIND_RNDC_ADDRESS = bind_server.rndc_address
@@ -90,6 +90,6 @@ def test_the_run_secondary_is_registered_when_the_stack_runs_one(db, settings, b
     call_command("ensure_default_dns_server")
     secondary = Server.objects.get(name="local-bind")
     assert secondary.roles == ["dns-secondary"]
-    from provisioning.backends.base import get_backend
+    from provisioning.engine.backends import get_backend
 
     assert get_backend(secondary, "dns-secondary").check().startswith("version: BIND 9.18")
