@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import os
 import secrets
 import time
 
@@ -12,6 +11,7 @@ from django.utils import timezone
 
 from panel.stack.common import VAR
 from panel.stack.pdns import PgTarget, start_pdns
+from panel.stack.services import load_state
 from provisioning.dns import services, steps
 from provisioning.dns.servers import register_dns_server
 from provisioning.dns.validation import RecordInput
@@ -23,10 +23,12 @@ from tests.dns.dnsquery import answers
 
 @pytest.fixture
 def own_pdns():
-    """A PowerDNS of this test's own (its own database), which the test may stop."""
+    """A PowerDNS of this test's own (its own database on the stack's PostgreSQL, made as
+    the superuser), which the test may stop."""
     dbname = f"pdns_test_{secrets.token_hex(4)}"
-    server = start_pdns(VAR / f"{dbname}", os.environ["DATABASE_URL"], dbname=dbname)
-    target = PgTarget.from_url(os.environ["DATABASE_URL"], dbname)
+    superuser = f"postgres://postgres@127.0.0.1:{load_state()['postgres']['port']}/postgres"
+    server = start_pdns(VAR / f"{dbname}", superuser, dbname=dbname)
+    target = PgTarget.from_url(superuser, dbname)
     yield server, target
     server.destroy()
     target.psql("-c", f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)', dbname="postgres")
