@@ -22,8 +22,8 @@ need = { if [ "$$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	else echo "$(2) is missing: sudo apt-get install --no-install-recommends $(1)" >&2; \
 	exit 1; fi; }
 
-.PHONY: all venv assets browser run test bench lint lock lock-upgrade sbom agent-wheel env image \
-	image-test base-image lint-tools up down status clean distclean
+.PHONY: all venv assets browser dns run test bench lint lock lock-upgrade sbom agent-wheel env \
+	image image-test base-image lint-tools up down status clean distclean
 
 all: venv assets
 
@@ -83,10 +83,10 @@ $(VENDOR)/chart.umd.js $(VENDOR)/chart.umd.js.map: $(VENDOR)/%: $(NPM_STAMP)
 
 # --- the two commands -----------------------------------------------------------------------
 
-run: venv assets
+run: venv assets dns
 	$(STACK) run
 
-test: venv assets browser lint-tools
+test: venv assets browser dns lint-tools
 	$(STACK) test $(PYTEST_ARGS) $(ARGS)
 
 # Every bench against its baseline in one run, printed as one table (bench/README.md).
@@ -97,6 +97,15 @@ bench: venv assets
 browser:
 	@command -v chromium >/dev/null 2>&1 || \
 		$(call need,chromium,Chromium (the browser tests drive it))
+
+# DNS hosting: PowerDNS is the primary (make run, make test); BIND secondaries in the tests.
+dns:
+	@command -v pdns_server >/dev/null 2>&1 || [ -x /usr/sbin/pdns_server ] || \
+		$(call need,pdns-server pdns-backend-pgsql,PowerDNS (the DNS primary))
+	@[ -f /usr/share/pdns-backend-pgsql/schema/schema.pgsql.sql ] || \
+		$(call need,pdns-backend-pgsql,the PowerDNS PostgreSQL backend)
+	@command -v named >/dev/null 2>&1 || [ -x /usr/sbin/named ] || \
+		$(call need,bind9,BIND (the DNS secondary the tests run))
 
 # --- the rest -------------------------------------------------------------------------------
 

@@ -46,9 +46,12 @@ class QuotaUsage:
         return self.used >= self.limit
 
 
-def usage_for(account) -> list[QuotaUsage]:
+def usage_for(account, keys: tuple[str, ...] | None = None) -> list[QuotaUsage]:
+    """Every quota of ACCOUNT's plan, or only KEYS (each counter costs a query)."""
     rows = []
     for key, label, field in QUOTAS:
+        if keys is not None and key not in keys:
+            continue
         counter = _counters.get(key)
         used = counter(account) if counter else 0
         rows.append(QuotaUsage(key, label, used, getattr(account.plan, field)))

@@ -23,6 +23,8 @@ def navigation(request) -> dict:
             _item("Databases", "provisioning:admin_databases", "database"),
             _item("Jobs", "provisioning:job_list", "activity"),
             _item("Drift", "provisioning:drift", "alert"),
+            _item("DNS drift", "dns:admin_drift", "alert"),
+            _item("Zone templates", "dns:template_list", "layers"),
             _item("Sessions", "security:admin_sessions", "monitor"),
             _item("Monitoring", "monitoring:overview", "activity"),
         ]
@@ -31,6 +33,7 @@ def navigation(request) -> dict:
     else:
         items = [_item("Dashboard", "home", "home")]
         items.append(_item("Databases", "provisioning:database_list", "database"))
+        items.append(_item("DNS zones", "dns:zone_list", "globe"))
     items.append(_item("Security", "security:settings", "shield"))
     items.append(_item("Audit log", "security:audit", "list"))
     path = request.path

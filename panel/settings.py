@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "accounts",
     "security",
     "provisioning",
+    "provisioning.dns",
     "monitoring",
 ]
 
@@ -243,6 +244,8 @@ LOGGING = {
         },
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # httpx logs every request (the DNS backend's PowerDNS API calls) at INFO.
+    "loggers": {"httpx": {"level": "WARNING"}},
 }
 
 # Pagination size used by every list page.
@@ -300,6 +303,28 @@ CELERY_BEAT_SCHEDULE["provisioning-refresh-sizes"] = {
     "task": "provisioning.refresh_database_sizes",
     "schedule": 900.0,
 }
+
+# --- DNS hosting (provisioning/dns, docs/dns.md) ---
+# The local PowerDNS that `python -m panel.stack` starts (registered by ensure_default_dns_server).
+PDNS_API_URL = env_str("PDNS_API_URL", "")
+PDNS_API_KEY = env_secret("PDNS_API_KEY", "")
+PDNS_DNS_ADDRESS = env_str("PDNS_DNS_ADDRESS", "")
+# A local BIND secondary: `HEARTH_DNS_SECONDARY=true make run` starts one and writes these.
+BIND_DNS_ADDRESS = env_str("BIND_DNS_ADDRESS", "")
+BIND_RNDC_ADDRESS = env_str("BIND_RNDC_ADDRESS", "")
+BIND_RNDC_SECRET = env_secret("BIND_RNDC_SECRET", "")
+BIND_TSIG_NAME = env_str("BIND_TSIG_NAME", "hearth-axfr")
+BIND_TSIG_SECRET = env_secret("BIND_TSIG_SECRET", "")
+# What new zones get: NS records and the SOA's contact (the server's settings may override).
+DNS_NAMESERVERS = env_list("DNS_NAMESERVERS", ["ns1.hearth.test.", "ns2.hearth.test."])
+DNS_HOSTMASTER = env_str("DNS_HOSTMASTER", "hostmaster.hearth.test.")
+DNS_TTL_MIN = env_int("DNS_TTL_MIN", 60)
+DNS_TTL_MAX = env_int("DNS_TTL_MAX", 604800)
+DNS_DEFAULT_TTL = env_int("DNS_DEFAULT_TTL", 3600)
+DNS_MAX_RECORDS_PER_ZONE = env_int("DNS_MAX_RECORDS_PER_ZONE", 2000)
+# Each verification query waits this long; secondaries get DNS_SECONDARY_WAIT_SECONDS in all.
+DNS_QUERY_TIMEOUT = float(env_str("DNS_QUERY_TIMEOUT", "2"))
+DNS_SECONDARY_WAIT_SECONDS = float(env_str("DNS_SECONDARY_WAIT_SECONDS", "10"))
 
 # --- security ---
 from csp.constants import NONE, SELF  # noqa: E402

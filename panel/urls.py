@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("security/", include("security.urls")),
     path("provisioning/", include("provisioning.urls")),
+    path("dns/", include("provisioning.dns.urls")),
     path("monitoring/", include("monitoring.urls")),
     path("api/agent/v1/", include("monitoring.api_urls")),
     path("metrics", prometheus.metrics_view, name="prometheus_metrics"),

@@ -43,10 +43,12 @@ def test_one_process_prepares_everything_and_is_idempotent(capsys):
     demo = HostingAccount.objects.get()
     server = Server.objects.get(name="local")
     assert server.settings_for("database")["port"] == urlsplit(settings.PROVISIONING_PG_URL).port
+    dns = Server.objects.get(name="local-dns")  # the stack's PowerDNS
+    assert dns.settings_for("dns")["api_url"] == settings.PDNS_API_URL
 
     code, migrated, out = _run(capsys)
     assert (code, migrated) == (0, 1)
     assert "An administrator already exists" in out and "Demo data already present" in out
     assert list(User.objects.filter(role="admin")) == [admin]
     assert list(HostingAccount.objects.all()) == [demo]
-    assert list(Server.objects.all()) == [server]
+    assert list(Server.objects.all()) == [server, dns]

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from panel.stack.bind import TSIG_NAME, BindServer, saved_bind, up_bind
 from panel.stack.common import (
     HOST,
     ROOT,
@@ -27,6 +28,7 @@ from panel.stack.common import (
     say,
     service_user,
 )
+from panel.stack.pdns import PdnsServer, configured_ports, pdns_available, start_pdns
 from panel.stack.postgres import (
     SUPERUSER,
     PgCluster,
@@ -44,9 +46,13 @@ LOCK_FILE = VAR / ".stack.lock"
 PG_DIR = VAR / "postgres"
 DBSERVER_DIR = VAR / "dbserver"
 REDIS_DIR = VAR / "redis"
+PDNS_DIR = VAR / "pdns"
+BIND_DIR = VAR / "bind"
+# HEARTH_DNS_SECONDARY=true: also run a BIND secondary of the local PowerDNS (make run).
+WANT_BIND = "HEARTH_DNS_SECONDARY"
 DB_NAME = "hearth"
 
-Service = PgCluster | RedisServer
+Service = PgCluster | RedisServer | PdnsServer | BindServer
 
 
 @dataclass
@@ -110,6 +116,10 @@ def configured_url(key: str, name: str) -> str | None:
 
 
 def name_of(service: Service) -> str:
+    if isinstance(service, PdnsServer):
+        return "pdns"
+    if isinstance(service, BindServer):
+        return "bind"
     return service.name if isinstance(service, PgCluster) else "redis"
 
 
@@ -118,6 +128,10 @@ def where(service: Service) -> str:
     if isinstance(service, PgCluster):
         owner = f", runs as {service.user}" if service.user else ""
         return f"{HOST}:{service.port} (data: {rel(service.datadir)}{owner})"
+    if isinstance(service, PdnsServer):
+        return f"{HOST}:{service.dns_port} dns, {service.api_url} (dir: {rel(service.dir)})"
+    if isinstance(service, BindServer):
+        return f"{service.address} dns, rndc {service.rndc_address} (dir: {rel(service.dir)})"
     return f"{HOST}:{service.port} (dir: {rel(service.dir)})"
 
 
@@ -139,11 +153,12 @@ def ensure_binaries(need_pg: bool, need_redis: bool) -> None:
         for package, needed, available in (
             ("postgresql", need_pg, pg_available),
             ("redis-server", need_redis, redis_available),
+            ("pdns-server pdns-backend-pgsql", need_pg, pdns_available),
         )
         if needed and not available()
     ]
     if missing:
-        install_packages(missing)
+        install_packages([name for entry in missing for name in entry.split()])
 
 
 def up(*, lease: bool = False) -> Stack:
@@ -171,6 +186,7 @@ def up(*, lease: bool = False) -> Stack:
                 futures = {name: pool.submit(start) for name, start in starts.items()}
             for future in futures.values():
                 stack.env.update(future.result())
+            stack.env.update(up_dns(state, stack, database))
         except BaseException:
             stop_services(stack.started)
             raise
@@ -286,6 +302,54 @@ def up_redis(state: dict, stack: Stack, configured: str | None = None) -> str:
     return url
 
 
+def up_dns(state: dict, stack: Stack, database: str | None) -> dict[str, str]:
+    """PowerDNS (after PostgreSQL, which holds its zones) and, if asked, a BIND secondary.
+
+    Its database is on the stack's own PostgreSQL (as the superuser), or, with DATABASE_URL
+    set elsewhere, on the server PDNS_DATABASE_URL names (none: no PowerDNS).
+    """
+    if database:
+        database_url = os.environ.get("PDNS_DATABASE_URL", "")
+        if not database_url:
+            say("pdns:     DATABASE_URL is not local and PDNS_DATABASE_URL is unset: not started")
+            return {}
+    else:
+        database_url = f"postgres://{SUPERUSER}@{HOST}:{state['postgres']['port']}/postgres"
+    env = up_pdns(state, stack, database_url)
+    if os.environ.get(WANT_BIND, "").strip().lower() == "true":
+        env.update(up_secondary(state, stack))
+    return env
+
+
+def up_pdns(state: dict, stack: Stack, database_url: str) -> dict[str, str]:
+    """PowerDNS with its zones in the `pdns` database on the given PostgreSQL server."""
+    server = start_pdns(Path(state.get("pdns", {}).get("dir", PDNS_DIR)), database_url)
+    if server.started:
+        stack.started.append(server)
+    state["pdns"] = {"dir": str(server.dir)}
+    say(f"pdns:     {'started' if server.started else 'already running'} on {where(server)}")
+    return {
+        "PDNS_API_URL": server.api_url,
+        "PDNS_API_KEY": server.api_key(),
+        "PDNS_DNS_ADDRESS": f"{server.host}:{server.dns_port}",
+    }
+
+
+def up_secondary(state: dict, stack: Stack) -> dict[str, str]:
+    server = up_bind(Path(state.get("bind", {}).get("dir", BIND_DIR)))
+    if server.started:
+        stack.started.append(server)
+    state["bind"] = {"dir": str(server.dir)}
+    say(f"bind:     {'started' if server.started else 'already running'} on {where(server)}")
+    return {
+        "BIND_DNS_ADDRESS": server.address,
+        "BIND_RNDC_ADDRESS": server.rndc_address,
+        "BIND_RNDC_SECRET": server.rndc_secret,
+        "BIND_TSIG_NAME": TSIG_NAME,
+        "BIND_TSIG_SECRET": server.tsig_secret,
+    }
+
+
 def local_services(state: dict) -> list[Service]:
     """The services recorded in var/stack.json (running or not)."""
     services: list[Service] = []
@@ -299,6 +363,11 @@ def local_services(state: dict) -> list[Service]:
                 services.append(PgCluster(datadir, port, bindir, owner_of(datadir), name=name))
     redis_dir = Path(state.get("redis", {}).get("dir", REDIS_DIR))
     services.append(RedisServer(redis_dir, configured_port(redis_dir) or 0))
+    pdns_dir = Path(state.get("pdns", {}).get("dir", PDNS_DIR))
+    services.append(PdnsServer(pdns_dir, *(configured_ports(pdns_dir) or (0, 0))))
+    bind = saved_bind(Path(state.get("bind", {}).get("dir", BIND_DIR)))
+    if bind is not None:
+        services.insert(len(services) - 1, bind)  # stopped after PowerDNS is
     return services
 
 

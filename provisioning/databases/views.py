@@ -44,7 +44,7 @@ def database_list(request):
     )
     context = {
         "page": paginate(request, queryset),
-        "usage": [u for u in usage_for(account) if u.key in ("databases", "disk_mb")],
+        "usage": usage_for(account, keys=("databases", "disk_mb")),
         "prefix": account.prefix,
     }
     return render(request, "provisioning/database_list.html", context)

@@ -33,3 +33,5 @@ class Command(BaseCommand):
             call_command("ensure_default_db_server", verbosity=verbosity)
         else:  # the panel's own database is never a customers' database server
             self.stdout.write("PROVISIONING_PG_URL is not set: no default database server.")
+        if settings.PDNS_API_URL:  # the stack's PowerDNS (and BIND secondary, if it runs one)
+            call_command("ensure_default_dns_server", verbosity=verbosity)

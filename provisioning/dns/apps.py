@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+
+
+class DnsConfig(AppConfig):
+    name = "provisioning.dns"
+    label = "dns"
+    verbose_name = "DNS hosting"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from accounts import usage
+        from provisioning.dns import steps  # noqa: F401 - registers the job kinds
+        from provisioning.dns.quota import zones_used
+        from provisioning.engine.backends import register_backend
+
+        register_backend("dns", "provisioning.dns.backend.PowerDnsBackend")
+        register_backend("dns-secondary", "provisioning.dns.secondary.BindSecondaryBackend")
+        usage.register_counter("dns_zones", zones_used)

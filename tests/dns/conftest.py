@@ -1,0 +1,108 @@
+"""DNS fixtures: the stack's real PowerDNS (started by `python -m panel.stack`), queried back."""
+
+from __future__ import annotations
+
+import secrets
+import time
+
+import httpx
+import pytest
+from django.conf import settings
+from django.utils import timezone
+
+from provisioning.dns.backend import split_address
+from provisioning.dns.servers import register_dns_server
+from provisioning.engine import runner
+from provisioning.engine.models import ProvisioningJob
+
+
+def pdns_api(method: str, path: str, **kwargs) -> httpx.Response:
+    """The PowerDNS API itself, as a test checks it (not through Hearth)."""
+    url = f"{settings.PDNS_API_URL}/servers/localhost{path}"
+    headers = {"X-API-Key": settings.PDNS_API_KEY, **kwargs.pop("headers", {})}
+    return httpx.request(method, url, headers=headers, timeout=10, **kwargs)
+
+
+def pdns_zones() -> set[str]:
+    return {zone["name"] for zone in pdns_api("GET", "/zones").json()}
+
+
+@pytest.fixture(scope="session")
+def pdns_address() -> tuple[str, int]:
+    assert settings.PDNS_API_URL, "run the tests with `make test` (it starts PowerDNS)"
+    return split_address(settings.PDNS_DNS_ADDRESS)
+
+
+@pytest.fixture
+def dns_server(db, pdns_address):
+    """The stack's PowerDNS registered as the DNS server; zones a test leaves are removed."""
+    before = pdns_zones()
+    server, _ = register_dns_server(
+        "local-dns",
+        api_url=settings.PDNS_API_URL,
+        api_key=settings.PDNS_API_KEY,
+        dns_address=settings.PDNS_DNS_ADDRESS,
+    )
+    yield server
+    # Only names tests make: a `make run` sharing this PowerDNS keeps its own new zones.
+    for name in pdns_zones() - before:
+        if name.endswith((".example.test.", ".10.in-addr.arpa.")):
+            pdns_api("DELETE", f"/zones/{name}")
+
+
+@pytest.fixture(scope="session")
+def bind_server():
+    """A real BIND 9 secondary for the session (the stack's PowerDNS is its primary).
+
+    Its directory is under ./var: pytest's temporary directories are private to us, and
+    named runs as the `bind` user when the tests run as root.
+    """
+    from panel.stack.bind import start_bind
+    from panel.stack.common import VAR
+
+    server = start_bind(VAR / f"bind-test-{secrets.token_hex(4)}")
+    yield server
+    server.destroy()
+
+
+@pytest.fixture
+def secondary(db, bind_server, dns_server):
+    from panel.stack.bind import TSIG_NAME
+    from provisioning.dns.servers import register_secondary
+
+    return register_secondary(
+        "bind-1",
+        dns_address=bind_server.address,
+        rndc_address=bind_server.rndc_address,
+        rndc_secret=bind_server.rndc_secret,
+        tsig_name=TSIG_NAME,
+        tsig_secret=bind_server.tsig_secret,
+    )
+
+
+@pytest.fixture
+def zone_name() -> str:
+    """A zone name no other test (or helper's stack) uses."""
+    return f"z{secrets.token_hex(5)}.example.test."
+
+
+def run_jobs(max_rounds: int = 50) -> None:
+    """Run every due pending job in this process (the real runner, without a worker)."""
+    for _ in range(max_rounds):
+        pending = list(ProvisioningJob.objects.filter(state="pending").order_by("pk"))
+        if not pending:
+            return
+        for job in pending:
+            while job.next_attempt_at > timezone.now():
+                time.sleep(0.01)
+            runner.run_job(job.pk)
+    raise AssertionError("jobs still pending")
+
+
+@pytest.fixture
+def fast_jobs(settings):
+    settings.PROVISIONING_RETRY_BASE_SECONDS = 0.05
+    settings.PROVISIONING_RETRY_MAX_SECONDS = 0.2
+    settings.PROVISIONING_MAX_ATTEMPTS = 2
+    settings.DNS_QUERY_TIMEOUT = 0.5
+    return settings

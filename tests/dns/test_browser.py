@@ -1,0 +1,46 @@
+"""The zone page in a real browser: records staged inline (htmx), applied, answered over DNS."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from provisioning.dns import services
+from provisioning.dns.models import Zone
+from tests.dns.dnsquery import answers
+from tests.provisioning.conftest import wait_for
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_records_are_staged_edited_and_applied_inline(
+    browser, alice_client, alice_account, dns_server, pdns_address, zone_name, celery_worker
+):
+    zone = services.create_zone(alice_account, zone_name, actor=alice_account.owner)
+    wait_for(lambda: Zone.objects.get(pk=zone.pk).state == "active")
+    opened = browser.open(alice_client, f"/dns/zones/{zone.pk}/")
+    page = opened.page
+    form = page.locator("form.record-form")
+    form.locator("[name=name]").fill("www")
+    form.locator("[name=type]").select_option("A")
+    form.locator("[name=value]").fill("192.0.2.300")
+    form.locator("button[type=submit]").click()
+    expect(page.locator("form.record-form .error")).to_contain_text("not a valid IPv4 address")
+    form = page.locator("form.record-form")
+    form.locator("[name=value]").fill("192.0.2.30")
+    form.locator("button[type=submit]").click()
+    expect(page.locator("#staged")).to_contain_text(f"+ www.{zone_name} 3600 A 192.0.2.30")
+    row = page.locator("tr", has_text="192.0.2.30")
+    row.get_by_role("link", name="Edit").click()
+    edit = page.locator("tr form", has=page.locator("[name=value]"))
+    expect(edit.locator("[name=value]")).to_have_value("192.0.2.30")
+    edit.locator("[name=value]").fill("192.0.2.31")
+    edit.get_by_role("button", name="Stage change").click()
+    expect(page.locator("#staged")).to_contain_text("192.0.2.31")
+    expect(page.locator("#staged")).not_to_contain_text("192.0.2.30")
+    page.get_by_role("button", name="Apply changes").click()
+    expect(page.locator("[data-state=active]")).to_be_visible(timeout=20_000)
+    expect(page.locator("#staged")).to_have_count(0)
+    assert answers(pdns_address, f"www.{zone_name}", "A") == {"192.0.2.31"}
+    assert opened.htmx_requests, "the record forms did not go through htmx"
+    assert opened.problems == []

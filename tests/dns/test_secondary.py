@@ -1,0 +1,97 @@
+"""A BIND 9.18 secondary fed by NOTIFY + AXFR (TSIG) from PowerDNS, listed on the zone page."""
+
+from __future__ import annotations
+
+import dns.message
+import dns.query
+import dns.rdatatype
+import dns.tsigkeyring
+import pytest
+from django.urls import reverse
+
+from provisioning.dns import services
+from provisioning.dns.models import Zone
+from provisioning.engine.models import JobStep
+from tests.dns.conftest import run_jobs
+from tests.dns.dnsquery import answers, rcode, serial
+
+
+def bind_address(bind_server):
+    return (bind_server.host, bind_server.dns_port)
+
+
+@pytest.fixture
+def zone(alice_client, secondary, zone_name):
+    """Created through the zone form, like a customer does."""
+    data = {"name": zone_name, "template": "web"}
+    assert alice_client.post(reverse("dns:zone_create"), data).status_code == 302
+    run_jobs()
+    zone = Zone.objects.get(name=zone_name)
+    assert zone.state == "active", zone.error_message
+    return zone
+
+
+def test_a_new_zone_is_served_by_the_secondary_at_the_primarys_serial(
+    alice_client, zone, bind_server, pdns_address
+):
+    secondary = bind_address(bind_server)
+    assert serial(secondary, zone.name) == serial(pdns_address, zone.name)
+    assert answers(secondary, zone.name, "NS") == {"ns1.hearth.test.", "ns2.hearth.test."}
+    assert answers(secondary, zone.name, "A") == {"192.0.2.10"}
+    page = alice_client.get(reverse("dns:zone_detail", args=[zone.pk])).content.decode()
+    assert "bind-1" in page and "in sync" in page and str(serial(secondary, zone.name)) in page
+
+
+def test_changes_reach_the_secondary_by_notify(alice_client, zone, bind_server, pdns_address):
+    url = reverse("dns:record_add", args=[zone.pk])
+    alice_client.post(url, {"name": "new", "type": "A", "ttl": "300", "value": "192.0.2.77"})
+    alice_client.post(reverse("dns:zone_apply", args=[zone.pk]))
+    run_jobs()
+    secondary = bind_address(bind_server)
+    assert answers(secondary, "new." + zone.name, "A") == {"192.0.2.77"}
+    assert serial(secondary, zone.name) == serial(pdns_address, zone.name)
+
+
+def test_the_primary_refuses_transfers_without_the_tsig_key(zone, pdns_address, bind_server):
+    unsigned = dns.message.make_query(zone.name, dns.rdatatype.AXFR)
+    response = dns.query.tcp(unsigned, pdns_address[0], port=pdns_address[1], timeout=3)
+    assert response.rcode() != 0 or not response.answer
+    keyring = dns.tsigkeyring.from_text({"hearth-axfr": ("hmac-sha256", bind_server.tsig_secret)})
+    signed = dns.message.make_query(zone.name, dns.rdatatype.AXFR)
+    signed.use_tsig(keyring, keyname="hearth-axfr", algorithm="hmac-sha256")
+    response = dns.query.tcp(signed, pdns_address[0], port=pdns_address[1], timeout=3)
+    assert any(rrset.rdtype == dns.rdatatype.SOA for rrset in response.answer)
+
+
+def test_deleting_the_zone_removes_it_from_primary_and_secondary(
+    alice_client, zone, bind_server, pdns_address
+):
+    alice_client.post(reverse("dns:zone_delete", args=[zone.pk]), {"confirm": zone.display_name})
+    run_jobs()
+    assert rcode(pdns_address, zone.name) == "REFUSED"
+    assert rcode(bind_address(bind_server), zone.name) == "REFUSED"
+
+
+def test_a_secondary_that_is_down_does_not_undo_the_zone(
+    alice_account, secondary, zone_name, pdns_address, fast_jobs
+):
+    from panel.stack.common import free_port
+    from provisioning.dns.choices import SECONDARY_ROLE
+
+    config = secondary.settings_for(SECONDARY_ROLE)
+    down = {
+        **config,
+        "rndc_address": f"127.0.0.1:{free_port()}",
+        "dns_address": f"127.0.0.1:{free_port()}",
+    }
+    secondary.set_role_connection(SECONDARY_ROLE, down, None)
+    secondary.save()
+    fast_jobs.DNS_SECONDARY_WAIT_SECONDS = 0.5
+    zone = services.create_zone(alice_account, zone_name, actor=alice_account.owner)
+    run_jobs()
+    zone.refresh_from_db()
+    assert zone.state == "active"
+    assert rcode(pdns_address, zone_name) == "NOERROR"
+    step = JobStep.objects.get(job__kind="dns_zone.create", name="secondaries")
+    assert "bind-1" in step.log and "lagging: bind-1" in step.log
+    assert zone.secondaries.get().serial is None
