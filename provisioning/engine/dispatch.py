@@ -63,9 +63,7 @@ def dispatch_stale(
     stale = settings.PROVISIONING_STALE_SECONDS if stale_seconds is None else stale_seconds
     grace = settings.PROVISIONING_PENDING_GRACE_SECONDS if grace_seconds is None else grace_seconds
     silent = Q(heartbeat_at__lt=now - timedelta(seconds=stale)) | Q(heartbeat_at__isnull=True)
-    revived = ProvisioningJob.objects.filter(silent, state=JobState.RUNNING).update(
-        state=JobState.PENDING, locked_by="", next_attempt_at=now
-    )
+    revived = ProvisioningJob.revive(ProvisioningJob.objects.filter(silent), due=now)
     due = ProvisioningJob.objects.filter(
         state=JobState.PENDING, next_attempt_at__lte=now - timedelta(seconds=grace)
     ) | ProvisioningJob.objects.filter(state=JobState.PENDING, next_attempt_at=now)

@@ -3,12 +3,42 @@ and drift reports (what the panel believes versus what the servers hold)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from provisioning.engine import states
 from provisioning.engine.choices import JobPhase, JobState, StepState
+
+
+class StateMachineMixin:
+    """Applies a named transition of TRANSITIONS with one conditional UPDATE."""
+
+    TRANSITIONS: dict[str, states.Transition]
+
+    def _apply(self, name: str, **fields) -> None:
+        transition = states.check(self.TRANSITIONS, name, self.state, str(self))
+        values = {"state": transition.target, **fields}
+        if transition.phase:
+            values["phase"] = transition.phase
+        rows = type(self).objects.filter(pk=self.pk, state=self.state).update(**values)
+        if rows != 1:
+            raise states.StaleTransition(f"{self}: changed by someone else before '{name}'.")
+        for field, value in values.items():
+            setattr(self, field, value)
+
+    @classmethod
+    def _apply_all(cls, queryset, name: str, **fields) -> int:
+        """The transition NAME for every row of QUERYSET in one of its source states."""
+        transition = cls.TRANSITIONS[name]
+        values = {"state": transition.target, **fields}
+        if transition.phase:
+            values["phase"] = transition.phase
+        return queryset.filter(state__in=transition.sources).update(**values)
 
 
 class JobQuerySet(models.QuerySet):
@@ -20,11 +50,12 @@ class JobQuerySet(models.QuerySet):
         return self.filter(state__in=[JobState.PENDING, JobState.RUNNING])
 
 
-class ProvisioningJob(models.Model):
+class ProvisioningJob(StateMachineMixin, models.Model):
     """One change to one resource, applied by a worker step by step.
 
     The row is the outbox: a job is sent to Celery after commit, and re-sent by the
-    dispatcher if it stays pending or its worker dies (see provisioning.jobs.dispatch).
+    dispatcher if it stays pending or its worker dies (see provisioning.engine.dispatch).
+    Its state changes only through the transition methods below (see engine/states.py).
     """
 
     kind = models.CharField(max_length=64)
@@ -65,13 +96,88 @@ class ProvisioningJob(models.Model):
     def __str__(self) -> str:
         return f"{self.kind} {self.resource_label} (#{self.pk})"
 
+    TRANSITIONS = states.JOB_TRANSITIONS
+
+    # --- transitions (the only code that changes a job's state or phase) ------------------
+
+    @classmethod
+    def claim(cls, pk: int, *, worker: str, due_within: float = 0.5) -> ProvisioningJob | None:
+        """Take job PK if it is pending and due; None if another worker got there first."""
+        now = timezone.now()
+        due = cls.objects.filter(pk=pk, next_attempt_at__lte=now + timedelta(seconds=due_within))
+        started = Coalesce("started_at", now)
+        taken = cls._apply_all(due, "claim", heartbeat_at=now, locked_by=worker, started_at=started)
+        return cls.objects.select_related("server").get(pk=pk) if taken else None
+
+    def release(self, *, due) -> None:
+        self._apply("release", locked_by="", next_attempt_at=due)
+
+    def back_off(self, *, due, message: str, detail: str) -> None:
+        self._apply(
+            "back_off",
+            locked_by="",
+            next_attempt_at=due,
+            attempts=self.attempts + 1,
+            error_message=message[:500],
+            error_detail=detail,
+        )
+
+    def begin_rollback(self, *, message: str, detail: str) -> None:
+        self._apply("begin_rollback", attempts=0, error_message=message[:500], error_detail=detail)
+
+    def succeed(self) -> None:
+        """Done: an earlier attempt's error no longer describes the job."""
+        self._apply(
+            "succeed",
+            finished_at=timezone.now(),
+            locked_by="",
+            attempts=self.attempts + 1,
+            error_message="",
+            error_detail="",
+        )
+
+    def fail(self, *, message: str, detail: str) -> None:
+        self._apply(
+            "fail",
+            finished_at=timezone.now(),
+            locked_by="",
+            attempts=self.attempts + 1,
+            error_message=message[:500],
+            error_detail=detail,
+        )
+
+    @classmethod
+    def revive(cls, queryset, *, due) -> int:
+        """Running jobs of QUERYSET whose worker went silent go back to pending, due DUE."""
+        return cls._apply_all(queryset, "revive", locked_by="", next_attempt_at=due)
+
+    def retry(self) -> None:
+        self._reopen("retry", message="")
+
+    def roll_back(self, *, message: str) -> None:
+        self._reopen("roll_back", message=message)
+
+    def _reopen(self, name: str, *, message: str) -> None:
+        self._apply(
+            name,
+            attempts=0,
+            next_attempt_at=timezone.now(),
+            finished_at=None,
+            locked_by="",
+            error_message=message,
+            error_detail="",
+        )
+
+    # --- reading ---------------------------------------------------------------------------
+
     @property
     def is_finished(self) -> bool:
         return self.state in (JobState.DONE, JobState.FAILED)
 
     @property
     def has_done_steps(self) -> bool:
-        return any(step.state == StepState.DONE for step in self.steps.all())
+        done = (StepState.DONE, StepState.UNDOING)
+        return any(step.state in done for step in self.steps.all())
 
     @property
     def resource(self) -> models.Model | None:
@@ -79,7 +185,7 @@ class ProvisioningJob(models.Model):
         return model.objects.filter(pk=self.resource_id).first() if model else None
 
 
-class JobStep(models.Model):
+class JobStep(StateMachineMixin, models.Model):
     job = models.ForeignKey(ProvisioningJob, on_delete=models.CASCADE, related_name="steps")
     position = models.PositiveSmallIntegerField()
     name = models.CharField(max_length=64)
@@ -95,8 +201,41 @@ class JobStep(models.Model):
             models.UniqueConstraint(fields=["job", "position"], name="jobstep_unique_position")
         ]
 
+    TRANSITIONS = states.STEP_TRANSITIONS
+
     def __str__(self) -> str:
         return f"{self.position}. {self.name} ({self.state})"
+
+    # --- transitions (the only code that changes a step's state) ---------------------------
+
+    def start(self) -> None:
+        self._apply("start", started_at=timezone.now(), attempts=self.attempts + 1)
+
+    def start_undo(self) -> None:
+        self._apply("start_undo", started_at=timezone.now(), attempts=self.attempts + 1)
+
+    def complete(self, log: str) -> None:
+        self._finish("complete", log)
+
+    def fail(self, log: str) -> None:
+        self._finish("fail", log)
+
+    def undone(self, log: str) -> None:
+        self._finish("undone", log)
+
+    def undo_failed(self, log: str) -> None:
+        self._finish("undo_failed", log)
+
+    def skip_undo(self, log: str = "nothing to undo") -> None:
+        self._finish("skip_undo", log)
+
+    def _finish(self, name: str, log: str) -> None:
+        self._apply(name, finished_at=timezone.now(), log=log[:500])
+
+    @classmethod
+    def reset(cls, queryset) -> int:
+        """Steps of QUERYSET not done (and not being undone) start again from scratch."""
+        return cls._apply_all(queryset, "reset", log="")
 
 
 class DriftReport(models.Model):

@@ -12,7 +12,6 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from provisioning.engine.backends import BackendError, get_backend
@@ -37,18 +36,9 @@ def worker_id() -> str:
 
 def run_job(job_id: int) -> str:
     """Entry point of the Celery task. Returns what happened, for logs and tests."""
-    now = timezone.now()
-    claimed = ProvisioningJob.objects.filter(
-        pk=job_id, state=JobState.PENDING, next_attempt_at__lte=now + timedelta(seconds=0.5)
-    ).update(
-        state=JobState.RUNNING,
-        heartbeat_at=now,
-        locked_by=worker_id(),
-        started_at=Coalesce("started_at", now),
-    )
-    if not claimed:
+    job = ProvisioningJob.claim(job_id, worker=worker_id())
+    if job is None:
         return "not claimed"  # another worker got there first, or it is not due yet
-    job = ProvisioningJob.objects.select_related("server").get(pk=job_id)
     earlier = _earlier_job_due(job)
     if earlier is not None:
         # Not before the earlier job's next attempt (it may be backing off for minutes);
@@ -74,9 +64,7 @@ def _earlier_job_due(job: ProvisioningJob):
 def _release(job: ProvisioningJob, reason: str, not_before=None) -> str:
     now = timezone.now()
     due = max(now + timedelta(seconds=BUSY_DELAY), not_before or now)
-    ProvisioningJob.objects.filter(pk=job.pk, state=JobState.RUNNING).update(
-        state=JobState.PENDING, locked_by="", next_attempt_at=due
-    )
+    job.release(due=due)
     enqueue(job.pk, job.server_id, countdown=(due - now).total_seconds())
     return f"released: {reason}"
 
@@ -126,19 +114,19 @@ def _run(job: ProvisioningJob, kind: JobKind) -> str:
 def _forward(job, kind: JobKind, steps: list[JobStep], context: StepContext) -> None:
     for step in steps:
         if step.state != StepState.DONE:
-            _run_step(job, step, kind.step(step.name).do, context, StepState.DONE)
+            _run_step(job, step, kind.step(step.name).do, context, undoing=False)
 
 
 def _rollback(job, kind: JobKind, steps: list[JobStep], context: StepContext) -> None:
     for step in reversed(steps):
-        if step.state != StepState.DONE:
+        if step.state not in (StepState.DONE, StepState.UNDOING):
             continue
         undo = kind.step(step.name).undo
         if undo is None:
-            _set_step(step, StepState.ROLLED_BACK, "nothing to undo")
+            step.skip_undo()
             continue
         try:
-            _run_step(job, step, undo, context, StepState.ROLLED_BACK)
+            _run_step(job, step, undo, context, undoing=True)
         except BackendError as exc:
             if not exc.permanent and job.attempts + 1 < settings.PROVISIONING_MAX_ATTEMPTS:
                 _retry_later(job, exc)
@@ -146,18 +134,15 @@ def _rollback(job, kind: JobKind, steps: list[JobStep], context: StepContext) ->
             raise
 
 
-def _run_step(job, step: JobStep, func, context: StepContext, success: str) -> None:
-    """Run FUNC for STEP; on success the step becomes SUCCESS.
+def _run_step(job, step: JobStep, func, context: StepContext, *, undoing: bool) -> None:
+    """Run FUNC (the step's do, or its undo when UNDOING) and record the outcome.
 
     A failed `do` leaves the step failed; a failed `undo` leaves it done (what it made is
     still there), so a later rollback tries again.
     """
-    undoing = success == StepState.ROLLED_BACK
-    before, previous_log = step.state, step.log
+    previous_log = step.log
     _heartbeat(job)
-    step.state, step.started_at = StepState.RUNNING, timezone.now()
-    step.attempts += 1
-    step.save(update_fields=["state", "started_at", "attempts"])
+    step.start_undo() if undoing else step.start()
     _test_pause(step.name)
     context.log_lines = []
     try:
@@ -167,20 +152,18 @@ def _run_step(job, step: JobStep, func, context: StepContext, success: str) -> N
             logger.exception("job %s step %s crashed", job.pk, step.name)
         detail = exc.detail if isinstance(exc, BackendError) else f"internal error: {exc!r}"
         if undoing:
-            _set_step(step, before, f"{previous_log} | undo failed: {detail}")
+            step.undo_failed(f"{previous_log} | undo failed: {detail}")
         else:
-            _set_step(step, StepState.FAILED, detail)
+            step.fail(detail)
         if isinstance(exc, BackendError):
             raise
         raise BackendError("An internal error stopped the operation.", detail=repr(exc)) from exc
     line = "; ".join(context.log_lines) or "ok"
-    _set_step(step, success, f"{previous_log} | undone: {line}" if undoing else line)
+    if undoing:
+        step.undone(f"{previous_log} | undone: {line}")
+    else:
+        step.complete(line)
     _heartbeat(job)
-
-
-def _set_step(step: JobStep, state: str, log: str) -> None:
-    step.state, step.finished_at, step.log = state, timezone.now(), log[:500]
-    step.save(update_fields=["state", "finished_at", "log"])
 
 
 def _heartbeat(job) -> None:
@@ -195,21 +178,10 @@ def _test_pause(step_name: str) -> None:
 
 
 def _retry_later(job, exc: BackendError) -> str:
-    job.attempts += 1
     base = settings.PROVISIONING_RETRY_BASE_SECONDS
-    delay = min(base * 2 ** (job.attempts - 1), settings.PROVISIONING_RETRY_MAX_SECONDS)
-    job.state, job.locked_by = JobState.PENDING, ""
-    job.next_attempt_at = timezone.now() + timedelta(seconds=delay)
-    job.error_message, job.error_detail = exc.message, exc.detail
-    job.save(
-        update_fields=[
-            "attempts",
-            "state",
-            "locked_by",
-            "next_attempt_at",
-            "error_message",
-            "error_detail",
-        ]
+    delay = min(base * 2**job.attempts, settings.PROVISIONING_RETRY_MAX_SECONDS)
+    job.back_off(
+        due=timezone.now() + timedelta(seconds=delay), message=exc.message, detail=exc.detail
     )
     enqueue(job.pk, job.server_id, countdown=delay)
     return "retry scheduled"
@@ -219,25 +191,26 @@ def _start_rollback(job, exc: BackendError) -> None:
     message = exc.message
     if not exc.permanent:
         message = f"{message} Gave up after {job.attempts + 1} attempts."
-    job.phase, job.attempts = JobPhase.ROLLBACK, 0
-    job.error_message, job.error_detail = message, exc.detail
-    job.save(update_fields=["phase", "attempts", "error_message", "error_detail"])
+    job.begin_rollback(message=message, detail=exc.detail)
 
 
 def _fail(job, kind, resource, exc: BackendError, *, rollback_complete: bool) -> str:
-    if not job.error_message or not rollback_complete:
-        job.error_message = exc.message
+    message, detail = job.error_message, job.error_detail
+    if not message or not rollback_complete:
+        message = exc.message
     if not rollback_complete:
-        job.error_detail = f"{job.error_detail}\nRollback incomplete: {exc.detail}".strip()
-    return _finish(job, kind, resource, JobState.FAILED)
+        detail = f"{detail}\nRollback incomplete: {exc.detail}".strip()
+    return _finish(job, kind, resource, JobState.FAILED, message=message, detail=detail)
 
 
-def _finish(job, kind: JobKind, resource, state: str) -> str:
+def _finish(
+    job, kind: JobKind, resource, state: str, *, message: str = "", detail: str = ""
+) -> str:
     with transaction.atomic():
-        job.state, job.finished_at, job.locked_by = state, timezone.now(), ""
-        job.save(
-            update_fields=["state", "finished_at", "locked_by", "error_message", "error_detail"]
-        )
+        if state == JobState.DONE:
+            job.succeed()
+        else:
+            job.fail(message=message or job.error_message, detail=detail or job.error_detail)
         hook = kind.on_done if state == JobState.DONE else kind.on_failed
         hook(job, resource)
         audit.record(None, f"job.{state}", target=job, kind=job.kind)
