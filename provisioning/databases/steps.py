@@ -24,6 +24,10 @@ def create_owner_role(ctx: StepContext) -> None:
     ctx.log(f"role {role.name} {'created' if created else 'already there'}")
 
 
+def owner_role_exists(ctx: StepContext) -> bool:
+    return ctx.backend.inspect_role(ctx.resource.owner_role) is not None
+
+
 def drop_owner_role(ctx: StepContext) -> None:
     name = ctx.resource.owner_role
     ctx.log(f"role {name}: {ctx.backend.remove_role(name)}")
@@ -35,6 +39,11 @@ def create_database(ctx: StepContext) -> None:
         db.name, db.owner_role, connection_limit=db.connection_limit
     )
     ctx.log(f"database {db.name} {'created' if created else 'already there'}; PUBLIC revoked")
+
+
+def database_exists(ctx: StepContext) -> bool:
+    info = ctx.backend.inspect_database(ctx.resource.name)
+    return info is not None and info.owner == ctx.resource.owner_role
 
 
 def drop_database(ctx: StepContext) -> None:
@@ -58,6 +67,10 @@ def create_extra_role(ctx: StepContext) -> None:
     role = ctx.resource
     created = ctx.backend.ensure_role(role.name, role.password_verifier)
     ctx.log(f"role {role.name} {'created' if created else 'already there'}")
+
+
+def extra_role_exists(ctx: StepContext) -> bool:
+    return ctx.backend.inspect_role(ctx.resource.name) is not None
 
 
 def drop_extra_role(ctx: StepContext) -> None:
@@ -135,8 +148,8 @@ register(
         name="database.create",
         role="database",
         steps=[
-            Step("create_role", create_owner_role, drop_owner_role),
-            Step("create_database", create_database, drop_database),
+            Step("create_role", create_owner_role, drop_owner_role, owner_role_exists),
+            Step("create_database", create_database, drop_database, database_exists),
             Step("measure_size", measure_size),
         ],
         running_state=ResourceState.PENDING,
@@ -159,7 +172,7 @@ register(
         name="database_role.create",
         role="database",
         steps=[
-            Step("create_role", create_extra_role, drop_extra_role),
+            Step("create_role", create_extra_role, drop_extra_role, extra_role_exists),
             Step("grant_privileges", grant_privileges),
         ],
         running_state=ResourceState.PENDING,

@@ -38,6 +38,9 @@ class Backend:
         """Connect and return a short description of the server; raise BackendError."""
         raise NotImplementedError
 
+    def close(self) -> None:
+        """Release what the backend holds (connections) at the end of a job attempt."""
+
 
 # role -> dotted path of its backend class; each kind registers its own at start-up.
 BACKENDS: dict[str, str] = {}

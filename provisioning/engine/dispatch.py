@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from provisioning.engine.choices import JobState
+from provisioning.engine.choices import JobPhase, JobState, StepState
 from provisioning.engine.models import ProvisioningJob
 
 logger = logging.getLogger(__name__)
@@ -39,7 +39,7 @@ def enqueue(job_id: int, server_id: int, *, countdown: float | None = None) -> b
     try:
         current_app.send_task(
             RUN_JOB_TASK,
-            args=[job_id],
+            args=[job_id, server_id],
             queue=queue_for(server_id),
             countdown=countdown,
             retry=False,
@@ -50,9 +50,24 @@ def enqueue(job_id: int, server_id: int, *, countdown: float | None = None) -> b
     return True
 
 
+def next_server_id(job: ProvisioningJob) -> int:
+    """The server of the step the job runs next (forward: first not done; rollback: last
+    done), so the job goes to that server's queue; the job's server when there is none."""
+    steps = list(job.steps.order_by("position").values_list("state", "server_id"))
+    if job.phase == JobPhase.FORWARD:
+        todo = [server for state, server in steps if state != StepState.DONE]
+    else:
+        undo = (StepState.DONE, StepState.UNDOING)
+        todo = [server for state, server in reversed(steps) if state in undo]
+    return todo[0] if todo else job.server_id
+
+
+def enqueue_job(job: ProvisioningJob, *, countdown: float | None = None) -> bool:
+    return enqueue(job.pk, next_server_id(job), countdown=countdown)
+
+
 def enqueue_on_commit(job: ProvisioningJob) -> None:
-    job_id, server_id = job.pk, job.server_id
-    transaction.on_commit(lambda: enqueue(job_id, server_id))
+    transaction.on_commit(lambda: enqueue_job(job))
 
 
 def dispatch_stale(
@@ -68,8 +83,8 @@ def dispatch_stale(
         state=JobState.PENDING, next_attempt_at__lte=now - timedelta(seconds=grace)
     ) | ProvisioningJob.objects.filter(state=JobState.PENDING, next_attempt_at=now)
     sent = 0
-    for job_id, server_id in due.order_by("pk").values_list("pk", "server_id"):
-        sent += enqueue(job_id, server_id)
+    for job in due.order_by("pk"):
+        sent += enqueue_job(job)
     if revived or sent:
         logger.info("dispatcher: %s stale jobs revived, %s jobs sent", revived, sent)
     return {"revived": revived, "sent": sent}

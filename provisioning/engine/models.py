@@ -168,6 +168,12 @@ class ProvisioningJob(StateMachineMixin, models.Model):
             error_detail="",
         )
 
+    def heartbeat(self) -> None:
+        """A running job says it is alive (the dispatcher revives silent ones)."""
+        type(self).objects.filter(pk=self.pk, state=JobState.RUNNING).update(
+            heartbeat_at=timezone.now()
+        )
+
     # --- reading ---------------------------------------------------------------------------
 
     @property
@@ -189,6 +195,10 @@ class JobStep(StateMachineMixin, models.Model):
     job = models.ForeignKey(ProvisioningJob, on_delete=models.CASCADE, related_name="steps")
     position = models.PositiveSmallIntegerField()
     name = models.CharField(max_length=64)
+    # The server this step acts on: it runs on that server's queue and is undone there.
+    server = models.ForeignKey(
+        "provisioning.Server", on_delete=models.PROTECT, related_name="job_steps"
+    )
     state = models.CharField(max_length=16, choices=StepState.choices, default=StepState.PENDING)
     attempts = models.PositiveIntegerField(default=0)
     started_at = models.DateTimeField(null=True, blank=True)

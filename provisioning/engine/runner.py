@@ -1,11 +1,10 @@
-"""The saga runner: claim a job, lock its scope, run its steps, compensate on failure."""
+"""The saga runner: claim a job, lock its scope, walk its steps, compensate on failure."""
 
 from __future__ import annotations
 
 import logging
 import os
 import socket
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -14,11 +13,12 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from provisioning.engine.backends import BackendError, get_backend
-from provisioning.engine.choices import JobPhase, JobState, StepState
-from provisioning.engine.dispatch import enqueue
-from provisioning.engine.models import JobStep, ProvisioningJob
-from provisioning.engine.registry import JobKind, StepContext, get_kind
+from provisioning.engine.backends import BackendError
+from provisioning.engine.choices import JobPhase, JobState
+from provisioning.engine.dispatch import enqueue, enqueue_job
+from provisioning.engine.models import ProvisioningJob
+from provisioning.engine.registry import JobKind, get_kind
+from provisioning.engine.walk import HandOff, Walk
 from security import audit
 
 logger = logging.getLogger(__name__)
@@ -26,16 +26,15 @@ LOCK_NAMESPACE = 48_151  # first key of our advisory locks (second: hash of the 
 BUSY_DELAY = 1.0  # seconds before trying again a job whose scope is busy
 
 
-class RetryLater(Exception):
-    pass
-
-
 def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def run_job(job_id: int) -> str:
-    """Entry point of the Celery task. Returns what happened, for logs and tests."""
+def run_job(job_id: int, server_id: int | None = None) -> str:
+    """Entry point of the Celery task (SERVER_ID: the server whose queue sent it).
+
+    Returns what happened, for logs and tests.
+    """
     job = ProvisioningJob.claim(job_id, worker=worker_id())
     if job is None:
         return "not claimed"  # another worker got there first, or it is not due yet
@@ -47,7 +46,7 @@ def run_job(job_id: int) -> str:
     with _scope_lock(job.lock_scope) as locked:
         if not locked:
             return _release(job, "another job holds the lock")
-        return _run(job, get_kind(job.kind))
+        return _run(job, get_kind(job.kind), server_id)
 
 
 def _earlier_job_due(job: ProvisioningJob):
@@ -65,7 +64,7 @@ def _release(job: ProvisioningJob, reason: str, not_before=None) -> str:
     now = timezone.now()
     due = max(now + timedelta(seconds=BUSY_DELAY), not_before or now)
     job.release(due=due)
-    enqueue(job.pk, job.server_id, countdown=(due - now).total_seconds())
+    enqueue_job(job, countdown=(due - now).total_seconds())
     return f"released: {reason}"
 
 
@@ -85,109 +84,49 @@ def _scope_lock(scope: str) -> Iterator[bool]:
                 )
 
 
-def _run(job: ProvisioningJob, kind: JobKind) -> str:
-    resource = job.resource
-    try:
-        backend = get_backend(job.server, kind.role)
-    except BackendError as exc:
-        return _fail(job, kind, resource, exc, rollback_complete=True)
-    context = StepContext(job=job, resource=resource, backend=backend)
-    steps = list(job.steps.order_by("position"))
+def _run(job: ProvisioningJob, kind: JobKind, server_id: int | None) -> str:
+    walk = Walk(job, kind, server_id)
     try:
         if job.phase == JobPhase.FORWARD:
             try:
-                _forward(job, kind, steps, context)
+                walk.forward()
             except BackendError as exc:
-                if not exc.permanent and job.attempts + 1 < settings.PROVISIONING_MAX_ATTEMPTS:
+                if _may_retry(job, exc):
                     return _retry_later(job, exc)
                 _start_rollback(job, exc)
             else:
-                return _finish(job, kind, resource, JobState.DONE)
-        _rollback(job, kind, steps, context)
-    except RetryLater:
-        return "retry scheduled"
-    except BackendError as exc:  # compensation itself failed for good
-        return _fail(job, kind, resource, exc, rollback_complete=False)
-    return _finish(job, kind, resource, JobState.FAILED)
-
-
-def _forward(job, kind: JobKind, steps: list[JobStep], context: StepContext) -> None:
-    for step in steps:
-        if step.state != StepState.DONE:
-            _run_step(job, step, kind.step(step.name).do, context, undoing=False)
-
-
-def _rollback(job, kind: JobKind, steps: list[JobStep], context: StepContext) -> None:
-    for step in reversed(steps):
-        if step.state not in (StepState.DONE, StepState.UNDOING):
-            continue
-        undo = kind.step(step.name).undo
-        if undo is None:
-            step.skip_undo()
-            continue
+                return _finish(job, kind, walk.resource, JobState.DONE)
         try:
-            _run_step(job, step, undo, context, undoing=True)
+            walk.backward()
         except BackendError as exc:
-            if not exc.permanent and job.attempts + 1 < settings.PROVISIONING_MAX_ATTEMPTS:
-                _retry_later(job, exc)
-                raise RetryLater from None
-            raise
+            if _may_retry(job, exc):
+                return _retry_later(job, exc)
+            return _fail(job, kind, walk.resource, exc, rollback_complete=False)
+    except HandOff as handoff:
+        job.release(due=timezone.now())
+        enqueue(job.pk, handoff.server_id)
+        return f"handed to server {handoff.server_id}"
+    finally:
+        walk.close()
+    return _finish(job, kind, walk.resource, JobState.FAILED)
 
 
-def _run_step(job, step: JobStep, func, context: StepContext, *, undoing: bool) -> None:
-    """Run FUNC (the step's do, or its undo when UNDOING) and record the outcome.
-
-    A failed `do` leaves the step failed; a failed `undo` leaves it done (what it made is
-    still there), so a later rollback tries again.
-    """
-    previous_log = step.log
-    _heartbeat(job)
-    step.start_undo() if undoing else step.start()
-    _test_pause(step.name)
-    context.log_lines = []
-    try:
-        func(context)
-    except Exception as exc:
-        if not isinstance(exc, BackendError):
-            logger.exception("job %s step %s crashed", job.pk, step.name)
-        detail = exc.detail if isinstance(exc, BackendError) else f"internal error: {exc!r}"
-        if undoing:
-            step.undo_failed(f"{previous_log} | undo failed: {detail}")
-        else:
-            step.fail(detail)
-        if isinstance(exc, BackendError):
-            raise
-        raise BackendError("An internal error stopped the operation.", detail=repr(exc)) from exc
-    line = "; ".join(context.log_lines) or "ok"
-    if undoing:
-        step.undone(f"{previous_log} | undone: {line}")
-    else:
-        step.complete(line)
-    _heartbeat(job)
+def _may_retry(job: ProvisioningJob, exc: BackendError) -> bool:
+    return not exc.permanent and job.attempts + 1 < settings.PROVISIONING_MAX_ATTEMPTS
 
 
-def _heartbeat(job) -> None:
-    ProvisioningJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now())
-
-
-def _test_pause(step_name: str) -> None:
-    """Test-only fault injection (dev mode only): pause a named step so a test can kill us."""
-    name, _, seconds = (settings.PROVISIONING_TEST_PAUSE or "").partition(":")
-    if name and name == step_name:
-        time.sleep(float(seconds or 30))
-
-
-def _retry_later(job, exc: BackendError) -> str:
+def _retry_later(job: ProvisioningJob, exc: BackendError) -> str:
     base = settings.PROVISIONING_RETRY_BASE_SECONDS
     delay = min(base * 2**job.attempts, settings.PROVISIONING_RETRY_MAX_SECONDS)
-    job.back_off(
-        due=timezone.now() + timedelta(seconds=delay), message=exc.message, detail=exc.detail
-    )
-    enqueue(job.pk, job.server_id, countdown=delay)
+    message, detail = exc.message, exc.detail
+    if job.phase == JobPhase.ROLLBACK:  # keep why the job failed; say what blocks the undo
+        message, detail = job.error_message, f"{job.error_detail}\nUndo: {exc.detail}".strip()
+    job.back_off(due=timezone.now() + timedelta(seconds=delay), message=message, detail=detail)
+    enqueue_job(job, countdown=delay)
     return "retry scheduled"
 
 
-def _start_rollback(job, exc: BackendError) -> None:
+def _start_rollback(job: ProvisioningJob, exc: BackendError) -> None:
     message = exc.message
     if not exc.permanent:
         message = f"{message} Gave up after {job.attempts + 1} attempts."
@@ -223,12 +162,11 @@ def _kick_next(job) -> None:
     following = (
         ProvisioningJob.objects.filter(lock_scope=job.lock_scope, state=JobState.PENDING)
         .order_by("pk")
-        .values_list("pk", "server_id")
         .first()
     )
     if following:
         # It may have been told to wait for us; a job backing off on its own keeps its time.
-        ProvisioningJob.objects.filter(pk=following[0], attempts=0).update(
+        ProvisioningJob.objects.filter(pk=following.pk, attempts=0).update(
             next_attempt_at=timezone.now()
         )
-        enqueue(*following)
+        enqueue_job(following)
