@@ -204,6 +204,8 @@ class JobStep(StateMachineMixin, models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     log = models.CharField(max_length=500, blank=True, default="")
+    # The worker (host:pid) that last ran this step's do or undo.
+    worker = models.CharField(max_length=255, blank=True, default="")
 
     class Meta:
         ordering = ["job", "position"]
@@ -218,11 +220,12 @@ class JobStep(StateMachineMixin, models.Model):
 
     # --- transitions (the only code that changes a step's state) ---------------------------
 
-    def start(self) -> None:
-        self._apply("start", started_at=timezone.now(), attempts=self.attempts + 1)
+    def start(self, *, worker: str = "") -> None:
+        self._apply("start", started_at=timezone.now(), attempts=self.attempts + 1, worker=worker)
 
-    def start_undo(self) -> None:
-        self._apply("start_undo", started_at=timezone.now(), attempts=self.attempts + 1)
+    def start_undo(self, *, worker: str = "") -> None:
+        now = timezone.now()
+        self._apply("start_undo", started_at=now, attempts=self.attempts + 1, worker=worker)
 
     def complete(self, log: str) -> None:
         self._finish("complete", log)

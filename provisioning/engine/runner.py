@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
-import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -18,16 +16,12 @@ from provisioning.engine.choices import JobPhase, JobState
 from provisioning.engine.dispatch import enqueue, enqueue_job
 from provisioning.engine.models import ProvisioningJob
 from provisioning.engine.registry import JobKind, get_kind
-from provisioning.engine.walk import HandOff, Walk
+from provisioning.engine.walk import HandOff, Walk, worker_id
 from security import audit
 
 logger = logging.getLogger(__name__)
 LOCK_NAMESPACE = 48_151  # first key of our advisory locks (second: hash of the scope)
 BUSY_DELAY = 1.0  # seconds before trying again a job whose scope is busy
-
-
-def worker_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def run_job(job_id: int, server_id: int | None = None) -> str:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import time
 
 from django.conf import settings
@@ -13,6 +15,10 @@ from provisioning.engine.models import JobStep, ProvisioningJob
 from provisioning.engine.registry import JobKind, Step, StepContext
 
 logger = logging.getLogger(__name__)
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 class HandOff(Exception):  # noqa: N818 - a signal to the runner, not an error
@@ -89,7 +95,8 @@ class Walk:
         context, previous_log = self.context, step.log
         context.step, context.server, context.log_lines = step, step.server, []
         self.job.heartbeat()
-        step.start_undo() if undoing else step.start()
+        worker = worker_id()
+        step.start_undo(worker=worker) if undoing else step.start(worker=worker)
         _test_pause(step.name)
         try:
             context.backend = self.backends.get(step.server, self.kind.role_of(spec))

@@ -10,50 +10,15 @@ from provisioning.databases import steps as db_steps
 from provisioning.engine.choices import JobState, ResourceState, StepState
 from provisioning.engine.jobs import create_job
 from provisioning.engine.models import ProvisioningJob
-from provisioning.engine.registry import JobKind, Step, register
-from provisioning.servers.models import Server
+from provisioning.engine.registry import Step
+from tests.provisioning import kinds
 from tests.provisioning.conftest import run_jobs_inline
-
-
-def _on_second(job, resource) -> Server:
-    return Server.objects.get(pk=job.params["second_server"])
-
-
-def _kind(name: str, steps: list[Step]) -> JobKind:
-    return register(
-        JobKind(
-            name=name,
-            role="database",
-            steps=steps,
-            running_state=ResourceState.PENDING,
-            on_done=db_steps.database_ready,
-            on_failed=db_steps.database_failed,
-        )
-    )
 
 
 @pytest.fixture
 def mirrored_kind():
     """A database with its owner role on two servers and the database on the second."""
-    return _kind(
-        "test.mirrored_database",
-        [
-            Step("role_on_first", db_steps.create_owner_role, db_steps.drop_owner_role),
-            Step(
-                "role_on_second",
-                db_steps.create_owner_role,
-                db_steps.drop_owner_role,
-                server=_on_second,
-            ),
-            Step(
-                "database_on_second",
-                db_steps.create_database,
-                db_steps.drop_database,
-                db_steps.database_exists,
-                server=_on_second,
-            ),
-        ],
-    )
+    return kinds.mirrored
 
 
 def _mirrored_job(account, first, second, kind):
@@ -114,7 +79,7 @@ def _owner_of_missing_role(ctx) -> None:
 
 
 def test_role_then_database_are_undone_in_reverse_order(alice_account, db_server, target_pg):
-    kind = _kind(
+    kind = kinds.kind(
         "test.fails_after_database",
         [
             Step("create_role", db_steps.create_owner_role, db_steps.drop_owner_role),
@@ -142,7 +107,7 @@ def test_a_step_whose_effect_is_missing_fails_and_is_undone(alice_account, db_se
     def claims_success(ctx) -> None:
         ctx.log("said it worked")
 
-    kind = _kind(
+    kind = kinds.kind(
         "test.inspect_says_no",
         [
             Step("create_role", db_steps.create_owner_role, db_steps.drop_owner_role),
