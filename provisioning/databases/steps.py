@@ -111,7 +111,7 @@ def database_ready(job, db) -> None:
 
 
 def database_failed(job, db) -> None:
-    _update(db, state=ResourceState.FAILED, error_message=job.error_message)
+    _update(db, state=ResourceState.FAILED, error_message=job.customer_message)
     DatabaseRole.objects.filter(database=db, is_owner=True).update(state=ResourceState.FAILED)
 
 
@@ -125,11 +125,11 @@ def role_ready(job, role) -> None:
 
 
 def role_failed(job, role) -> None:
-    _update(role, state=ResourceState.FAILED, error_message=job.error_message)
+    _update(role, state=ResourceState.FAILED, error_message=job.customer_message)
 
 
 def password_failed(job, role) -> None:
-    message = f"The new password could not be set: {job.error_message}"
+    message = f"The new password could not be set: {job.customer_message}"
     _update(role, state=ResourceState.ACTIVE, error_message=message[:500])
 
 

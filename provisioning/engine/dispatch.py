@@ -8,10 +8,10 @@ from datetime import timedelta
 from celery import current_app
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from provisioning.engine.choices import JobPhase, JobState, StepState
+from provisioning.engine.locks import scope_lock
 from provisioning.engine.models import ProvisioningJob
 
 logger = logging.getLogger(__name__)
@@ -70,15 +70,25 @@ def enqueue_on_commit(job: ProvisioningJob) -> None:
     transaction.on_commit(lambda: enqueue_job(job))
 
 
-def dispatch_stale(
-    *, stale_seconds: float | None = None, grace_seconds: float | None = None
-) -> dict[str, int]:
+def revive_orphans(*, due) -> int:
+    """Running jobs whose scope lock is free lost their worker (its database session, and
+    the lock with it, ended): back to pending, due DUE. A job whose worker is alive, however
+    slow its step, keeps its lock and is left alone."""
+    revived = 0
+    running = ProvisioningJob.objects.filter(state=JobState.RUNNING)
+    for job_id, scope, worker in running.values_list("pk", "lock_scope", "locked_by"):
+        with scope_lock(scope) as free:
+            if free:
+                same = ProvisioningJob.objects.filter(pk=job_id, locked_by=worker)
+                revived += ProvisioningJob.revive(same, due=due)
+    return revived
+
+
+def dispatch_stale(*, grace_seconds: float | None = None) -> dict[str, int]:
     """Resume jobs whose worker died and re-send jobs left pending. Safe to run anytime."""
     now = timezone.now()
-    stale = settings.PROVISIONING_STALE_SECONDS if stale_seconds is None else stale_seconds
     grace = settings.PROVISIONING_PENDING_GRACE_SECONDS if grace_seconds is None else grace_seconds
-    silent = Q(heartbeat_at__lt=now - timedelta(seconds=stale)) | Q(heartbeat_at__isnull=True)
-    revived = ProvisioningJob.revive(ProvisioningJob.objects.filter(silent), due=now)
+    revived = revive_orphans(due=now)
     due = ProvisioningJob.objects.filter(
         state=JobState.PENDING, next_attempt_at__lte=now - timedelta(seconds=grace)
     ) | ProvisioningJob.objects.filter(state=JobState.PENDING, next_attempt_at=now)
@@ -86,5 +96,5 @@ def dispatch_stale(
     for job in due.order_by("pk"):
         sent += enqueue_job(job)
     if revived or sent:
-        logger.info("dispatcher: %s stale jobs revived, %s jobs sent", revived, sent)
+        logger.info("dispatcher: %s orphaned jobs revived, %s jobs sent", revived, sent)
     return {"revived": revived, "sent": sent}

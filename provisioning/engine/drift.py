@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from provisioning.engine.models import DriftFinding, DriftReport
+from provisioning.engine.choices import JobPhase, JobState, StepState
+from provisioning.engine.models import DriftFinding, DriftReport, JobStep
 from security import audit
 
 
@@ -66,3 +67,26 @@ def run_drift_check(*, actor=None) -> DriftReport:
         report.save(update_fields=["checked", "finished_at"])
         audit.record(actor, "drift.checked", target=report, checked=checked, findings=len(rows))
     return report
+
+
+def check_cleanup_pending() -> tuple[int, list[Finding]]:
+    """The engine's own rule: steps of failed jobs not undone yet (their server is away),
+    so an admin sees what is left on which server while the cleanup keeps retrying."""
+    left = JobStep.objects.filter(
+        job__phase=JobPhase.ROLLBACK,
+        job__state__in=[JobState.PENDING, JobState.RUNNING],
+        state__in=[StepState.DONE, StepState.UNDOING],
+    ).select_related("job", "server")
+    findings = [
+        Finding(
+            step.server,
+            None,
+            f"job #{step.job_id} {step.job.resource_label}: {step.name}",
+            "Cleanup pending: not undone yet, retried automatically.",
+        )
+        for step in left.order_by("job_id", "-position")
+    ]
+    return len({step.job_id for step in left}), findings
+
+
+register_drift_rule(DriftRule(kind="cleanup", check=check_cleanup_pending))

@@ -19,13 +19,15 @@ class StateMachineMixin:
     """Applies a named transition of TRANSITIONS with one conditional UPDATE."""
 
     TRANSITIONS: dict[str, states.Transition]
+    GUARDS: tuple[str, ...] = ("state",)  # fields that must still hold what we read
 
     def _apply(self, name: str, **fields) -> None:
         transition = states.check(self.TRANSITIONS, name, self.state, str(self))
         values = {"state": transition.target, **fields}
         if transition.phase:
             values["phase"] = transition.phase
-        rows = type(self).objects.filter(pk=self.pk, state=self.state).update(**values)
+        guards = {field: getattr(self, field) for field in self.GUARDS}
+        rows = type(self).objects.filter(pk=self.pk, **guards).update(**values)
         if rows != 1:
             raise states.StaleTransition(f"{self}: changed by someone else before '{name}'.")
         for field, value in values.items():
@@ -74,7 +76,8 @@ class ProvisioningJob(StateMachineMixin, models.Model):
     params = models.JSONField(default=dict, blank=True)
     state = models.CharField(max_length=16, choices=JobState.choices, default=JobState.PENDING)
     phase = models.CharField(max_length=16, choices=JobPhase.choices, default=JobPhase.FORWARD)
-    attempts = models.PositiveIntegerField(default=0)
+    attempts = models.PositiveIntegerField(default=0)  # failed attempts in this phase
+    attempts_total = models.PositiveIntegerField(default=0)  # every attempt that ended
     next_attempt_at = models.DateTimeField(default=timezone.now)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     locked_by = models.CharField(max_length=255, blank=True, default="")
@@ -97,16 +100,23 @@ class ProvisioningJob(StateMachineMixin, models.Model):
         return f"{self.kind} {self.resource_label} (#{self.pk})"
 
     TRANSITIONS = states.JOB_TRANSITIONS
+    GUARDS = ("state", "locked_by")  # a job taken over by another worker is not ours
 
     # --- transitions (the only code that changes a job's state or phase) ------------------
 
     @classmethod
     def claim(cls, pk: int, *, worker: str, due_within: float = 0.5) -> ProvisioningJob | None:
-        """Take job PK if it is pending and due; None if another worker got there first."""
+        """Take job PK if it is pending and due; None if another worker got there first.
+
+        Call while holding the job's scope lock: a job found running then has lost its
+        worker (a live worker holds the lock while the job runs) and is taken over.
+        """
         now = timezone.now()
-        due = cls.objects.filter(pk=pk, next_attempt_at__lte=now + timedelta(seconds=due_within))
-        started = Coalesce("started_at", now)
-        taken = cls._apply_all(due, "claim", heartbeat_at=now, locked_by=worker, started_at=started)
+        job = cls.objects.filter(pk=pk)
+        claimed = {"heartbeat_at": now, "locked_by": worker}
+        due = job.filter(next_attempt_at__lte=now + timedelta(seconds=due_within))
+        taken = cls._apply_all(due, "claim", started_at=Coalesce("started_at", now), **claimed)
+        taken = taken or cls._apply_all(job, "take_over", **claimed)
         return cls.objects.select_related("server").get(pk=pk) if taken else None
 
     def release(self, *, due) -> None:
@@ -118,6 +128,7 @@ class ProvisioningJob(StateMachineMixin, models.Model):
             locked_by="",
             next_attempt_at=due,
             attempts=self.attempts + 1,
+            attempts_total=self.attempts_total + 1,
             error_message=message[:500],
             error_detail=detail,
         )
@@ -131,7 +142,7 @@ class ProvisioningJob(StateMachineMixin, models.Model):
             "succeed",
             finished_at=timezone.now(),
             locked_by="",
-            attempts=self.attempts + 1,
+            attempts_total=self.attempts_total + 1,
             error_message="",
             error_detail="",
         )
@@ -141,7 +152,7 @@ class ProvisioningJob(StateMachineMixin, models.Model):
             "fail",
             finished_at=timezone.now(),
             locked_by="",
-            attempts=self.attempts + 1,
+            attempts_total=self.attempts_total + 1,
             error_message=message[:500],
             error_detail=detail,
         )
@@ -179,6 +190,30 @@ class ProvisioningJob(StateMachineMixin, models.Model):
     @property
     def is_finished(self) -> bool:
         return self.state in (JobState.DONE, JobState.FAILED)
+
+    @property
+    def cleanup_pending(self) -> bool:
+        """The job failed and undoing its steps waits for a server to come back."""
+        return self.phase == JobPhase.ROLLBACK and not self.is_finished and self.attempts > 0
+
+    @property
+    def phase_label(self) -> str:
+        """Where the job is, or how it ended (not the phase it happened to end in)."""
+        if self.state == JobState.DONE:
+            return "Finished"
+        if self.state == JobState.FAILED:
+            return "Rollback incomplete" if self.has_done_steps else "Rolled back"
+        if self.cleanup_pending:
+            return "Cleanup pending (retrying)"
+        return self.get_phase_display()
+
+    @property
+    def customer_message(self) -> str:
+        """What the resource's owner reads: why it failed first, then that cleanup waits."""
+        if self.cleanup_pending:
+            pending = "Cleaning up on the server is pending; the panel keeps retrying."
+            return f"{self.error_message} {pending}"[:500]
+        return self.error_message
 
     @property
     def has_done_steps(self) -> bool:

@@ -3,32 +3,46 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
+from provisioning.engine import locks
 from provisioning.engine.backends import BackendError
 from provisioning.engine.choices import JobPhase, JobState
 from provisioning.engine.dispatch import enqueue, enqueue_job
 from provisioning.engine.models import ProvisioningJob
 from provisioning.engine.registry import JobKind, get_kind
+from provisioning.engine.states import StaleTransition
 from provisioning.engine.walk import HandOff, Walk, worker_id
 from security import audit
 
 logger = logging.getLogger(__name__)
-LOCK_NAMESPACE = 48_151  # first key of our advisory locks (second: hash of the scope)
 BUSY_DELAY = 1.0  # seconds before trying again a job whose scope is busy
+LOCK_NAMESPACE = locks.LOCK_NAMESPACE
 
 
 def run_job(job_id: int, server_id: int | None = None) -> str:
     """Entry point of the Celery task (SERVER_ID: the server whose queue sent it).
 
-    Returns what happened, for logs and tests.
+    The scope lock comes first: holding it, the worker claims the job if it is pending, or
+    takes it over if it is still marked running (its worker died: a redelivered message or
+    the dispatcher brought it here). Returns what happened, for logs and tests.
     """
+    scope = ProvisioningJob.objects.filter(pk=job_id).values_list("lock_scope", flat=True)
+    if not scope:
+        return "not claimed"
+    after: list = []  # what to send once the lock is free (the next job, the next server)
+    with locks.scope_lock(scope[0]) as locked:
+        result = _run_locked(job_id, server_id, after) if locked else _busy(job_id)
+    for send in after:
+        send()
+    return result
+
+
+def _run_locked(job_id: int, server_id: int | None, after: list) -> str:
     job = ProvisioningJob.claim(job_id, worker=worker_id())
     if job is None:
         return "not claimed"  # another worker got there first, or it is not due yet
@@ -37,10 +51,20 @@ def run_job(job_id: int, server_id: int | None = None) -> str:
         # Not before the earlier job's next attempt (it may be backing off for minutes);
         # when it finishes it starts this one at once (_kick_next).
         return _release(job, "waiting for an earlier job", not_before=earlier)
-    with _scope_lock(job.lock_scope) as locked:
-        if not locked:
-            return _release(job, "another job holds the lock")
-        return _run(job, get_kind(job.kind), server_id)
+    try:
+        return _run(job, get_kind(job.kind), server_id, after)
+    except StaleTransition as exc:
+        logger.warning("job %s: %s", job.pk, exc)
+        return "lost the job"
+
+
+def _busy(job_id: int) -> str:
+    """Another worker holds the scope: a pending job is tried again shortly."""
+    job = ProvisioningJob.objects.filter(pk=job_id, state=JobState.PENDING).first()
+    if job is None:
+        return "not claimed"  # running under the lock's holder, or finished
+    enqueue_job(job, countdown=BUSY_DELAY)
+    return "released: another job holds the lock"
 
 
 def _earlier_job_due(job: ProvisioningJob):
@@ -62,23 +86,7 @@ def _release(job: ProvisioningJob, reason: str, not_before=None) -> str:
     return f"released: {reason}"
 
 
-@contextmanager
-def _scope_lock(scope: str) -> Iterator[bool]:
-    """A session advisory lock: held across the job's transactions, freed if we die."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s, hashtext(%s))", [LOCK_NAMESPACE, scope])
-        locked = cursor.fetchone()[0]
-    try:
-        yield locked
-    finally:
-        if locked:
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT pg_advisory_unlock(%s, hashtext(%s))", [LOCK_NAMESPACE, scope]
-                )
-
-
-def _run(job: ProvisioningJob, kind: JobKind, server_id: int | None) -> str:
+def _run(job: ProvisioningJob, kind: JobKind, server_id: int | None, after: list) -> str:
     walk = Walk(job, kind, server_id)
     try:
         if job.phase == JobPhase.FORWARD:
@@ -89,35 +97,55 @@ def _run(job: ProvisioningJob, kind: JobKind, server_id: int | None) -> str:
                     return _retry_later(job, exc)
                 _start_rollback(job, exc)
             else:
-                return _finish(job, kind, walk.resource, JobState.DONE)
+                return _finish(job, kind, walk.resource, JobState.DONE, after)
         try:
             walk.backward()
         except BackendError as exc:
-            if _may_retry(job, exc):
-                return _retry_later(job, exc)
-            return _fail(job, kind, walk.resource, exc, rollback_complete=False)
+            if not exc.permanent:  # a server is away: cleanup waits for it, however long
+                return _cleanup_later(job, kind, walk.resource, exc)
+            return _fail(job, kind, walk.resource, exc, after)
     except HandOff as handoff:
+        target = handoff.server_id
         job.release(due=timezone.now())
-        enqueue(job.pk, handoff.server_id)
-        return f"handed to server {handoff.server_id}"
+        after.append(lambda: enqueue(job.pk, target))
+        return f"handed to server {target}"
     finally:
         walk.close()
-    return _finish(job, kind, walk.resource, JobState.FAILED)
+    return _finish(job, kind, walk.resource, JobState.FAILED, after)
 
 
 def _may_retry(job: ProvisioningJob, exc: BackendError) -> bool:
     return not exc.permanent and job.attempts + 1 < settings.PROVISIONING_MAX_ATTEMPTS
 
 
-def _retry_later(job: ProvisioningJob, exc: BackendError) -> str:
+def _delay(job: ProvisioningJob) -> float:
     base = settings.PROVISIONING_RETRY_BASE_SECONDS
-    delay = min(base * 2**job.attempts, settings.PROVISIONING_RETRY_MAX_SECONDS)
-    message, detail = exc.message, exc.detail
-    if job.phase == JobPhase.ROLLBACK:  # keep why the job failed; say what blocks the undo
-        message, detail = job.error_message, f"{job.error_detail}\nUndo: {exc.detail}".strip()
-    job.back_off(due=timezone.now() + timedelta(seconds=delay), message=message, detail=detail)
+    return min(base * 2 ** min(job.attempts, 30), settings.PROVISIONING_RETRY_MAX_SECONDS)
+
+
+def _retry_later(job: ProvisioningJob, exc: BackendError) -> str:
+    delay = _delay(job)
+    job.back_off(
+        due=timezone.now() + timedelta(seconds=delay), message=exc.message, detail=exc.detail
+    )
     enqueue_job(job, countdown=delay)
     return "retry scheduled"
+
+
+def _cleanup_later(job: ProvisioningJob, kind: JobKind, resource, exc: BackendError) -> str:
+    """Undoing waits for a server: keep why the job failed, say what blocks the cleanup,
+    and let the resource show the failure now (cleanup pending) rather than at the end."""
+    delay = _delay(job)
+    cause = job.error_detail.split("\nCleanup pending:")[0]
+    with transaction.atomic():
+        job.back_off(
+            due=timezone.now() + timedelta(seconds=delay),
+            message=job.error_message,
+            detail=f"{cause}\nCleanup pending: {exc.detail}",
+        )
+        kind.on_failed(job, resource)
+    enqueue_job(job, countdown=delay)
+    return "cleanup pending"
 
 
 def _start_rollback(job: ProvisioningJob, exc: BackendError) -> None:
@@ -127,17 +155,15 @@ def _start_rollback(job: ProvisioningJob, exc: BackendError) -> None:
     job.begin_rollback(message=message, detail=exc.detail)
 
 
-def _fail(job, kind, resource, exc: BackendError, *, rollback_complete: bool) -> str:
-    message, detail = job.error_message, job.error_detail
-    if not message or not rollback_complete:
-        message = exc.message
-    if not rollback_complete:
-        detail = f"{detail}\nRollback incomplete: {exc.detail}".strip()
-    return _finish(job, kind, resource, JobState.FAILED, message=message, detail=detail)
+def _fail(job, kind, resource, exc: BackendError, after: list) -> str:
+    """Undoing failed for good: a person must look (the job page offers Roll back)."""
+    detail = f"{job.error_detail}\nRollback incomplete: {exc.detail}".strip()
+    message = job.error_message or exc.message
+    return _finish(job, kind, resource, JobState.FAILED, after, message=message, detail=detail)
 
 
 def _finish(
-    job, kind: JobKind, resource, state: str, *, message: str = "", detail: str = ""
+    job, kind: JobKind, resource, state: str, after: list, *, message: str = "", detail: str = ""
 ) -> str:
     with transaction.atomic():
         if state == JobState.DONE:
@@ -147,7 +173,7 @@ def _finish(
         hook = kind.on_done if state == JobState.DONE else kind.on_failed
         hook(job, resource)
         audit.record(None, f"job.{state}", target=job, kind=job.kind)
-    _kick_next(job)
+    after.append(lambda: _kick_next(job))
     return state
 
 

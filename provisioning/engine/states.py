@@ -38,6 +38,9 @@ J, S = JobState, StepState
 
 JOB_TRANSITIONS = _table(
     Transition("claim", frozenset({J.PENDING}), J.RUNNING),  # a worker takes the job
+    # A worker holding the scope's lock finds the job running: its worker's session (and
+    # lock) is gone, so the job is taken over at once.
+    Transition("take_over", frozenset({J.RUNNING}), J.RUNNING),
     Transition("release", frozenset({J.RUNNING}), J.PENDING),  # scope busy, or next server's turn
     Transition("back_off", frozenset({J.RUNNING}), J.PENDING),  # transient error: later
     Transition("begin_rollback", frozenset({J.RUNNING}), J.RUNNING, JobPhase.ROLLBACK),

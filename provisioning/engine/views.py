@@ -35,7 +35,10 @@ def job_list(request):
 @admin_required
 def job_detail(request, pk: int):
     job = get_object_or_404(
-        ProvisioningJob.objects.select_related("server", "account", "created_by"), pk=pk
+        ProvisioningJob.objects.select_related("server", "account", "created_by").prefetch_related(
+            "steps__server"
+        ),
+        pk=pk,
     )
     if request.htmx and job.is_finished:  # a polling page: reload once with the final state
         return HttpResponse(headers={"HX-Refresh": "true"})

@@ -15,6 +15,7 @@ P, R, D, F = JobState.PENDING, JobState.RUNNING, JobState.DONE, JobState.FAILED
 # table in engine/states.py must be made here too, on purpose.
 JOB_ALLOWED = {
     ("claim", P): R,
+    ("take_over", R): R,
     ("release", R): P,
     ("back_off", R): P,
     ("begin_rollback", R): R,
@@ -69,7 +70,8 @@ def job(alice_account, db_server) -> ProvisioningJob:
 def _job_call(job: ProvisioningJob, name: str):
     now = timezone.now()
     calls = {
-        "claim": lambda: ProvisioningJob.claim(job.pk, worker="test:1"),
+        "claim": lambda: ProvisioningJob._apply_all(ProvisioningJob.objects.all(), "claim"),
+        "take_over": lambda: ProvisioningJob._apply_all(ProvisioningJob.objects.all(), "take_over"),
         "release": lambda: job.release(due=now),
         "back_off": lambda: job.back_off(due=now, message="m", detail="d"),
         "begin_rollback": lambda: job.begin_rollback(message="m", detail="d"),
@@ -82,7 +84,12 @@ def _job_call(job: ProvisioningJob, name: str):
     return calls[name]()
 
 
-BULK = {"claim", "revive", "reset"}  # conditional UPDATEs on a set: 0 rows, no exception
+BULK = {
+    "claim",
+    "take_over",
+    "revive",
+    "reset",
+}  # conditional UPDATEs on a set: 0 rows, no exception
 
 
 @pytest.mark.parametrize("name", sorted(states.JOB_TRANSITIONS))
@@ -138,11 +145,17 @@ def test_a_transition_on_a_row_changed_meanwhile_raises_and_changes_nothing(job)
     assert ProvisioningJob.objects.get(pk=job.pk).state == JobState.PENDING
 
 
-def test_a_claim_sets_the_worker_and_a_second_claim_gets_nothing(job):
-    claimed = ProvisioningJob.claim(job.pk, worker="test:1")
-    assert (claimed.state, claimed.locked_by) == (JobState.RUNNING, "test:1")
-    assert claimed.started_at is not None and claimed.heartbeat_at is not None
-    assert ProvisioningJob.claim(job.pk, worker="test:2") is None
+def test_a_claim_of_a_running_job_takes_it_over_and_the_old_worker_loses_it(job):
+    """claim() is called holding the scope lock: a running job found then has no worker."""
+    first = ProvisioningJob.claim(job.pk, worker="test:1")
+    assert (first.state, first.locked_by) == (JobState.RUNNING, "test:1")
+    assert first.started_at is not None and first.heartbeat_at is not None
+    second = ProvisioningJob.claim(job.pk, worker="test:2")
+    assert (second.state, second.locked_by) == (JobState.RUNNING, "test:2")
+    with pytest.raises(states.StaleTransition):
+        first.succeed()
+    second.succeed()
+    assert ProvisioningJob.objects.get(pk=job.pk).state == JobState.DONE
 
 
 def test_transitions_write_their_fields(job):
@@ -151,6 +164,6 @@ def test_transitions_write_their_fields(job):
     claimed = ProvisioningJob.claim(job.pk, worker="test:1")
     claimed.succeed()
     row = ProvisioningJob.objects.get(pk=job.pk)
-    assert (row.state, row.attempts, row.locked_by) == (JobState.DONE, 2, "")
+    assert (row.state, row.attempts_total, row.locked_by) == (JobState.DONE, 2, "")
     assert (row.error_message, row.error_detail) == ("", "")  # the earlier attempt's error
     assert row.finished_at is not None

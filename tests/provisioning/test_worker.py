@@ -134,8 +134,8 @@ def test_a_killed_worker_is_replaced_and_the_job_resumes(
         kill_worker(first)  # mid-job: the role exists, the database step was under way
         assert "alice_shop" in target_pg.roles()
         second = start_worker(queue)
-        # Beat's dispatcher notices the silent job and sends it again.
-        wait_for(lambda: dispatch.dispatch_stale(stale_seconds=0.5)["revived"], timeout=30)
+        # Beat's dispatcher notices the job has lost its worker and sends it again.
+        wait_for(lambda: dispatch.dispatch_stale()["revived"], timeout=30)
         wait_for(lambda: _state("alice_shop") == ResourceState.ACTIVE, timeout=60)
     finally:
         for worker in (first, second):
