@@ -58,19 +58,48 @@ class PostgresBackend(Backend):
         self.dbname = options.get("dbname") or "postgres"
         self.sslmode = options.get("sslmode") or "prefer"
         self.password = server.credentials_for("database").get("password") or None
+        self._reuse = False
+        self._open: dict[str, psycopg.Connection] = {}
 
     # --- connections and errors -------------------------------------------------------
+
+    def reuse_connections(self) -> None:
+        """Keep connections open for reuse (one per database) until close(): a job attempt
+        then opens one connection to the server, shared by every step and inspect."""
+        self._reuse = True
+
+    def close(self) -> None:
+        for conn in self._open.values():
+            conn.close()
+        self._open.clear()
 
     @contextmanager
     def connect(self, dbname: str | None = None) -> Iterator[psycopg.Connection]:
         """An autocommit superuser connection (CREATE/DROP DATABASE need autocommit)."""
+        dbname = dbname or self.dbname
+        conn = self._open.get(dbname)
+        if conn is None or conn.closed:
+            conn = self._new_connection(dbname)
+            if self._reuse:
+                self._open[dbname] = conn
         try:
-            conn = psycopg.connect(
+            with self._errors():
+                yield conn
+        except BackendError:
+            self._discard(dbname, conn)  # it may be broken; the next use opens a new one
+            raise
+        finally:
+            if not self._reuse:
+                conn.close()
+
+    def _new_connection(self, dbname: str) -> psycopg.Connection:
+        try:
+            return psycopg.connect(
                 host=self.host,
                 port=self.port,
                 user=self.user,
                 password=self.password,
-                dbname=dbname or self.dbname,
+                dbname=dbname,
                 sslmode=self.sslmode,
                 connect_timeout=settings.PROVISIONING_CONNECT_TIMEOUT,
                 autocommit=True,
@@ -78,11 +107,11 @@ class PostgresBackend(Backend):
             )
         except psycopg.Error as exc:
             raise self._connect_error(exc) from None
-        try:
-            with self._errors():
-                yield conn
-        finally:
-            conn.close()
+
+    def _discard(self, dbname: str, conn: psycopg.Connection) -> None:
+        if self._open.get(dbname) is conn:
+            del self._open[dbname]
+        conn.close()
 
     def _connect_error(self, exc: psycopg.Error) -> BackendError:
         text = str(exc).strip()

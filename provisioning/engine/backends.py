@@ -38,6 +38,9 @@ class Backend:
         """Connect and return a short description of the server; raise BackendError."""
         raise NotImplementedError
 
+    def reuse_connections(self) -> None:
+        """Called by the runner: keep connections open for the rest of the job attempt."""
+
     def close(self) -> None:
         """Release what the backend holds (connections) at the end of a job attempt."""
 

@@ -179,12 +179,6 @@ class ProvisioningJob(StateMachineMixin, models.Model):
             error_detail="",
         )
 
-    def heartbeat(self) -> None:
-        """A running job says it is alive (the dispatcher revives silent ones)."""
-        type(self).objects.filter(pk=self.pk, state=JobState.RUNNING).update(
-            heartbeat_at=timezone.now()
-        )
-
     # --- reading ---------------------------------------------------------------------------
 
     @property

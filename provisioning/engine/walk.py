@@ -38,7 +38,9 @@ class Backends:
     def get(self, server, role: str) -> Backend:
         key = (server.pk, role)
         if key not in self._made:
-            self._made[key] = get_backend(server, role)
+            backend = get_backend(server, role)
+            backend.reuse_connections()
+            self._made[key] = backend
         return self._made[key]
 
     def close(self) -> None:
@@ -94,7 +96,6 @@ class Walk:
         self._here(step)
         context, previous_log = self.context, step.log
         context.step, context.server, context.log_lines = step, step.server, []
-        self.job.heartbeat()
         worker = worker_id()
         step.start_undo(worker=worker) if undoing else step.start(worker=worker)
         _test_pause(step.name)
@@ -112,7 +113,6 @@ class Walk:
             step.undone(f"{previous_log} | undone: {line}")
         else:
             step.complete(line)
-        self.job.heartbeat()
 
     def _failed(self, step: JobStep, exc: Exception, *, undoing: bool, previous_log: str):
         if not isinstance(exc, BackendError):
