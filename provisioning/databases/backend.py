@@ -306,3 +306,33 @@ class PostgresBackend(Backend):
         )
         with self.connect() as conn:
             return dict(conn.execute(query).fetchall())
+
+    def list_roles(self) -> dict[str, bool]:
+        """Every role on the server that is not PostgreSQL's own -> whether it is managed."""
+        query = (
+            "SELECT rolname, shobj_description(oid, 'pg_authid') = %s FROM pg_roles "
+            "WHERE rolname NOT LIKE 'pg\\_%%' AND oid >= 16384"
+        )
+        with self.connect() as conn:
+            return {name: bool(managed) for name, managed in conn.execute(query, [MARKER])}
+
+    # --- strays (an admin decided: dropped whoever made them) ---------------------------
+
+    def drop_stray_database(self, name: str) -> str:
+        """Drop database NAME whoever owns it; "dropped" or "absent"."""
+        if self.inspect_database(name) is None:
+            return "absent"
+        with self.connect() as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(_ident(name)))
+        return "dropped"
+
+    def drop_stray_role(self, name: str) -> str:
+        """Drop role NAME (refused by the server while it owns something); "dropped"/"absent"."""
+        if self.inspect_role(name) is None:
+            return "absent"
+        with self.connect() as conn:
+            conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = %s", [name]
+            )
+            conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(_ident(name)))
+        return "dropped"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from provisioning.databases.checks import DRIFT_RULE
+from provisioning.databases.checks import DRIFT_RULE, STRAY_DATABASE
 from provisioning.databases.models import Database, DatabaseRole
-from provisioning.engine.backends import register_backend
+from provisioning.engine.backends import BackendError, register_backend
 from provisioning.engine.choices import ResourceState
 from provisioning.engine.drift import register_drift_rule
 from provisioning.engine.registry import JobKind, Step, StepContext, register
@@ -97,6 +97,19 @@ def set_password(ctx: StepContext) -> None:
     ctx.log(f"password of {role.name} set")
 
 
+def drop_stray(ctx: StepContext) -> None:
+    """Drop the stray a drift finding names, unless the panel has come to know it since."""
+    finding = ctx.resource
+    name = finding.resource_label
+    in_panel = Database.objects.filter(name=name).exists()
+    if in_panel or DatabaseRole.objects.filter(name=name).exists():
+        raise BackendError(f"{name} is known to the panel now; it was not dropped.")
+    if finding.kind == STRAY_DATABASE:
+        ctx.log(f"database {name}: {ctx.backend.drop_stray_database(name)}")
+    else:
+        ctx.log(f"role {name}: {ctx.backend.drop_stray_role(name)}")
+
+
 # --- resource outcomes -------------------------------------------------------------------
 
 
@@ -131,6 +144,14 @@ def role_failed(job, role) -> None:
 def password_failed(job, role) -> None:
     message = f"The new password could not be set: {job.customer_message}"
     _update(role, state=ResourceState.ACTIVE, error_message=message[:500])
+
+
+def stray_dropped(job, finding) -> None:
+    _update(finding, resolution="Dropped.")
+
+
+def stray_not_dropped(job, finding) -> None:
+    _update(finding, resolution=f"Not dropped: {job.customer_message}"[:500])
 
 
 def role_gone(job, role) -> None:
@@ -198,5 +219,15 @@ register(
         running_state=ResourceState.DELETING,
         on_done=role_gone,
         on_failed=role_failed,
+    )
+)
+register(
+    JobKind(
+        name="database_stray.drop",
+        role="database",
+        steps=[Step("drop_stray", drop_stray)],
+        running_state=ResourceState.PENDING,
+        on_done=stray_dropped,
+        on_failed=stray_not_dropped,
     )
 )

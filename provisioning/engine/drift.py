@@ -23,6 +23,8 @@ class Finding:
     resource_id: int | None  # the panel's row, None for a stray the panel does not know
     label: str
     problem: str
+    account: object | None = None  # the account a stray belongs to, by its name's prefix
+    kind: str = ""  # default: the rule's kind
 
 
 @dataclass(frozen=True)
@@ -54,10 +56,11 @@ def run_drift_check(*, actor=None) -> DriftReport:
             DriftFinding(
                 report=report,
                 server=finding.server,
-                kind=rule.kind,
+                kind=finding.kind or rule.kind,
                 resource_id=finding.resource_id,
                 resource_label=finding.label,
                 problem=finding.problem,
+                account=finding.account,
             )
             for finding in findings
         )

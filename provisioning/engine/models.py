@@ -304,6 +304,12 @@ class DriftFinding(models.Model):
     resource_id = models.BigIntegerField(null=True, blank=True)
     resource_label = models.CharField(max_length=255)
     problem = models.CharField(max_length=500)
+    # Strays (on a server with an account's prefix, unknown to the panel) name the account.
+    account = models.ForeignKey(
+        "accounts.HostingAccount", null=True, blank=True, on_delete=models.SET_NULL
+    )
+    # What an admin did about it (a drop or re-create job requested, and how it ended).
+    resolution = models.CharField(max_length=500, blank=True, default="")
 
     class Meta:
         ordering = ["kind", "resource_label"]

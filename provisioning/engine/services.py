@@ -14,7 +14,8 @@ from security import audit
 
 def _set_resource_state(job: ProvisioningJob, state: str) -> None:
     model = job.resource_type.model_class()
-    if model is not None:
+    fields = {field.name for field in model._meta.get_fields()} if model is not None else set()
+    if {"state", "error_message"} <= fields:
         model.objects.filter(pk=job.resource_id).update(state=state, error_message="")
 
 

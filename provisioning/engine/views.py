@@ -70,7 +70,9 @@ def job_action(request, pk: int, action: str):
 @admin_required
 def drift(request):
     report = DriftReport.objects.select_related("requested_by").first()
-    findings = report.findings.select_related("server") if report else DriftFinding.objects.none()
+    findings = DriftFinding.objects.none()
+    if report:
+        findings = report.findings.select_related("server", "account")
     context = {"report": report, "page": paginate(request, findings)}
     return render(request, "provisioning/drift.html", context)
 
