@@ -9,6 +9,7 @@ from django.shortcuts import redirect
 from django.utils.decorators import method_decorator
 
 from accounts.models import User
+from panel import errors
 from security import audit, lockout, login_flow, passwords, twofactor, user_sessions
 from security.exceptions import RateLimited
 
@@ -26,9 +27,7 @@ class LoginView(auth_views.LoginView):
             # Unbound: a bound form would check the password while locked.
             form = self.get_form_class()(request, initial={"username": email})
             context = self.get_context_data(form=form, locked=str(exc))
-            response = self.render_to_response(context, status=429)
-            response["Retry-After"] = str(exc.retry_after)
-            return response
+            return errors.apply(self.render_to_response(context), exc)
         return super().post(request, *args, **kwargs)
 
     def form_valid(self, form):
@@ -76,7 +75,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
             # Unbound: a bound form would still tell a right current password from a wrong one.
             form = self.get_form_class()(request.user)
             context = self.get_context_data(form=form, locked=str(exc))
-            return self.render_to_response(context, status=429)
+            return errors.apply(self.render_to_response(context), exc)
         return super().post(request, *args, **kwargs)
 
     def form_invalid(self, form):

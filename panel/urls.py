@@ -1,7 +1,7 @@
 from django.urls import include, path
 
 from monitoring import prometheus
-from panel import views
+from panel import dev_mail, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -12,6 +12,9 @@ urlpatterns = [
     path("monitoring/", include("monitoring.urls")),
     path("api/agent/v1/", include("monitoring.api_urls")),
     path("metrics", prometheus.metrics_view, name="prometheus_metrics"),
+    # Development only (404 unless HEARTH_DEV and HEARTH_MAIL_SINK_DIR): the caught mail.
+    path("dev/mail/", dev_mail.mail_list, name="dev_mail_list"),
+    path("dev/mail/<str:name>", dev_mail.mail_detail, name="dev_mail_detail"),
 ]
 
 handler403 = "panel.views.error_403"

@@ -1,31 +1,43 @@
-"""Typed errors of the provisioning domain; each message is a sentence for people."""
+"""Typed errors of the provisioning domain; each message is a sentence for people.
+
+Each kind decides the HTTP status in one place (panel/errors.py).
+"""
+
+from panel.errors import DomainError, Kind
 
 
-class ProvisioningError(Exception):
+class ProvisioningError(DomainError):
     """A rule was broken; views show the message as a form error or a toast."""
 
+    kind = Kind.INVALID
     field: str | None = None  # the form field the message belongs to, if any
 
 
 class NotVerified(ProvisioningError):
-    pass
+    kind = Kind.FORBIDDEN
+    code = "email_not_verified"
 
 
 class QuotaExceeded(ProvisioningError):
-    pass
+    kind = Kind.CONFLICT
+    code = "quota_exceeded"
 
 
 class NameRefused(ProvisioningError):
     field = "name"
+    code = "name_refused"
 
 
 class BusyResource(ProvisioningError):
-    pass
+    kind = Kind.CONFLICT
+    code = "busy"
 
 
 class NoServerAvailable(ProvisioningError):
-    pass
+    kind = Kind.UNAVAILABLE
+    code = "no_server_available"
 
 
 class JobStateError(ProvisioningError):
-    pass
+    kind = Kind.CONFLICT
+    code = "job_state"

@@ -1,13 +1,19 @@
-"""Typed errors of the security app; views map them to messages and status codes."""
+"""Typed errors of the security app (see panel/errors.py for how they become answers)."""
 
 from django.core.exceptions import PermissionDenied
 
+from panel.errors import DomainError, Kind
 
-class SecurityError(Exception):
+
+class SecurityError(DomainError):
     """Something the person can fix; the message is shown to them."""
+
+    kind = Kind.INVALID
 
 
 class TokenInvalid(SecurityError):
+    code = "link_invalid"
+
     def __init__(self, message: str = "This link is invalid. Ask for a new one."):
         super().__init__(message)
 
@@ -28,12 +34,17 @@ class TokenWrongUser(TokenInvalid):
 
 
 class RateLimited(SecurityError):
+    kind = Kind.THROTTLED
+    code = "throttled"
+
     def __init__(self, message: str, retry_after: int):
-        super().__init__(message)
-        self.retry_after = retry_after
+        super().__init__(message, retry_after=retry_after)
 
 
 class InvalidCode(SecurityError):
+    code = "invalid_code"
+    field = "code"
+
     def __init__(self, message: str = "That code is not valid. Check your app and try again."):
         super().__init__(message)
 

@@ -11,6 +11,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from django_otp import DEVICE_ID_SESSION_KEY
 
+from panel import errors
 from security import sudo, twofactor, user_sessions
 from security.exceptions import InvalidCode, RateLimited, SecurityError
 from security.forms import ConfirmDeviceForm, DisableTwoFactorForm
@@ -64,7 +65,7 @@ def two_factor_disable(request):
     if not twofactor.has_two_factor(request.user):
         return redirect("security:settings")
     form = DisableTwoFactorForm(request.POST or None)
-    status = 200
+    refused = None
     if request.method == "POST" and form.is_valid():
         try:
             twofactor.disable_two_factor(
@@ -72,7 +73,7 @@ def two_factor_disable(request):
             )
         except RateLimited as exc:
             form.add_error(None, str(exc))
-            status = 429
+            refused = exc
         except SecurityError as exc:
             form.add_error("code" if isinstance(exc, InvalidCode) else "password", str(exc))
         else:
@@ -80,7 +81,8 @@ def two_factor_disable(request):
                 request, "Two-factor authentication is off; your other sessions ended."
             )
             return redirect("security:settings")
-    return render(request, "security/two_factor_disable.html", {"form": form}, status=status)
+    response = render(request, "security/two_factor_disable.html", {"form": form})
+    return errors.apply(response, refused)
 
 
 @never_cache

@@ -11,6 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
+from panel import errors
 from security import login_flow, passwords, tokens, twofactor, verification
 from security.choices import TokenPurpose
 from security.exceptions import InvalidCode, RateLimited, TokenInvalid
@@ -34,19 +35,20 @@ def login_verify(request):
         return redirect("accounts:login")
     user, backend, next_url = waiting
     form = CodeForm(request.POST or None)
-    status = 200
+    refused = None
     if request.method == "POST" and form.is_valid():
         try:
             device = twofactor.attempt_second_factor(request, user, form.cleaned_data["code"])
         except RateLimited as exc:
             form.add_error(None, str(exc))
-            status = 429
+            refused = exc
         except InvalidCode as exc:
             form.add_error("code", str(exc))
         else:
             login_flow.complete(request, user, backend, device)
             return redirect(_safe_next(request, next_url))
-    return render(request, "security/login_verify.html", {"form": form}, status=status)
+    response = render(request, "security/login_verify.html", {"form": form})
+    return errors.apply(response, refused)
 
 
 def _invalid_link(request, exc: TokenInvalid, *, verification: bool = False):
@@ -92,7 +94,8 @@ def password_reset_request(request):
             passwords.request_reset(request, form.cleaned_data["email"])
         except RateLimited as exc:
             form.add_error(None, str(exc))
-            return render(request, "security/password_reset_request.html", {"form": form}, 429)
+            response = render(request, "security/password_reset_request.html", {"form": form})
+            return errors.apply(response, exc)
         messages.info(
             request,
             "If an account uses that address, we sent it a link to choose a new password. "

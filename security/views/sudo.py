@@ -7,6 +7,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
+from panel import errors
 from security import audit, lockout, sudo
 from security.exceptions import RateLimited
 from security.forms import SudoForm
@@ -19,12 +20,12 @@ def _safe_next(request) -> str:
     return "/"
 
 
-def _locked_message(request) -> str:
+def _lockout(request) -> RateLimited | None:
     try:
         lockout.check_login_allowed(request, request.user.email)
     except RateLimited as exc:
-        return str(exc)
-    return ""
+        return exc
+    return None
 
 
 @never_cache
@@ -32,7 +33,7 @@ def _locked_message(request) -> str:
 def confirm_password(request):
     next_url = _safe_next(request)
     # Wrong passwords here count like failed logins: a stolen session cannot guess on.
-    locked = _locked_message(request)
+    locked = _lockout(request)
     # While locked the form stays unbound: a bound one would still say whether it was right.
     form = SudoForm(None if locked else request.POST or None, user=request.user)
     if request.method == "POST" and not locked:
@@ -42,5 +43,5 @@ def confirm_password(request):
             return redirect(next_url)
         lockout.record_login_failure(request, request.user.email)
         audit.record(request, "auth.sudo_failed", target=request.user)
-    context = {"form": form, "next": next_url, "locked": locked}
-    return render(request, "security/sudo.html", context, status=429 if locked else 200)
+    context = {"form": form, "next": next_url, "locked": str(locked) if locked else ""}
+    return errors.apply(render(request, "security/sudo.html", context), locked)

@@ -178,6 +178,7 @@ def _hold_lock(scope: str) -> psycopg.Connection:
         host=params["HOST"],
         port=params["PORT"] or 5432,
         user=params["USER"],
+        password=params["PASSWORD"],
         dbname=params["NAME"],
         autocommit=True,
     )

@@ -318,6 +318,7 @@ def test_wrong_current_passwords_on_the_change_page_lock_it_like_logins(alice_ac
         {"old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
     )
     assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0  # every throttled answer says when
     page = response.content.decode()
     assert "Too many failed login attempts" in page and "incorrectly" not in page
     user.refresh_from_db()

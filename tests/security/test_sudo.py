@@ -67,6 +67,7 @@ def test_wrong_passwords_lock_the_confirmation_like_logins(
     )
     response = admin.post(reverse("security:sudo"), {"password": PASSWORD})
     assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0  # every throttled answer says when
     assert "Too many failed login attempts. Try again in 15 minutes." in response.content.decode()
     assert not AuditEvent.objects.filter(action="auth.sudo_granted").exists()
     locked = AuditEvent.objects.get(action="auth.locked_out", details__scope="account")
@@ -81,6 +82,7 @@ def test_while_locked_the_page_does_not_tell_a_right_password_from_a_wrong_one(
     )
     wrong = admin.post(reverse("security:sudo"), {"password": "still-wrong"})
     assert wrong.status_code == 429
+    assert int(wrong["Retry-After"]) > 0  # every throttled answer says when
     assert "That is not your password." not in wrong.content.decode()
 
 
@@ -89,6 +91,7 @@ def test_wrong_passwords_count_for_the_ip_too(client, admin_user, admin_device, 
     stranger = Client()  # same address, another browser
     response = stranger.post("/login/", {"username": "x@example.test", "password": "y"})
     assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0  # every throttled answer says when
 
 
 def test_next_must_stay_on_this_site(client, admin_user, admin_device):

@@ -140,6 +140,7 @@ def test_the_second_step_is_throttled(anon, alice_2fa, settings):
         assert anon.post(VERIFY, {"code": "000000"}).status_code == 200
     response = anon.post(VERIFY, {"code": code_for(device, 1)})
     assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0  # every throttled answer says when
     assert "Too many wrong codes" in response.content.decode()
     assert SESSION_KEY not in anon.session
     event = AuditEvent.objects.get(action="auth.locked_out")
@@ -222,6 +223,7 @@ def test_wrong_passwords_on_the_disable_page_lock_it_like_logins(anon, alice_2fa
         anon.post(url, {"password": guess, "code": codes[0]})
     response = anon.post(url, {"password": PASSWORD, "code": codes[1]})
     assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0  # every throttled answer says when
     assert "Too many failed login attempts" in response.content.decode()
     assert TOTPDevice.objects.filter(user=user, confirmed=True).exists()
     assert AuditEvent.objects.filter(action="auth.locked_out", target_id=user.pk).exists()
