@@ -318,6 +318,22 @@ class PostgresBackend(Backend):
 
     # --- strays (an admin decided: dropped whoever made them) ---------------------------
 
+    def adopt_database(self, name: str) -> None:
+        """Make the stray database NAME and its same-named owner role the panel's: the role
+        gets the managed marker (so the panel may later change or remove it)."""
+        info = self.inspect_database(name)
+        if info is None:
+            raise BackendError(f"The database {name} is no longer on the server.")
+        if info.owner != name:
+            raise BackendError(
+                f"{name} is owned by {info.owner}: only a database owned by a role of the "
+                "same name can be adopted."
+            )
+        with self.connect() as conn:
+            conn.execute(
+                sql.SQL("COMMENT ON ROLE {} IS {}").format(_ident(name), sql.Literal(MARKER))
+            )
+
     def drop_stray_database(self, name: str) -> str:
         """Drop database NAME whoever owns it; "dropped" or "absent"."""
         if self.inspect_database(name) is None:

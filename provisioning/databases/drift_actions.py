@@ -20,6 +20,10 @@ def can_drop(finding: DriftFinding) -> bool:
     return finding.kind in (STRAY_DATABASE, STRAY_ROLE) and not finding.resolution
 
 
+def can_adopt(finding: DriftFinding) -> bool:
+    return finding.kind == STRAY_DATABASE and bool(finding.account_id) and not finding.resolution
+
+
 def can_recreate(finding: DriftFinding) -> bool:
     return finding.kind == "database" and finding.problem == MISSING and not finding.resolution
 
@@ -87,3 +91,37 @@ def recreate_missing(finding: DriftFinding, *, actor) -> ProvisioningJob:
     )
     audit.record(actor, "drift.database_recreated", target=db, server=db.server.name)
     return job
+
+
+@transaction.atomic
+def adopt_stray(finding: DriftFinding, *, actor) -> Database:
+    """Take a stray database (owned by a role of its name) into the account its prefix names.
+
+    Its password is not known to the panel: the customer sets a new one on the role.
+    """
+    finding = (
+        DriftFinding.objects.select_for_update(of=("self",))
+        .select_related("server", "account")
+        .get(pk=finding.pk)
+    )
+    name = finding.resource_label
+    if not can_adopt(finding) or finding.server is None:
+        raise BusyResource("This finding is not a stray database that can be adopted.")
+    if _known(name):
+        raise BusyResource(f"{name} is known to the panel now; not adopted.")
+    db = Database.objects.create(
+        account=finding.account, server=finding.server, name=name, owner_role=name
+    )
+    DatabaseRole.objects.create(database=db, name=name, is_owner=True, password_verifier="")
+    finding.resolution = f"Adopted into {finding.account.name}."
+    finding.save(update_fields=["resolution"])
+    create_job(
+        "database.adopt",
+        db,
+        server=db.server,
+        account=db.account,
+        actor=actor,
+        lock_scope=db.lock_scope,
+    )
+    audit.record(actor, "drift.stray_adopted", target=db, account=db.account, server=db.server.name)
+    return db

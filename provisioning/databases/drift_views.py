@@ -45,3 +45,16 @@ def drift_recreate(request, pk: int):
     else:
         messages.success(request, f"{finding.resource_label} is being created again.")
     return redirect("provisioning:drift")
+
+
+@admin_required
+@require_POST
+def drift_adopt(request, pk: int):
+    finding = get_object_or_404(DriftFinding, pk=pk)
+    try:
+        db = drift_actions.adopt_stray(finding, actor=request.user)
+    except ProvisioningError as exc:
+        toast_error(request, exc)
+    else:
+        messages.success(request, f"{db.name} is being adopted into {db.account.name}.")
+    return redirect("provisioning:drift")

@@ -110,6 +110,16 @@ def drop_stray(ctx: StepContext) -> None:
         ctx.log(f"role {name}: {ctx.backend.drop_stray_role(name)}")
 
 
+def adopt_database(ctx: StepContext) -> None:
+    ctx.backend.adopt_database(ctx.resource.name)
+    ctx.log(f"database {ctx.resource.name} and its owner role are now managed")
+
+
+def owner_is_managed(ctx: StepContext) -> bool:
+    info = ctx.backend.inspect_role(ctx.resource.owner_role)
+    return info is not None and info.managed
+
+
 # --- resource outcomes -------------------------------------------------------------------
 
 
@@ -229,5 +239,18 @@ register(
         running_state=ResourceState.PENDING,
         on_done=stray_dropped,
         on_failed=stray_not_dropped,
+    )
+)
+register(
+    JobKind(
+        name="database.adopt",
+        role="database",
+        steps=[
+            Step("adopt", adopt_database, None, owner_is_managed),
+            Step("measure_size", measure_size),
+        ],
+        running_state=ResourceState.PENDING,
+        on_done=database_ready,
+        on_failed=database_failed,
     )
 )

@@ -20,5 +20,6 @@ urlpatterns = [
     ),
     path("admin/databases/", views.database_overview, name="admin_databases"),
     path("admin/drift/<int:pk>/drop/", drift_views.drift_drop, name="drift_drop"),
+    path("admin/drift/<int:pk>/adopt/", drift_views.drift_adopt, name="drift_adopt"),
     path("admin/drift/<int:pk>/recreate/", drift_views.drift_recreate, name="drift_recreate"),
 ]

@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.urls import reverse
 
 from provisioning.databases import services
+from provisioning.databases.models import Database
 from provisioning.engine.choices import ResourceState
 from provisioning.engine.drift import run_drift_check
 from provisioning.engine.models import DriftFinding
@@ -93,3 +94,49 @@ def test_a_database_the_server_lost_is_created_again(
         assert conn.execute("SELECT current_database()").fetchone()[0] == "alice_shop"
     assert AuditEvent.objects.filter(action="drift.database_recreated").exists()
     assert "alice_shop" not in _findings()
+
+
+def test_an_admin_adopts_a_stray_database_and_its_customer_sets_a_password(
+    admin_client, alice_account, db_server, target_pg
+):
+    target_pg.query("CREATE ROLE alice_old LOGIN")
+    target_pg.query("CREATE DATABASE alice_old OWNER alice_old")
+    run_drift_check()
+    finding = DriftFinding.objects.get(kind="database_stray", resource_label="alice_old")
+    admin_client.post(reverse("provisioning:drift_adopt", args=[finding.pk]))
+    run_jobs_inline()
+    db = Database.objects.get(name="alice_old")
+    assert (db.account, db.state, db.owner_role) == (
+        alice_account,
+        ResourceState.ACTIVE,
+        "alice_old",
+    )
+    marker = target_pg.query(
+        "SELECT shobj_description(oid, 'pg_authid') FROM pg_roles WHERE rolname = 'alice_old'"
+    )
+    assert marker == [("managed by hearth",)]
+    assert AuditEvent.objects.filter(action="drift.stray_adopted").exists()
+    role = db.roles.get(is_owner=True)
+    role, password = services.reset_role_password(role, actor=None)
+    run_jobs_inline()
+    with target_pg.connect("alice_old", user="alice_old", password=password) as conn:
+        assert conn.execute("SELECT current_user").fetchone()[0] == "alice_old"
+    assert "alice_old" not in {f.resource_label for f in run_drift_check().findings.all()}
+
+
+def test_a_database_owned_by_another_role_is_not_adopted(
+    admin_client, alice_account, db_server, target_pg
+):
+    target_pg.query("CREATE ROLE alice_someone")
+    target_pg.query("CREATE DATABASE alice_other OWNER alice_someone")
+    run_drift_check()
+    finding = DriftFinding.objects.get(kind="database_stray", resource_label="alice_other")
+    admin_client.post(reverse("provisioning:drift_adopt", args=[finding.pk]))
+    run_jobs_inline()
+    db = Database.objects.get(name="alice_other")
+    assert db.state == ResourceState.FAILED
+    assert "owned by alice_someone" in db.error_message
+    marker = target_pg.query(
+        "SELECT shobj_description(oid, 'pg_authid') FROM pg_roles WHERE rolname = 'alice_someone'"
+    )
+    assert marker == [(None,)]  # nothing of someone else's was marked as the panel's
