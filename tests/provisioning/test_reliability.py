@@ -132,6 +132,14 @@ def _database_job_paused_in_step_two(alice_account, db_server, settings, pause: 
     return db, job, worker
 
 
+def _advisory_locks_held() -> int:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")
+        return cursor.fetchone()[0]
+
+
 def _active(db) -> bool:
     return db.__class__.objects.filter(pk=db.pk, state=ResourceState.ACTIVE).exists()
 
@@ -142,6 +150,7 @@ def test_a_redelivered_job_whose_lock_is_free_is_taken_over_at_once(
 ):
     db, job, first = _database_job_paused_in_step_two(alice_account, db_server, settings, "120")
     kill_worker(first)  # its session ends, and the scope lock with it
+    wait_for(lambda: not _advisory_locks_held(), timeout=10)  # the server let it go
     second = start_worker(f"server.{db_server.pk}")
     try:
         # What the broker does with an unacknowledged message: deliver it again.
@@ -171,7 +180,7 @@ def test_a_dead_workers_job_resumes_on_the_dispatchers_next_tick(
         # Beat runs the dispatcher every 30 s; its first run after the death revives the
         # job (no heartbeat age to wait for: the dead worker's lock is free).
         assert settings.CELERY_BEAT_SCHEDULE["provisioning-dispatch-stale"]["schedule"] <= 30
-        assert dispatch.dispatch_stale()["revived"] == 1
+        wait_for(lambda: dispatch.dispatch_stale()["revived"] == 1, timeout=10)
         wait_for(lambda: _active(db), timeout=60)
     finally:
         for worker in (first, second):
