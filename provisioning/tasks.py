@@ -10,8 +10,8 @@ from provisioning.engine.dispatch import RUN_JOB_TASK
 
 
 @shared_task(name=RUN_JOB_TASK, acks_late=True, reject_on_worker_lost=True)
-def run_job(job_id: int) -> str:
-    return runner.run_job(job_id)
+def run_job(job_id: int, server_id: int | None = None) -> str:
+    return runner.run_job(job_id, server_id)
 
 
 @shared_task(name="provisioning.dispatch_stale")

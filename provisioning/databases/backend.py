@@ -58,19 +58,48 @@ class PostgresBackend(Backend):
         self.dbname = options.get("dbname") or "postgres"
         self.sslmode = options.get("sslmode") or "prefer"
         self.password = server.credentials_for("database").get("password") or None
+        self._reuse = False
+        self._open: dict[str, psycopg.Connection] = {}
 
     # --- connections and errors -------------------------------------------------------
+
+    def reuse_connections(self) -> None:
+        """Keep connections open for reuse (one per database) until close(): a job attempt
+        then opens one connection to the server, shared by every step and inspect."""
+        self._reuse = True
+
+    def close(self) -> None:
+        for conn in self._open.values():
+            conn.close()
+        self._open.clear()
 
     @contextmanager
     def connect(self, dbname: str | None = None) -> Iterator[psycopg.Connection]:
         """An autocommit superuser connection (CREATE/DROP DATABASE need autocommit)."""
+        dbname = dbname or self.dbname
+        conn = self._open.get(dbname)
+        if conn is None or conn.closed:
+            conn = self._new_connection(dbname)
+            if self._reuse:
+                self._open[dbname] = conn
         try:
-            conn = psycopg.connect(
+            with self._errors():
+                yield conn
+        except BackendError:
+            self._discard(dbname, conn)  # it may be broken; the next use opens a new one
+            raise
+        finally:
+            if not self._reuse:
+                conn.close()
+
+    def _new_connection(self, dbname: str) -> psycopg.Connection:
+        try:
+            return psycopg.connect(
                 host=self.host,
                 port=self.port,
                 user=self.user,
                 password=self.password,
-                dbname=dbname or self.dbname,
+                dbname=dbname,
                 sslmode=self.sslmode,
                 connect_timeout=settings.PROVISIONING_CONNECT_TIMEOUT,
                 autocommit=True,
@@ -78,11 +107,11 @@ class PostgresBackend(Backend):
             )
         except psycopg.Error as exc:
             raise self._connect_error(exc) from None
-        try:
-            with self._errors():
-                yield conn
-        finally:
-            conn.close()
+
+    def _discard(self, dbname: str, conn: psycopg.Connection) -> None:
+        if self._open.get(dbname) is conn:
+            del self._open[dbname]
+        conn.close()
 
     def _connect_error(self, exc: psycopg.Error) -> BackendError:
         text = str(exc).strip()
@@ -277,3 +306,49 @@ class PostgresBackend(Backend):
         )
         with self.connect() as conn:
             return dict(conn.execute(query).fetchall())
+
+    def list_roles(self) -> dict[str, bool]:
+        """Every role on the server that is not PostgreSQL's own -> whether it is managed."""
+        query = (
+            "SELECT rolname, shobj_description(oid, 'pg_authid') = %s FROM pg_roles "
+            "WHERE rolname NOT LIKE 'pg\\_%%' AND oid >= 16384"
+        )
+        with self.connect() as conn:
+            return {name: bool(managed) for name, managed in conn.execute(query, [MARKER])}
+
+    # --- strays (an admin decided: dropped whoever made them) ---------------------------
+
+    def adopt_database(self, name: str) -> None:
+        """Make the stray database NAME and its same-named owner role the panel's: the role
+        gets the managed marker (so the panel may later change or remove it)."""
+        info = self.inspect_database(name)
+        if info is None:
+            raise BackendError(f"The database {name} is no longer on the server.")
+        if info.owner != name:
+            raise BackendError(
+                f"{name} is owned by {info.owner}: only a database owned by a role of the "
+                "same name can be adopted."
+            )
+        with self.connect() as conn:
+            conn.execute(
+                sql.SQL("COMMENT ON ROLE {} IS {}").format(_ident(name), sql.Literal(MARKER))
+            )
+
+    def drop_stray_database(self, name: str) -> str:
+        """Drop database NAME whoever owns it; "dropped" or "absent"."""
+        if self.inspect_database(name) is None:
+            return "absent"
+        with self.connect() as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(_ident(name)))
+        return "dropped"
+
+    def drop_stray_role(self, name: str) -> str:
+        """Drop role NAME (refused by the server while it owns something); "dropped"/"absent"."""
+        if self.inspect_role(name) is None:
+            return "absent"
+        with self.connect() as conn:
+            conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = %s", [name]
+            )
+            conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(_ident(name)))
+        return "dropped"

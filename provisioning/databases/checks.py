@@ -7,7 +7,8 @@ from collections import defaultdict
 
 from django.utils import timezone
 
-from provisioning.databases.models import Database
+from accounts.models import HostingAccount
+from provisioning.databases.models import Database, DatabaseRole
 from provisioning.engine.backends import BackendError, get_backend
 from provisioning.engine.choices import ResourceState
 from provisioning.engine.drift import DriftRule, Finding
@@ -63,12 +64,51 @@ def _database_findings(server: Server, databases: list[Database]) -> list[Findin
     return findings
 
 
+STRAY_DATABASE, STRAY_ROLE = "database_stray", "role_stray"
+
+
+def _account_of(name: str, accounts: dict[str, HostingAccount]) -> HostingAccount | None:
+    """The account whose prefix NAME carries (the longest matching prefix), or None."""
+    prefix = name
+    while "_" in prefix:
+        prefix = prefix.rpartition("_")[0]
+        if prefix in accounts:
+            return accounts[prefix]
+    return None
+
+
+def _stray_findings(server: Server, accounts: dict[str, HostingAccount]) -> list[Finding]:
+    """Databases and roles named with an account's prefix that the panel does not know."""
+    try:
+        backend = get_backend(server, ServerRole.DATABASE)
+        databases, roles = backend.list_databases(), backend.list_roles()
+    except BackendError:
+        return []  # reported as "Could not check" on the server's known databases
+    known = set(Database.objects.values_list("name", flat=True))
+    known |= set(DatabaseRole.objects.values_list("name", flat=True))
+    findings = []
+    for names, kind in ((databases, STRAY_DATABASE), (roles, STRAY_ROLE)):
+        for name in sorted(set(names) - known):
+            account = _account_of(name, accounts)
+            if account is not None:
+                what = "database" if kind == STRAY_DATABASE else "role"
+                problem = (
+                    f"A {what} with the prefix of {account.name} that the panel does not know."
+                )
+                findings.append(Finding(server, None, name, problem, account=account, kind=kind))
+    return findings
+
+
 def check_databases() -> tuple[int, list[Finding]]:
-    """The databases' drift rule: every active database exists with its expected owner."""
+    """The databases' drift rule: every active database exists with its expected owner, and
+    no database or role with an account's prefix exists that the panel does not know."""
     checked, findings = 0, []
     for server, databases in _active_databases_by_server().items():
         checked += len(databases)
         findings.extend(_database_findings(server, databases))
+    accounts = {account.prefix: account for account in HostingAccount.objects.all()}
+    for server in Server.objects.active().with_role(ServerRole.DATABASE):
+        findings.extend(_stray_findings(server, accounts))
     return checked, findings
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from provisioning.databases.checks import DRIFT_RULE
+from provisioning.databases.checks import DRIFT_RULE, STRAY_DATABASE
 from provisioning.databases.models import Database, DatabaseRole
-from provisioning.engine.backends import register_backend
+from provisioning.engine.backends import BackendError, register_backend
 from provisioning.engine.choices import ResourceState
 from provisioning.engine.drift import register_drift_rule
 from provisioning.engine.registry import JobKind, Step, StepContext, register
@@ -24,6 +24,10 @@ def create_owner_role(ctx: StepContext) -> None:
     ctx.log(f"role {role.name} {'created' if created else 'already there'}")
 
 
+def owner_role_exists(ctx: StepContext) -> bool:
+    return ctx.backend.inspect_role(ctx.resource.owner_role) is not None
+
+
 def drop_owner_role(ctx: StepContext) -> None:
     name = ctx.resource.owner_role
     ctx.log(f"role {name}: {ctx.backend.remove_role(name)}")
@@ -35,6 +39,11 @@ def create_database(ctx: StepContext) -> None:
         db.name, db.owner_role, connection_limit=db.connection_limit
     )
     ctx.log(f"database {db.name} {'created' if created else 'already there'}; PUBLIC revoked")
+
+
+def database_exists(ctx: StepContext) -> bool:
+    info = ctx.backend.inspect_database(ctx.resource.name)
+    return info is not None and info.owner == ctx.resource.owner_role
 
 
 def drop_database(ctx: StepContext) -> None:
@@ -58,6 +67,10 @@ def create_extra_role(ctx: StepContext) -> None:
     role = ctx.resource
     created = ctx.backend.ensure_role(role.name, role.password_verifier)
     ctx.log(f"role {role.name} {'created' if created else 'already there'}")
+
+
+def extra_role_exists(ctx: StepContext) -> bool:
+    return ctx.backend.inspect_role(ctx.resource.name) is not None
 
 
 def drop_extra_role(ctx: StepContext) -> None:
@@ -84,6 +97,29 @@ def set_password(ctx: StepContext) -> None:
     ctx.log(f"password of {role.name} set")
 
 
+def drop_stray(ctx: StepContext) -> None:
+    """Drop the stray a drift finding names, unless the panel has come to know it since."""
+    finding = ctx.resource
+    name = finding.resource_label
+    in_panel = Database.objects.filter(name=name).exists()
+    if in_panel or DatabaseRole.objects.filter(name=name).exists():
+        raise BackendError(f"{name} is known to the panel now; it was not dropped.")
+    if finding.kind == STRAY_DATABASE:
+        ctx.log(f"database {name}: {ctx.backend.drop_stray_database(name)}")
+    else:
+        ctx.log(f"role {name}: {ctx.backend.drop_stray_role(name)}")
+
+
+def adopt_database(ctx: StepContext) -> None:
+    ctx.backend.adopt_database(ctx.resource.name)
+    ctx.log(f"database {ctx.resource.name} and its owner role are now managed")
+
+
+def owner_is_managed(ctx: StepContext) -> bool:
+    info = ctx.backend.inspect_role(ctx.resource.owner_role)
+    return info is not None and info.managed
+
+
 # --- resource outcomes -------------------------------------------------------------------
 
 
@@ -98,7 +134,7 @@ def database_ready(job, db) -> None:
 
 
 def database_failed(job, db) -> None:
-    _update(db, state=ResourceState.FAILED, error_message=job.error_message)
+    _update(db, state=ResourceState.FAILED, error_message=job.customer_message)
     DatabaseRole.objects.filter(database=db, is_owner=True).update(state=ResourceState.FAILED)
 
 
@@ -112,12 +148,20 @@ def role_ready(job, role) -> None:
 
 
 def role_failed(job, role) -> None:
-    _update(role, state=ResourceState.FAILED, error_message=job.error_message)
+    _update(role, state=ResourceState.FAILED, error_message=job.customer_message)
 
 
 def password_failed(job, role) -> None:
-    message = f"The new password could not be set: {job.error_message}"
+    message = f"The new password could not be set: {job.customer_message}"
     _update(role, state=ResourceState.ACTIVE, error_message=message[:500])
+
+
+def stray_dropped(job, finding) -> None:
+    _update(finding, resolution="Dropped.")
+
+
+def stray_not_dropped(job, finding) -> None:
+    _update(finding, resolution=f"Not dropped: {job.customer_message}"[:500])
 
 
 def role_gone(job, role) -> None:
@@ -135,8 +179,8 @@ register(
         name="database.create",
         role="database",
         steps=[
-            Step("create_role", create_owner_role, drop_owner_role),
-            Step("create_database", create_database, drop_database),
+            Step("create_role", create_owner_role, drop_owner_role, owner_role_exists),
+            Step("create_database", create_database, drop_database, database_exists),
             Step("measure_size", measure_size),
         ],
         running_state=ResourceState.PENDING,
@@ -159,7 +203,7 @@ register(
         name="database_role.create",
         role="database",
         steps=[
-            Step("create_role", create_extra_role, drop_extra_role),
+            Step("create_role", create_extra_role, drop_extra_role, extra_role_exists),
             Step("grant_privileges", grant_privileges),
         ],
         running_state=ResourceState.PENDING,
@@ -185,5 +229,28 @@ register(
         running_state=ResourceState.DELETING,
         on_done=role_gone,
         on_failed=role_failed,
+    )
+)
+register(
+    JobKind(
+        name="database_stray.drop",
+        role="database",
+        steps=[Step("drop_stray", drop_stray)],
+        running_state=ResourceState.PENDING,
+        on_done=stray_dropped,
+        on_failed=stray_not_dropped,
+    )
+)
+register(
+    JobKind(
+        name="database.adopt",
+        role="database",
+        steps=[
+            Step("adopt", adopt_database, None, owner_is_managed),
+            Step("measure_size", measure_size),
+        ],
+        running_state=ResourceState.PENDING,
+        on_done=database_ready,
+        on_failed=database_failed,
     )
 )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from provisioning.databases import views
+from provisioning.databases import drift_views, views
 
 urlpatterns = [
     path("databases/", views.database_list, name="database_list"),
@@ -19,4 +19,7 @@ urlpatterns = [
         name="role_remove",
     ),
     path("admin/databases/", views.database_overview, name="admin_databases"),
+    path("admin/drift/<int:pk>/drop/", drift_views.drift_drop, name="drift_drop"),
+    path("admin/drift/<int:pk>/adopt/", drift_views.drift_adopt, name="drift_adopt"),
+    path("admin/drift/<int:pk>/recreate/", drift_views.drift_recreate, name="drift_recreate"),
 ]

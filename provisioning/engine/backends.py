@@ -38,6 +38,12 @@ class Backend:
         """Connect and return a short description of the server; raise BackendError."""
         raise NotImplementedError
 
+    def reuse_connections(self) -> None:
+        """Called by the runner: keep connections open for the rest of the job attempt."""
+
+    def close(self) -> None:
+        """Release what the backend holds (connections) at the end of a job attempt."""
+
 
 # role -> dotted path of its backend class; each kind registers its own at start-up.
 BACKENDS: dict[str, str] = {}

@@ -30,4 +30,5 @@ class StepState(models.TextChoices):
     RUNNING = "running", "Running"
     DONE = "done", "Done"
     FAILED = "failed", "Failed"
+    UNDOING = "undoing", "Undoing"
     ROLLED_BACK = "rolled_back", "Rolled back"

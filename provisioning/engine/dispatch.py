@@ -8,10 +8,10 @@ from datetime import timedelta
 from celery import current_app
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
-from provisioning.engine.choices import JobState
+from provisioning.engine.choices import JobPhase, JobState, StepState
+from provisioning.engine.locks import scope_lock
 from provisioning.engine.models import ProvisioningJob
 
 logger = logging.getLogger(__name__)
@@ -39,7 +39,7 @@ def enqueue(job_id: int, server_id: int, *, countdown: float | None = None) -> b
     try:
         current_app.send_task(
             RUN_JOB_TASK,
-            args=[job_id],
+            args=[job_id, server_id],
             queue=queue_for(server_id),
             countdown=countdown,
             retry=False,
@@ -50,28 +50,51 @@ def enqueue(job_id: int, server_id: int, *, countdown: float | None = None) -> b
     return True
 
 
+def next_server_id(job: ProvisioningJob) -> int:
+    """The server of the step the job runs next (forward: first not done; rollback: last
+    done), so the job goes to that server's queue; the job's server when there is none."""
+    steps = list(job.steps.order_by("position").values_list("state", "server_id"))
+    if job.phase == JobPhase.FORWARD:
+        todo = [server for state, server in steps if state != StepState.DONE]
+    else:
+        undo = (StepState.DONE, StepState.UNDOING)
+        todo = [server for state, server in reversed(steps) if state in undo]
+    return todo[0] if todo else job.server_id
+
+
+def enqueue_job(job: ProvisioningJob, *, countdown: float | None = None) -> bool:
+    return enqueue(job.pk, next_server_id(job), countdown=countdown)
+
+
 def enqueue_on_commit(job: ProvisioningJob) -> None:
-    job_id, server_id = job.pk, job.server_id
-    transaction.on_commit(lambda: enqueue(job_id, server_id))
+    transaction.on_commit(lambda: enqueue_job(job))
 
 
-def dispatch_stale(
-    *, stale_seconds: float | None = None, grace_seconds: float | None = None
-) -> dict[str, int]:
+def revive_orphans(*, due) -> int:
+    """Running jobs whose scope lock is free lost their worker (its database session, and
+    the lock with it, ended): back to pending, due DUE. A job whose worker is alive, however
+    slow its step, keeps its lock and is left alone."""
+    revived = 0
+    running = ProvisioningJob.objects.filter(state=JobState.RUNNING)
+    for job_id, scope, worker in running.values_list("pk", "lock_scope", "locked_by"):
+        with scope_lock(scope) as free:
+            if free:
+                same = ProvisioningJob.objects.filter(pk=job_id, locked_by=worker)
+                revived += ProvisioningJob.revive(same, due=due)
+    return revived
+
+
+def dispatch_stale(*, grace_seconds: float | None = None) -> dict[str, int]:
     """Resume jobs whose worker died and re-send jobs left pending. Safe to run anytime."""
     now = timezone.now()
-    stale = settings.PROVISIONING_STALE_SECONDS if stale_seconds is None else stale_seconds
     grace = settings.PROVISIONING_PENDING_GRACE_SECONDS if grace_seconds is None else grace_seconds
-    silent = Q(heartbeat_at__lt=now - timedelta(seconds=stale)) | Q(heartbeat_at__isnull=True)
-    revived = ProvisioningJob.objects.filter(silent, state=JobState.RUNNING).update(
-        state=JobState.PENDING, locked_by="", next_attempt_at=now
-    )
+    revived = revive_orphans(due=now)
     due = ProvisioningJob.objects.filter(
         state=JobState.PENDING, next_attempt_at__lte=now - timedelta(seconds=grace)
     ) | ProvisioningJob.objects.filter(state=JobState.PENDING, next_attempt_at=now)
     sent = 0
-    for job_id, server_id in due.order_by("pk").values_list("pk", "server_id"):
-        sent += enqueue(job_id, server_id)
+    for job in due.order_by("pk"):
+        sent += enqueue_job(job)
     if revived or sent:
-        logger.info("dispatcher: %s stale jobs revived, %s jobs sent", revived, sent)
+        logger.info("dispatcher: %s orphaned jobs revived, %s jobs sent", revived, sent)
     return {"revived": revived, "sent": sent}

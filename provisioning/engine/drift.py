@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from provisioning.engine.models import DriftFinding, DriftReport
+from provisioning.engine.choices import JobPhase, JobState, StepState
+from provisioning.engine.models import DriftFinding, DriftReport, JobStep
 from security import audit
 
 
@@ -22,6 +23,8 @@ class Finding:
     resource_id: int | None  # the panel's row, None for a stray the panel does not know
     label: str
     problem: str
+    account: object | None = None  # the account a stray belongs to, by its name's prefix
+    kind: str = ""  # default: the rule's kind
 
 
 @dataclass(frozen=True)
@@ -53,10 +56,11 @@ def run_drift_check(*, actor=None) -> DriftReport:
             DriftFinding(
                 report=report,
                 server=finding.server,
-                kind=rule.kind,
+                kind=finding.kind or rule.kind,
                 resource_id=finding.resource_id,
                 resource_label=finding.label,
                 problem=finding.problem,
+                account=finding.account,
             )
             for finding in findings
         )
@@ -66,3 +70,26 @@ def run_drift_check(*, actor=None) -> DriftReport:
         report.save(update_fields=["checked", "finished_at"])
         audit.record(actor, "drift.checked", target=report, checked=checked, findings=len(rows))
     return report
+
+
+def check_cleanup_pending() -> tuple[int, list[Finding]]:
+    """The engine's own rule: steps of failed jobs not undone yet (their server is away),
+    so an admin sees what is left on which server while the cleanup keeps retrying."""
+    left = JobStep.objects.filter(
+        job__phase=JobPhase.ROLLBACK,
+        job__state__in=[JobState.PENDING, JobState.RUNNING],
+        state__in=[StepState.DONE, StepState.UNDOING],
+    ).select_related("job", "server")
+    findings = [
+        Finding(
+            step.server,
+            None,
+            f"job #{step.job_id} {step.job.resource_label}: {step.name}",
+            "Cleanup pending: not undone yet, retried automatically.",
+        )
+        for step in left.order_by("job_id", "-position")
+    ]
+    return len({step.job_id for step in left}), findings
+
+
+register_drift_rule(DriftRule(kind="cleanup", check=check_cleanup_pending))

@@ -1,4 +1,4 @@
-"""Provisioning jobs as sagas. `create_job` is what services call; see registry and runner."""
+"""Creating jobs: `create_job` is what a kind's services call (see registry and runner)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,8 @@ def create_job(
 ) -> ProvisioningJob:
     """Write the job and its steps; it is sent to a worker when the transaction commits.
 
-    Call inside the service's transaction, right after writing the resource row.
+    Call inside the service's transaction, right after writing the resource row. SERVER
+    is the job's server; each step records its own (the kind's `Step.server`, or SERVER).
     """
     kind = get_kind(kind_name)
     job = ProvisioningJob.objects.create(
@@ -37,7 +38,12 @@ def create_job(
         params=params or {},
     )
     JobStep.objects.bulk_create(
-        JobStep(job=job, position=index, name=step.name)
+        JobStep(
+            job=job,
+            position=index,
+            name=step.name,
+            server=step.server(job, resource) if step.server else server,
+        )
         for index, step in enumerate(kind.steps, start=1)
     )
     enqueue_on_commit(job)

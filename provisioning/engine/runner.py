@@ -1,63 +1,70 @@
-"""The saga runner: claim a job, lock its scope, run its steps, compensate on failure."""
+"""The saga runner: claim a job, lock its scope, walk its steps, compensate on failure."""
 
 from __future__ import annotations
 
 import logging
-import os
-import socket
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
-from django.db.models.functions import Coalesce
+from django.db import transaction
 from django.utils import timezone
 
-from provisioning.engine.backends import BackendError, get_backend
-from provisioning.engine.choices import JobPhase, JobState, StepState
-from provisioning.engine.dispatch import enqueue
-from provisioning.engine.models import JobStep, ProvisioningJob
-from provisioning.engine.registry import JobKind, StepContext, get_kind
+from provisioning.engine import locks
+from provisioning.engine.backends import BackendError
+from provisioning.engine.choices import JobPhase, JobState
+from provisioning.engine.dispatch import enqueue, enqueue_job
+from provisioning.engine.models import ProvisioningJob
+from provisioning.engine.registry import JobKind, get_kind
+from provisioning.engine.states import StaleTransition
+from provisioning.engine.walk import HandOff, Walk, worker_id
 from security import audit
 
 logger = logging.getLogger(__name__)
-LOCK_NAMESPACE = 48_151  # first key of our advisory locks (second: hash of the scope)
 BUSY_DELAY = 1.0  # seconds before trying again a job whose scope is busy
+LOCK_NAMESPACE = locks.LOCK_NAMESPACE
 
 
-class RetryLater(Exception):
-    pass
+def run_job(job_id: int, server_id: int | None = None) -> str:
+    """Entry point of the Celery task (SERVER_ID: the server whose queue sent it).
+
+    The scope lock comes first: holding it, the worker claims the job if it is pending, or
+    takes it over if it is still marked running (its worker died: a redelivered message or
+    the dispatcher brought it here). Returns what happened, for logs and tests.
+    """
+    scope = ProvisioningJob.objects.filter(pk=job_id).values_list("lock_scope", flat=True)
+    if not scope:
+        return "not claimed"
+    after: list = []  # what to send once the lock is free (the next job, the next server)
+    with locks.scope_lock(scope[0]) as locked:
+        result = _run_locked(job_id, server_id, after) if locked else _busy(job_id)
+    for send in after:
+        send()
+    return result
 
 
-def worker_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def run_job(job_id: int) -> str:
-    """Entry point of the Celery task. Returns what happened, for logs and tests."""
-    now = timezone.now()
-    claimed = ProvisioningJob.objects.filter(
-        pk=job_id, state=JobState.PENDING, next_attempt_at__lte=now + timedelta(seconds=0.5)
-    ).update(
-        state=JobState.RUNNING,
-        heartbeat_at=now,
-        locked_by=worker_id(),
-        started_at=Coalesce("started_at", now),
-    )
-    if not claimed:
+def _run_locked(job_id: int, server_id: int | None, after: list) -> str:
+    job = ProvisioningJob.claim(job_id, worker=worker_id())
+    if job is None:
         return "not claimed"  # another worker got there first, or it is not due yet
-    job = ProvisioningJob.objects.select_related("server").get(pk=job_id)
     earlier = _earlier_job_due(job)
     if earlier is not None:
         # Not before the earlier job's next attempt (it may be backing off for minutes);
         # when it finishes it starts this one at once (_kick_next).
         return _release(job, "waiting for an earlier job", not_before=earlier)
-    with _scope_lock(job.lock_scope) as locked:
-        if not locked:
-            return _release(job, "another job holds the lock")
-        return _run(job, get_kind(job.kind))
+    try:
+        return _run(job, get_kind(job.kind), server_id, after)
+    except StaleTransition as exc:
+        logger.warning("job %s: %s", job.pk, exc)
+        return "lost the job"
+
+
+def _busy(job_id: int) -> str:
+    """Another worker holds the scope: a pending job is tried again shortly."""
+    job = ProvisioningJob.objects.filter(pk=job_id, state=JobState.PENDING).first()
+    if job is None:
+        return "not claimed"  # running under the lock's holder, or finished
+    enqueue_job(job, countdown=BUSY_DELAY)
+    return "released: another job holds the lock"
 
 
 def _earlier_job_due(job: ProvisioningJob):
@@ -74,174 +81,99 @@ def _earlier_job_due(job: ProvisioningJob):
 def _release(job: ProvisioningJob, reason: str, not_before=None) -> str:
     now = timezone.now()
     due = max(now + timedelta(seconds=BUSY_DELAY), not_before or now)
-    ProvisioningJob.objects.filter(pk=job.pk, state=JobState.RUNNING).update(
-        state=JobState.PENDING, locked_by="", next_attempt_at=due
-    )
-    enqueue(job.pk, job.server_id, countdown=(due - now).total_seconds())
+    job.release(due=due)
+    enqueue_job(job, countdown=(due - now).total_seconds())
     return f"released: {reason}"
 
 
-@contextmanager
-def _scope_lock(scope: str) -> Iterator[bool]:
-    """A session advisory lock: held across the job's transactions, freed if we die."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s, hashtext(%s))", [LOCK_NAMESPACE, scope])
-        locked = cursor.fetchone()[0]
-    try:
-        yield locked
-    finally:
-        if locked:
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT pg_advisory_unlock(%s, hashtext(%s))", [LOCK_NAMESPACE, scope]
-                )
-
-
-def _run(job: ProvisioningJob, kind: JobKind) -> str:
-    resource = job.resource
-    try:
-        backend = get_backend(job.server, kind.role)
-    except BackendError as exc:
-        return _fail(job, kind, resource, exc, rollback_complete=True)
-    context = StepContext(job=job, resource=resource, backend=backend)
-    steps = list(job.steps.order_by("position"))
+def _run(job: ProvisioningJob, kind: JobKind, server_id: int | None, after: list) -> str:
+    walk = Walk(job, kind, server_id)
     try:
         if job.phase == JobPhase.FORWARD:
             try:
-                _forward(job, kind, steps, context)
+                walk.forward()
             except BackendError as exc:
-                if not exc.permanent and job.attempts + 1 < settings.PROVISIONING_MAX_ATTEMPTS:
+                if _may_retry(job, exc):
                     return _retry_later(job, exc)
                 _start_rollback(job, exc)
             else:
-                return _finish(job, kind, resource, JobState.DONE)
-        _rollback(job, kind, steps, context)
-    except RetryLater:
-        return "retry scheduled"
-    except BackendError as exc:  # compensation itself failed for good
-        return _fail(job, kind, resource, exc, rollback_complete=False)
-    return _finish(job, kind, resource, JobState.FAILED)
-
-
-def _forward(job, kind: JobKind, steps: list[JobStep], context: StepContext) -> None:
-    for step in steps:
-        if step.state != StepState.DONE:
-            _run_step(job, step, kind.step(step.name).do, context, StepState.DONE)
-
-
-def _rollback(job, kind: JobKind, steps: list[JobStep], context: StepContext) -> None:
-    for step in reversed(steps):
-        if step.state != StepState.DONE:
-            continue
-        undo = kind.step(step.name).undo
-        if undo is None:
-            _set_step(step, StepState.ROLLED_BACK, "nothing to undo")
-            continue
+                return _finish(job, kind, walk.resource, JobState.DONE, after)
         try:
-            _run_step(job, step, undo, context, StepState.ROLLED_BACK)
+            walk.backward()
         except BackendError as exc:
-            if not exc.permanent and job.attempts + 1 < settings.PROVISIONING_MAX_ATTEMPTS:
-                _retry_later(job, exc)
-                raise RetryLater from None
-            raise
+            if not exc.permanent:  # a server is away: cleanup waits for it, however long
+                return _cleanup_later(job, kind, walk.resource, exc)
+            return _fail(job, kind, walk.resource, exc, after)
+    except HandOff as handoff:
+        target = handoff.server_id
+        job.release(due=timezone.now())
+        after.append(lambda: enqueue(job.pk, target))
+        return f"handed to server {target}"
+    finally:
+        walk.close()
+    return _finish(job, kind, walk.resource, JobState.FAILED, after)
 
 
-def _run_step(job, step: JobStep, func, context: StepContext, success: str) -> None:
-    """Run FUNC for STEP; on success the step becomes SUCCESS.
-
-    A failed `do` leaves the step failed; a failed `undo` leaves it done (what it made is
-    still there), so a later rollback tries again.
-    """
-    undoing = success == StepState.ROLLED_BACK
-    before, previous_log = step.state, step.log
-    _heartbeat(job)
-    step.state, step.started_at = StepState.RUNNING, timezone.now()
-    step.attempts += 1
-    step.save(update_fields=["state", "started_at", "attempts"])
-    _test_pause(step.name)
-    context.log_lines = []
-    try:
-        func(context)
-    except Exception as exc:
-        if not isinstance(exc, BackendError):
-            logger.exception("job %s step %s crashed", job.pk, step.name)
-        detail = exc.detail if isinstance(exc, BackendError) else f"internal error: {exc!r}"
-        if undoing:
-            _set_step(step, before, f"{previous_log} | undo failed: {detail}")
-        else:
-            _set_step(step, StepState.FAILED, detail)
-        if isinstance(exc, BackendError):
-            raise
-        raise BackendError("An internal error stopped the operation.", detail=repr(exc)) from exc
-    line = "; ".join(context.log_lines) or "ok"
-    _set_step(step, success, f"{previous_log} | undone: {line}" if undoing else line)
-    _heartbeat(job)
+def _may_retry(job: ProvisioningJob, exc: BackendError) -> bool:
+    return not exc.permanent and job.attempts + 1 < settings.PROVISIONING_MAX_ATTEMPTS
 
 
-def _set_step(step: JobStep, state: str, log: str) -> None:
-    step.state, step.finished_at, step.log = state, timezone.now(), log[:500]
-    step.save(update_fields=["state", "finished_at", "log"])
-
-
-def _heartbeat(job) -> None:
-    ProvisioningJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now())
-
-
-def _test_pause(step_name: str) -> None:
-    """Test-only fault injection (dev mode only): pause a named step so a test can kill us."""
-    name, _, seconds = (settings.PROVISIONING_TEST_PAUSE or "").partition(":")
-    if name and name == step_name:
-        time.sleep(float(seconds or 30))
-
-
-def _retry_later(job, exc: BackendError) -> str:
-    job.attempts += 1
+def _delay(job: ProvisioningJob) -> float:
     base = settings.PROVISIONING_RETRY_BASE_SECONDS
-    delay = min(base * 2 ** (job.attempts - 1), settings.PROVISIONING_RETRY_MAX_SECONDS)
-    job.state, job.locked_by = JobState.PENDING, ""
-    job.next_attempt_at = timezone.now() + timedelta(seconds=delay)
-    job.error_message, job.error_detail = exc.message, exc.detail
-    job.save(
-        update_fields=[
-            "attempts",
-            "state",
-            "locked_by",
-            "next_attempt_at",
-            "error_message",
-            "error_detail",
-        ]
+    return min(base * 2 ** min(job.attempts, 30), settings.PROVISIONING_RETRY_MAX_SECONDS)
+
+
+def _retry_later(job: ProvisioningJob, exc: BackendError) -> str:
+    delay = _delay(job)
+    job.back_off(
+        due=timezone.now() + timedelta(seconds=delay), message=exc.message, detail=exc.detail
     )
-    enqueue(job.pk, job.server_id, countdown=delay)
+    enqueue_job(job, countdown=delay)
     return "retry scheduled"
 
 
-def _start_rollback(job, exc: BackendError) -> None:
+def _cleanup_later(job: ProvisioningJob, kind: JobKind, resource, exc: BackendError) -> str:
+    """Undoing waits for a server: keep why the job failed, say what blocks the cleanup,
+    and let the resource show the failure now (cleanup pending) rather than at the end."""
+    delay = _delay(job)
+    cause = job.error_detail.split("\nCleanup pending:")[0]
+    with transaction.atomic():
+        job.back_off(
+            due=timezone.now() + timedelta(seconds=delay),
+            message=job.error_message,
+            detail=f"{cause}\nCleanup pending: {exc.detail}",
+        )
+        kind.on_failed(job, resource)
+    enqueue_job(job, countdown=delay)
+    return "cleanup pending"
+
+
+def _start_rollback(job: ProvisioningJob, exc: BackendError) -> None:
     message = exc.message
     if not exc.permanent:
         message = f"{message} Gave up after {job.attempts + 1} attempts."
-    job.phase, job.attempts = JobPhase.ROLLBACK, 0
-    job.error_message, job.error_detail = message, exc.detail
-    job.save(update_fields=["phase", "attempts", "error_message", "error_detail"])
+    job.begin_rollback(message=message, detail=exc.detail)
 
 
-def _fail(job, kind, resource, exc: BackendError, *, rollback_complete: bool) -> str:
-    if not job.error_message or not rollback_complete:
-        job.error_message = exc.message
-    if not rollback_complete:
-        job.error_detail = f"{job.error_detail}\nRollback incomplete: {exc.detail}".strip()
-    return _finish(job, kind, resource, JobState.FAILED)
+def _fail(job, kind, resource, exc: BackendError, after: list) -> str:
+    """Undoing failed for good: a person must look (the job page offers Roll back)."""
+    detail = f"{job.error_detail}\nRollback incomplete: {exc.detail}".strip()
+    message = job.error_message or exc.message
+    return _finish(job, kind, resource, JobState.FAILED, after, message=message, detail=detail)
 
 
-def _finish(job, kind: JobKind, resource, state: str) -> str:
+def _finish(
+    job, kind: JobKind, resource, state: str, after: list, *, message: str = "", detail: str = ""
+) -> str:
     with transaction.atomic():
-        job.state, job.finished_at, job.locked_by = state, timezone.now(), ""
-        job.save(
-            update_fields=["state", "finished_at", "locked_by", "error_message", "error_detail"]
-        )
+        if state == JobState.DONE:
+            job.succeed()
+        else:
+            job.fail(message=message or job.error_message, detail=detail or job.error_detail)
         hook = kind.on_done if state == JobState.DONE else kind.on_failed
         hook(job, resource)
         audit.record(None, f"job.{state}", target=job, kind=job.kind)
-    _kick_next(job)
+    after.append(lambda: _kick_next(job))
     return state
 
 
@@ -250,12 +182,11 @@ def _kick_next(job) -> None:
     following = (
         ProvisioningJob.objects.filter(lock_scope=job.lock_scope, state=JobState.PENDING)
         .order_by("pk")
-        .values_list("pk", "server_id")
         .first()
     )
     if following:
         # It may have been told to wait for us; a job backing off on its own keeps its time.
-        ProvisioningJob.objects.filter(pk=following[0], attempts=0).update(
+        ProvisioningJob.objects.filter(pk=following.pk, attempts=0).update(
             next_attempt_at=timezone.now()
         )
-        enqueue(*following)
+        enqueue_job(following)

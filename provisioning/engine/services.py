@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django.utils import timezone
 
-from provisioning.engine.choices import JobPhase, JobState, StepState
+from provisioning.engine.choices import JobPhase, JobState
 from provisioning.engine.dispatch import enqueue_on_commit
-from provisioning.engine.models import ProvisioningJob
+from provisioning.engine.models import JobStep, ProvisioningJob
 from provisioning.engine.registry import get_kind
 from provisioning.exceptions import JobStateError
 from security import audit
@@ -15,15 +14,9 @@ from security import audit
 
 def _set_resource_state(job: ProvisioningJob, state: str) -> None:
     model = job.resource_type.model_class()
-    if model is not None:
+    fields = {field.name for field in model._meta.get_fields()} if model is not None else set()
+    if {"state", "error_message"} <= fields:
         model.objects.filter(pk=job.resource_id).update(state=state, error_message="")
-
-
-def _reopen(job: ProvisioningJob, phase: str) -> None:
-    job.state, job.phase, job.attempts = JobState.PENDING, phase, 0
-    job.next_attempt_at, job.finished_at = timezone.now(), None
-    job.error_message = job.error_detail = ""
-    job.save()
 
 
 def can_retry(job: ProvisioningJob) -> bool:
@@ -42,8 +35,8 @@ def retry_job(job: ProvisioningJob, *, actor) -> ProvisioningJob:
     job = ProvisioningJob.objects.select_for_update().get(pk=job.pk)
     if not can_retry(job):
         raise JobStateError("Only a failed job can be retried.")
-    job.steps.exclude(state=StepState.DONE).update(state=StepState.PENDING, log="")
-    _reopen(job, JobPhase.FORWARD)
+    JobStep.reset(job.steps.all())
+    job.retry()
     _set_resource_state(job, get_kind(job.kind).running_state)
     enqueue_on_commit(job)
     audit.record(actor, "job.retried", target=job, kind=job.kind)
@@ -56,9 +49,7 @@ def rollback_job(job: ProvisioningJob, *, actor) -> ProvisioningJob:
     job = ProvisioningJob.objects.select_for_update().get(pk=job.pk)
     if not can_rollback(job):
         raise JobStateError("This job has nothing to roll back.")
-    _reopen(job, JobPhase.ROLLBACK)
-    job.error_message = "Rolled back by an administrator."
-    job.save(update_fields=["error_message"])
+    job.roll_back(message="Rolled back by an administrator.")
     enqueue_on_commit(job)
     audit.record(actor, "job.rollback_requested", target=job, kind=job.kind)
     return job

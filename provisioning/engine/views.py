@@ -35,7 +35,10 @@ def job_list(request):
 @admin_required
 def job_detail(request, pk: int):
     job = get_object_or_404(
-        ProvisioningJob.objects.select_related("server", "account", "created_by"), pk=pk
+        ProvisioningJob.objects.select_related("server", "account", "created_by").prefetch_related(
+            "steps__server"
+        ),
+        pk=pk,
     )
     if request.htmx and job.is_finished:  # a polling page: reload once with the final state
         return HttpResponse(headers={"HX-Refresh": "true"})
@@ -67,7 +70,9 @@ def job_action(request, pk: int, action: str):
 @admin_required
 def drift(request):
     report = DriftReport.objects.select_related("requested_by").first()
-    findings = report.findings.select_related("server") if report else DriftFinding.objects.none()
+    findings = DriftFinding.objects.none()
+    if report:
+        findings = report.findings.select_related("server", "account")
     context = {"report": report, "page": paginate(request, findings)}
     return render(request, "provisioning/drift.html", context)
 

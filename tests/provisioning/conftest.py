@@ -49,6 +49,21 @@ def make_server(cluster, *, name: str = "target", port: int | None = None) -> Se
     )
 
 
+@pytest.fixture(scope="session")
+def second_pg():
+    """A second managed PostgreSQL server, for jobs whose steps span two servers."""
+    cluster = start_cluster()
+    yield cluster
+    destroy_cluster(cluster)
+
+
+@pytest.fixture
+def second_server(db, second_pg):
+    server = make_server(second_pg, name="second")
+    yield server
+    clean_target(second_pg)
+
+
 @pytest.fixture
 def db_server(db, target_pg):
     server = make_server(target_pg)

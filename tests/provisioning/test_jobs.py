@@ -14,7 +14,7 @@ from provisioning.engine import services as job_services
 from provisioning.engine.choices import JobPhase, JobState, ResourceState, StepState
 from provisioning.exceptions import JobStateError
 from provisioning.models import Database, ProvisioningJob
-from tests.provisioning.conftest import make_server, run_jobs_inline
+from tests.provisioning.conftest import make_server, run_jobs_inline, wait_for
 from tests.provisioning.pgcluster import free_port
 
 
@@ -121,21 +121,8 @@ def test_an_admin_can_stop_a_job_that_keeps_retrying(
 def test_two_jobs_on_one_resource_never_run_at_once(alice_account, db_server, django_db_blocker):
     db, _ = services.create_database(alice_account, "shop", actor=alice_account.owner)
     job = _job(db)
-    from django.conf import settings
-
-    params = settings.DATABASES["default"]
-    holder = psycopg.connect(
-        host=params["HOST"],
-        port=params["PORT"] or 5432,
-        user=params["USER"],
-        password=params["PASSWORD"],
-        dbname=params["NAME"],
-        autocommit=True,
-    )
+    holder = _hold_lock(db.lock_scope)
     try:
-        holder.execute(
-            "SELECT pg_advisory_lock(%s, hashtext(%s))", [runner.LOCK_NAMESPACE, db.lock_scope]
-        )
         assert runner.run_job(job.pk) == "released: another job holds the lock"
         job.refresh_from_db()
         assert job.state == JobState.PENDING
@@ -182,16 +169,38 @@ def test_a_claimed_job_is_not_run_twice(alice_account, db_server):
     assert runner.run_job(job.pk) == "not claimed"
 
 
-def test_the_dispatcher_revives_stale_running_jobs(alice_account, db_server):
+def _hold_lock(scope: str) -> psycopg.Connection:
+    """Another session holding SCOPE's advisory lock, as a live worker does."""
+    from django.conf import settings
+
+    params = settings.DATABASES["default"]
+    holder = psycopg.connect(
+        host=params["HOST"],
+        port=params["PORT"] or 5432,
+        user=params["USER"],
+        password=params["PASSWORD"],
+        dbname=params["NAME"],
+        autocommit=True,
+    )
+    holder.execute("SELECT pg_advisory_lock(%s, hashtext(%s))", [runner.LOCK_NAMESPACE, scope])
+    return holder
+
+
+def test_the_dispatcher_revives_running_jobs_whose_worker_lost_its_lock(alice_account, db_server):
     db, _ = services.create_database(alice_account, "shop", actor=alice_account.owner)
     job = _job(db)
     ProvisioningJob.objects.filter(pk=job.pk).update(
-        state=JobState.RUNNING, heartbeat_at=timezone.now()
+        state=JobState.RUNNING, heartbeat_at=timezone.now(), locked_by="gone:1"
     )
-    assert dispatch.dispatch_stale(stale_seconds=3600)["revived"] == 0
-    assert dispatch.dispatch_stale(stale_seconds=-1)["revived"] == 1
+    holder = _hold_lock(db.lock_scope)  # its worker is alive: the job is left alone
+    try:
+        assert dispatch.dispatch_stale()["revived"] == 0
+    finally:
+        holder.close()
+    # The session ended: revived on the next run (once the server has let its backend go).
+    wait_for(lambda: dispatch.dispatch_stale()["revived"] == 1, timeout=10)
     job.refresh_from_db()
-    assert job.state == JobState.PENDING
+    assert (job.state, job.locked_by) == (JobState.PENDING, "")
 
 
 def test_deleting_a_database_drops_it_and_its_roles(alice_account, db_server, target_pg):

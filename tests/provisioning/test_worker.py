@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import re
-import signal
-import subprocess
-import sys
 import threading
-import uuid
 from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
@@ -24,9 +17,9 @@ from provisioning.engine.choices import JobState, ResourceState, StepState
 from provisioning.models import Database, ProvisioningJob
 from tests.provisioning.conftest import make_server, wait_for
 from tests.provisioning.pgcluster import free_port
+from tests.provisioning.workers import kill_worker, start_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
-ROOT = Path(__file__).resolve().parents[2]
 CREATE = reverse("provisioning:database_create")
 
 
@@ -126,67 +119,28 @@ def test_two_simultaneous_submissions_make_one_database(
     wait_for(lambda: _state("alice_shop") == ResourceState.ACTIVE)
 
 
-def _start_worker(queue: str, **env: str) -> subprocess.Popen:
-    environment = {
-        **os.environ,
-        "DATABASE_URL": _test_database_url(),
-        "HEARTH_DEV": "true",
-        "PROVISIONING_PER_SERVER_QUEUES": "true",
-        **env,
-    }
-    argv = [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "panel",
-        "worker",
-        "--pool=solo",
-        "-Q",
-        queue,
-        "-n",
-        f"test-{uuid.uuid4().hex[:8]}@%h",
-        "--without-mingle",
-        "--without-gossip",
-        "--without-heartbeat",
-        "--loglevel=WARNING",
-    ]
-    return subprocess.Popen(argv, cwd=ROOT, env=environment, start_new_session=True)
-
-
-def _test_database_url() -> str:
-    db = settings.DATABASES["default"]
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    return f"postgres://{auth}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
-def _kill(worker: subprocess.Popen) -> None:
-    os.killpg(worker.pid, signal.SIGKILL)
-    worker.wait(timeout=10)
-
-
 def test_a_killed_worker_is_replaced_and_the_job_resumes(
     alice_client, db_server, target_pg, settings
 ):
     settings.PROVISIONING_PER_SERVER_QUEUES = True
     queue = f"server.{db_server.pk}"
-    first = _start_worker(queue, PROVISIONING_TEST_PAUSE="create_database:120")
+    first = start_worker(queue, PROVISIONING_TEST_PAUSE="create_database:120")
     second = None
     try:
         alice_client.post(CREATE, {"name": "shop"})
         job = ProvisioningJob.objects.get()
         step = job.steps.get(name="create_database")
         wait_for(lambda: job.steps.get(pk=step.pk).state == StepState.RUNNING, timeout=60)
-        _kill(first)  # mid-job: the role exists, the database step was under way
+        kill_worker(first)  # mid-job: the role exists, the database step was under way
         assert "alice_shop" in target_pg.roles()
-        second = _start_worker(queue)
-        # Beat's dispatcher notices the silent job and sends it again.
-        wait_for(lambda: dispatch.dispatch_stale(stale_seconds=0.5)["revived"], timeout=30)
+        second = start_worker(queue)
+        # Beat's dispatcher notices the job has lost its worker and sends it again.
+        wait_for(lambda: dispatch.dispatch_stale()["revived"], timeout=30)
         wait_for(lambda: _state("alice_shop") == ResourceState.ACTIVE, timeout=60)
     finally:
         for worker in (first, second):
             if worker is not None and worker.poll() is None:
-                _kill(worker)
+                kill_worker(worker)
     job.refresh_from_db()
     assert job.state == JobState.DONE
     assert job.steps.get(name="create_role").attempts == 1
