@@ -6,7 +6,7 @@ Other apps use `require_verified_email` on views that create resources, or call
 
 from __future__ import annotations
 
-from functools import partial, wraps
+from functools import wraps
 
 from django.contrib import messages
 from django.db import transaction
@@ -23,11 +23,10 @@ NOT_VERIFIED = "Confirm your email address before creating resources."
 
 @transaction.atomic
 def send_verification(user, *, actor=None, request=None) -> None:
-    """Issue a token and email the link once the transaction commits."""
+    """Issue a token and queue the email with the link in the same transaction."""
     raw = tokens.issue(user, TokenPurpose.VERIFY_EMAIL)
     link = emails.absolute("security:verify_email", uidb64=tokens.uid_for(user), token=raw)
-    context = {"user": user, "link": link}
-    transaction.on_commit(partial(emails.send, "verify_email", user.email, context))
+    emails.queue("verify_email", user.email, {"user": user, "link": link})
     audit.record(request or actor, "auth.verification_sent", target=user, email=user.email)
 
 
