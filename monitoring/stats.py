@@ -7,10 +7,11 @@ Counters: reports ingested, samples stored, reports rejected by reason; a latenc
 from __future__ import annotations
 
 import logging
-from functools import lru_cache
 
 import redis
 from django.conf import settings
+
+from panel import redis_client
 
 logger = logging.getLogger(__name__)
 
@@ -18,9 +19,8 @@ KEY = "hearth:monitoring:stats"
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 
 
-@lru_cache(maxsize=1)
 def _client() -> redis.Redis:
-    return redis.Redis.from_url(settings.REDIS_URL, socket_timeout=1)
+    return redis_client.client(settings.REDIS_URL)
 
 
 def _safely(update) -> None:
