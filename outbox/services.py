@@ -119,10 +119,23 @@ def _record_failure(message: Message, exc: OSError) -> Outcome:
 
 
 @transaction.atomic
-def resend(message: Message) -> Message:
-    """A failed message goes back to the queue (an admin's action)."""
-    Message.objects.filter(pk=message.pk, state=State.FAILED).update(state=State.QUEUED, attempts=0)
-    transaction.on_commit(lambda: hand_over(message.pk))
+def resend(message: Message, *, actor, request=None) -> Message:
+    """A failed message goes back to the queue (an administrator's action, audited)."""
+    from security import audit  # security sends through the outbox: import it late
+
+    requeued = Message.objects.filter(pk=message.pk, state=State.FAILED).update(
+        state=State.QUEUED, attempts=0, last_error=""
+    )
+    if requeued:
+        audit.record(
+            request or actor,
+            "outbox.message_resent",
+            target=message,
+            actor=actor,
+            kind=message.kind,
+            to=message.to,
+        )
+        transaction.on_commit(lambda: hand_over(message.pk))
     message.refresh_from_db()
     return message
 

@@ -23,6 +23,7 @@ def navigation(request) -> dict:
             _item("Jobs", "provisioning:job_list", "activity"),
             _item("Drift", "provisioning:drift", "alert"),
             _item("Sessions", "security:admin_sessions", "monitor"),
+            _item("Outbox", "outbox:message_list", "list"),
             _item("Monitoring", "monitoring:overview", "activity"),
         ]
     else:

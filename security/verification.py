@@ -14,6 +14,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
 
+from outbox.models import Message
 from security import audit, emails, throttle, tokens
 from security.choices import TokenPurpose
 from security.exceptions import EmailNotVerified, RateLimited, TokenWrongUser
@@ -41,6 +42,24 @@ def resend_verification(request) -> None:
         )
     window.hit(ident)
     send_verification(user, request=request)
+
+
+@transaction.atomic
+def mark_verified(user, *, actor, request=None) -> bool:
+    """An administrator vouches for the address (e.g. mail cannot reach it yet); audited."""
+    if user.is_verified:
+        return False
+    user.email_verified_at = timezone.now()
+    user.save(update_fields=["email_verified_at"])
+    audit.record(
+        request or actor, "auth.email_marked_verified", target=user, actor=actor, email=user.email
+    )
+    return True
+
+
+def latest_email(user):
+    """The newest verification email to the user's address (its outbox row), or None."""
+    return Message.objects.latest_for("verify_email", user.email)
 
 
 def check_link(request, uidb64: str, raw: str) -> None:
