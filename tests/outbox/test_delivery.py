@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
 import pytest
 from django.db import transaction
+from django.utils import timezone
 
 from outbox import services
 from outbox.choices import State
@@ -87,3 +89,27 @@ def test_nothing_is_queued_when_the_event_rolls_back(celery_worker, settings):
 def test_backoff_doubles_up_to_its_cap(settings):
     settings.OUTBOX_RETRY_BACKOFF, settings.OUTBOX_RETRY_BACKOFF_MAX = 5, 30
     assert [services.backoff(n) for n in range(1, 6)] == [5, 10, 20, 30, 30]
+
+
+def test_beat_sweep_sends_a_row_the_broker_never_got(celery_worker, settings):
+    """As when the broker was down at commit time: the row exists, no task was published."""
+    controller, inbox = start_smtp()
+    send_django_mail_to(settings, controller.port)
+    try:
+        stranded = Message.objects.create(
+            kind="alert", to=["ops@example.test"], subject="stranded", text_body="body"
+        )
+        fresh = Message.objects.create(kind="alert", to=["ops@example.test"], subject="fresh")
+        Message.objects.filter(pk=stranded.pk).update(
+            created_at=timezone.now() - timedelta(seconds=settings.OUTBOX_SWEEP_AFTER + 1)
+        )
+        assert celery_worker.app.send_task("outbox.dispatch_queued").get(timeout=30) == 1
+        inbox.wait_for("ops@example.test", timeout=60)
+        _until(
+            lambda: Message.objects.filter(pk=stranded.pk, state=State.SENT).exists(),
+            what="the stranded row marked sent",
+        )
+    finally:
+        controller.stop()
+    assert [m["Subject"] for m in inbox.messages] == ["stranded"]
+    assert Message.objects.get(pk=fresh.pk).state == State.QUEUED  # not yet its turn
