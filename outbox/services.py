@@ -55,9 +55,7 @@ def hand_over(message_id: int, countdown: int | None = None) -> bool:
     from outbox.tasks import send_message
 
     try:
-        # No publish retries: while the broker is down the request answers at once and
-        # the row waits for beat's sweep.
-        send_message.apply_async((message_id,), countdown=countdown, retry=False)
+        send_message.apply_async((message_id,), countdown=countdown)
     except Exception:  # kombu raises many kinds while the broker is unreachable
         logger.warning("outbox message %s waits for the broker", message_id, exc_info=True)
         return False

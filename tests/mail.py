@@ -61,6 +61,15 @@ class Inbox:
             f"{count} email(s)",
         )
 
+    def wait_for_matching(self, marker: bytes, count: int, timeout: float = 60.0) -> list:
+        """The envelopes whose content holds `marker`, once `count` of them have arrived."""
+
+        def matching():
+            found = [e for e in self.envelopes if marker in e.content]
+            return found if len(found) >= count else None
+
+        return self._wait(matching, timeout, f"{count} email(s) with {marker!r}")
+
 
 def start_smtp(port: int | None = None) -> tuple[Controller, Inbox]:
     inbox = Inbox()
