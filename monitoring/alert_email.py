@@ -1,51 +1,36 @@
-"""The email that tells administrators an alert opened or closed, and its Celery task.
+"""The email that tells administrators an alert opened or closed, through the outbox.
 
 `queue` is called by `monitoring.alerts` inside the transaction that opened or closed the
-alert; the task runs after the commit and is retried with bounded exponential backoff
-while the mail server is unreachable. This module imports nothing of `alerts` or `tasks`,
-so imports point one way: tasks -> alerts -> alert_email.
+alert: the outbox row is written in that transaction and sent (with retries) after it.
+The subject names the server: the outbox keeps every header to one line, whatever the
+name holds. This module imports nothing of `alerts` or `tasks`, so imports point one
+way: tasks -> alerts -> alert_email.
 """
 
 from __future__ import annotations
 
 from celery import shared_task
-from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
 from django.db import transaction
-from django.template.loader import render_to_string
 
 from monitoring.choices import CloseReason
 from monitoring.models import AlertEvent
+from outbox.services import queue_email
+
+TEMPLATE = "monitoring/emails/alert"
 
 
-def queue(event: AlertEvent, *, opened: bool) -> None:
-    """After the commit, hand the email to its own task (retried while SMTP is down)."""
-    transaction.on_commit(lambda: send_alert_email.delay(event.pk, opened))
-
-
-def deliver(event_id: int, *, opened: bool) -> int:
-    """Email the opening or closing of an alert to every active administrator.
-
-    Returns the number of recipients. A failed SMTP send raises (OSError: smtplib's
-    exceptions and refused/timed-out connections), so the task can retry it.
-    """
-    event = AlertEvent.objects.select_related("rule", "server").filter(pk=event_id).first()
+def queue(event: AlertEvent, *, opened: bool) -> int:
+    """Write the email to every active administrator; returns the number of recipients."""
     admins = list(
         get_user_model()
         .objects.filter(role="admin", is_active=True)
         .values_list("email", flat=True)
     )
-    if event is None or not admins:
+    if not admins:
         return 0
     context = {"event": event, "opened": opened, "retired": _closed_by_retirement(event, opened)}
-    send_mail(
-        render_to_string("monitoring/emails/alert_subject.txt", context).strip(),
-        render_to_string("monitoring/emails/alert_body.txt", context),
-        None,
-        admins,
-        html_message=render_to_string("monitoring/emails/alert_body.html", context),
-    )
+    queue_email("alert", admins, context, template=TEMPLATE)
     return len(admins)
 
 
@@ -53,14 +38,9 @@ def _closed_by_retirement(event: AlertEvent, opened: bool) -> bool:
     return not opened and event.close_reason == CloseReason.SERVER_RETIRED
 
 
-@shared_task(
-    name="monitoring.tasks.send_alert_email",  # the name queued messages already carry
-    autoretry_for=(OSError,),  # smtplib.SMTPException and refused/timed-out connections
-    retry_backoff=settings.MONITORING_ALERT_EMAIL_RETRY_BACKOFF,
-    retry_backoff_max=settings.MONITORING_ALERT_EMAIL_RETRY_BACKOFF_MAX,
-    retry_jitter=True,
-    max_retries=settings.MONITORING_ALERT_EMAIL_MAX_RETRIES,
-)
+@shared_task(name="monitoring.tasks.send_alert_email")  # the name queued messages carry
 def send_alert_email(event_id: int, opened: bool) -> int:
-    """Queued after the commit that opened or closed the alert; a mail outage delays it."""
-    return deliver(event_id, opened=opened)
+    """Messages queued before the outbox existed: move them into it."""
+    with transaction.atomic():
+        event = AlertEvent.objects.select_related("rule", "server").filter(pk=event_id).first()
+        return 0 if event is None else queue(event, opened=opened)

@@ -15,10 +15,11 @@ import atexit
 import logging
 import threading
 from collections import Counter
-from functools import lru_cache
 
 import redis
 from django.conf import settings
+
+from panel import redis_client
 
 logger = logging.getLogger(__name__)
 
@@ -31,9 +32,8 @@ _tally: Counter = Counter()
 _flusher: threading.Thread | None = None
 
 
-@lru_cache(maxsize=1)
 def _client() -> redis.Redis:
-    return redis.Redis.from_url(settings.REDIS_URL, socket_timeout=1)
+    return redis_client.client(settings.REDIS_URL)
 
 
 def _add(**amounts: float) -> None:

@@ -26,6 +26,7 @@ def navigation(request) -> dict:
             _item("DNS drift", "dns:admin_drift", "alert"),
             _item("Zone templates", "dns:template_list", "layers"),
             _item("Sessions", "security:admin_sessions", "monitor"),
+            _item("Outbox", "outbox:message_list", "list"),
             _item("Monitoring", "monitoring:overview", "activity"),
         ]
         if settings.DEV_MODE and settings.HEARTH_MAIL_SINK_DIR:

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "csp",
     "panel.apps.PanelConfig",
+    "outbox",
     "accounts",
     "security",
     "provisioning",
@@ -384,11 +385,6 @@ MONITORING_PARTITIONS_AHEAD_DAYS = env_int("MONITORING_PARTITIONS_AHEAD_DAYS", 3
 MONITORING_MAX_POINTS = env_int("MONITORING_MAX_POINTS", 500)
 # Bearer token for GET /metrics (Prometheus); unset = the endpoint answers 404.
 MONITORING_METRICS_TOKEN = env_secret("MONITORING_METRICS_TOKEN", "")
-# Alert emails retry while the mail server is unreachable: exponential backoff from this many
-# seconds, each delay at most the max (with full jitter), for at most this many retries.
-MONITORING_ALERT_EMAIL_RETRY_BACKOFF = env_int("MONITORING_ALERT_EMAIL_RETRY_BACKOFF", 5)
-MONITORING_ALERT_EMAIL_RETRY_BACKOFF_MAX = env_int("MONITORING_ALERT_EMAIL_RETRY_BACKOFF_MAX", 600)
-MONITORING_ALERT_EMAIL_MAX_RETRIES = env_int("MONITORING_ALERT_EMAIL_MAX_RETRIES", 48)
 TEMPLATES[0]["OPTIONS"]["context_processors"].append("monitoring.context_processors.alerts")
 CELERY_BEAT_SCHEDULE["monitoring-partitions"] = {
     "task": "monitoring.tasks.maintain_storage",
@@ -397,5 +393,15 @@ CELERY_BEAT_SCHEDULE["monitoring-partitions"] = {
 CELERY_BEAT_SCHEDULE["monitoring-rollups"] = {"task": "monitoring.tasks.roll_up", "schedule": 60.0}
 CELERY_BEAT_SCHEDULE["monitoring-alerts"] = {
     "task": "monitoring.tasks.evaluate_alerts",
+    "schedule": 60.0,
+}
+
+# Outgoing email: every message is an outbox row, sent by a Celery task with backoff.
+OUTBOX_RETRY_BACKOFF = env_int("OUTBOX_RETRY_BACKOFF", 5)
+OUTBOX_RETRY_BACKOFF_MAX = env_int("OUTBOX_RETRY_BACKOFF_MAX", 600)
+OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 48)
+OUTBOX_SWEEP_AFTER = env_int("OUTBOX_SWEEP_AFTER", 120)
+CELERY_BEAT_SCHEDULE["outbox-dispatch-queued"] = {
+    "task": "outbox.dispatch_queued",
     "schedule": 60.0,
 }

@@ -8,6 +8,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("", include("accounts.urls")),
     path("security/", include("security.urls")),
+    path("outbox/", include("outbox.urls")),
     path("provisioning/", include("provisioning.urls")),
     path("dns/", include("provisioning.dns.urls")),
     path("monitoring/", include("monitoring.urls")),

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
-from functools import partial
+from types import SimpleNamespace
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from panel.errors import Unavailable
 from security import audit, emails, lockout, throttle, tokens, user_sessions
 from security.choices import TokenPurpose
 from security.exceptions import RateLimited
 
 
 def request_reset(request, email: str) -> None:
-    """Email a reset link if an active account has that address; silent otherwise."""
+    """Hand the request to a worker, whether or not an account has that address.
+
+    The web request does the same work on both paths (throttle, one task enqueued, no
+    query about the address), so neither its timing nor its queries tell them apart.
+    """
     email = email.strip().lower()
     window = throttle.emails()
     idents = [f"reset:{email}", f"reset-ip:{lockout.client_ip(request)}"]
@@ -24,20 +29,37 @@ def request_reset(request, email: str) -> None:
         )
     for ident in idents:
         window.hit(ident)
-    user = get_user_model().objects.filter(email__iexact=email, is_active=True).first()
-    if user is not None:
-        _send_reset(request, user)
+    origin = {
+        "ip": lockout.client_ip(request),
+        "user_agent": request.META.get("HTTP_USER_AGENT", "")[:512],
+    }
+    from security.tasks import send_password_reset
+
+    try:
+        send_password_reset.apply_async((email, origin), retry=False)
+    except Exception as exc:  # the broker is unreachable: say so, keep nothing half-done
+        raise Unavailable(
+            "Password reset is temporarily unavailable. Try again in a minute.", retry_after=60
+        ) from exc
 
 
 @transaction.atomic
-def _send_reset(request, user) -> None:
+def send_reset(email: str, origin: dict) -> bool:
+    """In the worker: queue the reset email if an active account has that address."""
+    user = get_user_model().objects.filter(email__iexact=email, is_active=True).first()
+    if user is None:
+        return False
     raw = tokens.issue(user, TokenPurpose.RESET_PASSWORD)
     link = emails.absolute(
         "security:password_reset_confirm", uidb64=tokens.uid_for(user), token=raw
     )
-    context = {"user": user, "link": link}
-    transaction.on_commit(partial(emails.send, "password_reset", user.email, context))
-    audit.record(request, "auth.password_reset_requested", target=user, actor=None)
+    emails.queue("password_reset", user.email, {"user": user, "link": link})
+    source = SimpleNamespace(
+        user=None,
+        META={"REMOTE_ADDR": origin.get("ip"), "HTTP_USER_AGENT": origin.get("user_agent", "")},
+    )
+    audit.record(source, "auth.password_reset_requested", target=user, actor=None)
+    return True
 
 
 @transaction.atomic

@@ -2,6 +2,11 @@
 
 Each counter is a sorted set of hit timestamps; a check drops the hits older than the
 window and counts the rest, so the limit always applies to the last `window` seconds.
+
+Without Redis the counters fail closed: a limit that cannot be checked is not skipped
+(that would open login to brute force during an outage). Every use raises
+`CountersUnavailable`, a 503 "temporarily unavailable" answer with Retry-After, never a
+traceback; the pages come back by themselves once Redis answers again.
 """
 
 from __future__ import annotations
@@ -10,15 +15,37 @@ import hashlib
 import math
 import secrets
 import time
-from functools import cache
+from functools import wraps
 
 import redis
 from django.conf import settings
 
+from panel import redis_client
+from panel.errors import Unavailable
 
-@cache
+RETRY_AFTER = 30
+
+
+class CountersUnavailable(Unavailable):
+    code = "throttle_unavailable"
+    default_message = (
+        "Signing in and emailed links are temporarily unavailable. Try again in a minute."
+    )
+
+
 def _client() -> redis.Redis:
-    return redis.Redis.from_url(settings.SECURITY_REDIS_URL)
+    return redis_client.client(settings.SECURITY_REDIS_URL)
+
+
+def _fail_closed(method):
+    @wraps(method)
+    def guarded(*args, **kwargs):
+        try:
+            return method(*args, **kwargs)
+        except redis.RedisError as exc:
+            raise CountersUnavailable(retry_after=RETRY_AFTER) from exc
+
+    return guarded
 
 
 def _prefix() -> str:
@@ -37,6 +64,7 @@ class SlidingWindow:
     def _trim(self, pipe, key: str, now: float) -> None:
         pipe.zremrangebyscore(key, 0, now - self.window)
 
+    @_fail_closed
     def hit(self, ident: str) -> int:
         """Count one more event; return how many fall in the window now."""
         now, key = time.time(), self._key(ident)
@@ -48,6 +76,7 @@ class SlidingWindow:
             _, _, count, _ = pipe.execute()
         return int(count)
 
+    @_fail_closed
     def count(self, ident: str) -> int:
         now, key = time.time(), self._key(ident)
         with _client().pipeline(transaction=True) as pipe:
@@ -59,6 +88,7 @@ class SlidingWindow:
     def blocked(self, ident: str) -> bool:
         return self.count(ident) >= self.limit
 
+    @_fail_closed
     def retry_after(self, ident: str) -> int:
         """Seconds until the oldest hit that keeps the counter at its limit leaves the window."""
         key = self._key(ident)
@@ -68,6 +98,7 @@ class SlidingWindow:
         oldest_that_matters = hits[len(hits) - self.limit][1]
         return max(1, math.ceil(oldest_that_matters + self.window - time.time()))
 
+    @_fail_closed
     def reset(self, ident: str) -> None:
         _client().delete(self._key(ident))
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from security.views import account, admin, audit, public, sudo
+from security.views import account, admin, audit, public, sudo, verification_admin
 
 app_name = "security"
 
@@ -24,6 +24,16 @@ urlpatterns = [
     path("audit/", audit.audit_list, name="audit"),
     path("audit/export.csv", audit.audit_export, name="audit_export"),
     path("audit/<int:pk>/", audit.audit_detail, name="audit_detail"),
+    path(
+        "users/<int:pk>/verification/resend/",
+        verification_admin.resend,
+        name="admin_resend_verification",
+    ),
+    path(
+        "users/<int:pk>/verification/mark-verified/",
+        verification_admin.mark_verified,
+        name="admin_mark_verified",
+    ),
     path("sessions/", admin.session_list, name="admin_sessions"),
     path("sessions/<int:pk>/revoke/", admin.session_revoke, name="admin_session_revoke"),
 ]

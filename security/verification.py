@@ -6,7 +6,7 @@ Other apps use `require_verified_email` on views that create resources, or call
 
 from __future__ import annotations
 
-from functools import partial, wraps
+from functools import wraps
 
 from django.contrib import messages
 from django.db import transaction
@@ -14,6 +14,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
 
+from outbox.models import Message
 from security import audit, emails, throttle, tokens
 from security.choices import TokenPurpose
 from security.exceptions import EmailNotVerified, RateLimited, TokenWrongUser
@@ -23,11 +24,10 @@ NOT_VERIFIED = "Confirm your email address before creating resources."
 
 @transaction.atomic
 def send_verification(user, *, actor=None, request=None) -> None:
-    """Issue a token and email the link once the transaction commits."""
+    """Issue a token and queue the email with the link in the same transaction."""
     raw = tokens.issue(user, TokenPurpose.VERIFY_EMAIL)
     link = emails.absolute("security:verify_email", uidb64=tokens.uid_for(user), token=raw)
-    context = {"user": user, "link": link}
-    transaction.on_commit(partial(emails.send, "verify_email", user.email, context))
+    emails.queue("verify_email", user.email, {"user": user, "link": link})
     audit.record(request or actor, "auth.verification_sent", target=user, email=user.email)
 
 
@@ -42,6 +42,24 @@ def resend_verification(request) -> None:
         )
     window.hit(ident)
     send_verification(user, request=request)
+
+
+@transaction.atomic
+def mark_verified(user, *, actor, request=None) -> bool:
+    """An administrator vouches for the address (e.g. mail cannot reach it yet); audited."""
+    if user.is_verified:
+        return False
+    user.email_verified_at = timezone.now()
+    user.save(update_fields=["email_verified_at"])
+    audit.record(
+        request or actor, "auth.email_marked_verified", target=user, actor=actor, email=user.email
+    )
+    return True
+
+
+def latest_email(user):
+    """The newest verification email to the user's address (its outbox row), or None."""
+    return Message.objects.latest_for("verify_email", user.email)
 
 
 def check_link(request, uidb64: str, raw: str) -> None:

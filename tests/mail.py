@@ -5,6 +5,7 @@ from __future__ import annotations
 import email
 import threading
 import time
+from contextlib import contextmanager
 from email import policy
 
 from aiosmtpd.controller import Controller
@@ -60,6 +61,15 @@ class Inbox:
             f"{count} email(s)",
         )
 
+    def wait_for_matching(self, marker: bytes, count: int, timeout: float = 60.0) -> list:
+        """The envelopes whose content holds `marker`, once `count` of them have arrived."""
+
+        def matching():
+            found = [e for e in self.envelopes if marker in e.content]
+            return found if len(found) >= count else None
+
+        return self._wait(matching, timeout, f"{count} email(s) with {marker!r}")
+
 
 def start_smtp(port: int | None = None) -> tuple[Controller, Inbox]:
     inbox = Inbox()
@@ -73,3 +83,17 @@ def send_django_mail_to(settings, port: int) -> None:
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+
+
+@contextmanager
+def outbox_inline():
+    """Run the outbox's send task inline (Celery's eager mode) for tests that hold their
+    data in an uncommitted transaction; the outbox itself is tested with a real worker."""
+    from panel.celery import app
+
+    before = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    try:
+        yield
+    finally:
+        app.conf.task_always_eager = before

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
+from outbox.headers import has_break
 from provisioning.servers.choices import ServerRole
 from provisioning.servers.models import Server
 
@@ -42,6 +43,12 @@ class ServerForm(forms.ModelForm):
             )
             if key in current:
                 self.initial[field] = current[key]
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"]
+        if has_break(name):  # it reaches email subjects (alerts): one line only
+            raise forms.ValidationError("A server name is a single line.")
+        return name
 
     def clean(self):
         data = super().clean()

@@ -81,7 +81,7 @@ def resend_verification(request):
         except RateLimited as exc:
             messages.error(request, str(exc))
         else:
-            messages.success(request, f"We sent a new link to {request.user.email}.")
+            messages.success(request, f"A new link is on its way to {request.user.email}.")
     return redirect("security:settings")
 
 

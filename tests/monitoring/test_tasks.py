@@ -12,8 +12,8 @@ from django.conf import settings as django_settings
 from django.db import connection
 from django.utils import timezone
 
-from monitoring import storage, tasks
-from monitoring.models import AlertEvent, HourRollup, MinuteRollup, Sample, ServerState
+from monitoring import alerts, storage, tasks
+from monitoring.models import AlertEvent, AlertRule, HourRollup, MinuteRollup, Sample, ServerState
 from panel.stack import free_port
 from tests.mail import send_django_mail_to, start_smtp
 from tests.monitoring.conftest import make_server
@@ -100,7 +100,7 @@ def test_alert_evaluation_task_opens_an_alert(celery_worker, admin_user, setting
     controller, inbox = start_smtp(port)
     send_django_mail_to(settings, port)
     try:
-        with _tracking("monitoring.tasks.send_alert_email") as emails:
+        with _tracking("outbox.send_message") as emails:
             server = make_server("quiet")
             now = timezone.now()
             ServerState.objects.create(
@@ -160,12 +160,12 @@ def test_an_alert_email_waits_out_a_mail_outage(celery_worker, admin_user, setti
     retried = threading.Event()
 
     def on_retry(sender=None, **kwargs):
-        if sender is not None and sender.name == "monitoring.tasks.send_alert_email":
+        if sender is not None and sender.name == "outbox.send_message":
             retried.set()
 
     task_retry.connect(on_retry, weak=False)
     try:
-        with _tracking("monitoring.tasks.send_alert_email") as emails:
+        with _tracking("outbox.send_message") as emails:
             server = make_server("unlucky")
             now = timezone.now()
             ServerState.objects.create(
@@ -188,6 +188,29 @@ def test_an_alert_email_waits_out_a_mail_outage(celery_worker, admin_user, setti
 
 
 def test_alert_email_retries_are_bounded():
-    task = tasks.send_alert_email
-    assert OSError in task.autoretry_for  # smtplib.SMTPException is an OSError
-    assert 0 < task.max_retries < 100 and 0 < task.retry_backoff_max <= 3600
+    assert 0 < django_settings.OUTBOX_MAX_ATTEMPTS < 100
+    assert 0 < django_settings.OUTBOX_RETRY_BACKOFF_MAX <= 3600
+
+
+def test_an_alert_email_task_queued_before_the_outbox_still_sends(
+    celery_worker, admin_user, settings
+):
+    """Messages named `monitoring.tasks.send_alert_email` may still sit in the broker."""
+    port = free_port()
+    controller, inbox = start_smtp(port)
+    send_django_mail_to(settings, port)
+    try:
+        server = make_server("legacy")
+        alerts.ensure_default_rules()
+        event = AlertEvent.objects.create(
+            rule=AlertRule.objects.get(kind="silent"),
+            server=server,
+            opened_at=timezone.now(),
+            value=1.0,
+            message="legacy is silent",
+        )
+        assert tasks.send_alert_email.delay(event.pk, True).get(timeout=30) == 1
+        inbox.wait_for_count(1, timeout=60)
+    finally:
+        controller.stop()
+    assert b"legacy" in inbox.envelopes[0].content

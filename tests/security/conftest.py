@@ -13,7 +13,7 @@ import pytest
 from django.test import Client
 
 from tests.conftest import PASSWORD
-from tests.mail import Inbox, send_django_mail_to, start_smtp
+from tests.mail import Inbox, outbox_inline, send_django_mail_to, start_smtp
 
 
 @pytest.fixture(scope="session")
@@ -28,7 +28,8 @@ def mailbox(smtp_server, settings) -> Inbox:
     controller, inbox = smtp_server
     send_django_mail_to(settings, controller.port)
     inbox.clear()
-    return inbox
+    with outbox_inline():
+        yield inbox
 
 
 def parts(message) -> tuple[str, str]:

@@ -202,7 +202,7 @@ def test_resend_sends_a_new_link_and_is_rate_limited(
     for _ in range(settings.SECURITY_EMAIL_LIMIT):
         with django_capture_on_commit_callbacks(execute=True):
             response = client.post(url, follow=True)
-        assert "We sent a new link" in response.content.decode()
+        assert "A new link is on its way" in response.content.decode()
     assert (
         len([m for m in mailbox.messages if "carol@" in m["To"]])
         == 1 + settings.SECURITY_EMAIL_LIMIT
