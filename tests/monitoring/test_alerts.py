@@ -38,11 +38,11 @@ def _samples(server, now, cpu, minutes=6, mem=40.0):
     )
 
 
-@pytest.mark.django_db(transaction=True)
 def _alert_mail(inbox, count: int) -> list:
     return inbox.wait_for_matching(b"[Hearth]", count)
 
 
+@pytest.mark.django_db(transaction=True)
 def test_cpu_alert_opens_once_stays_open_and_closes(
     server, admin_user, alice_account, smtp_server, admin_client, celery_worker
 ):
