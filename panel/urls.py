@@ -1,5 +1,6 @@
 from django.urls import include, path
 
+from api import ui as api_ui
 from monitoring import prometheus
 from panel import views
 
@@ -10,6 +11,9 @@ urlpatterns = [
     path("security/", include("security.urls")),
     path("provisioning/", include("provisioning.urls")),
     path("monitoring/", include("monitoring.urls")),
+    path("api/v1/", include("api.urls")),
+    path("security/api-tokens/", api_ui.token_list, name="api_tokens"),
+    path("security/api-tokens/<int:pk>/revoke/", api_ui.token_revoke, name="api_token_revoke"),
     path("api/agent/v1/", include("monitoring.api_urls")),
     path("metrics", prometheus.metrics_view, name="prometheus_metrics"),
 ]
