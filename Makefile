@@ -22,7 +22,7 @@ need = { if [ "$$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	else echo "$(2) is missing: sudo apt-get install --no-install-recommends $(1)" >&2; \
 	exit 1; fi; }
 
-.PHONY: all venv assets browser run test lint up down status clean distclean
+.PHONY: all venv assets browser run test lint up down status clean distclean api-schema
 
 all: venv assets
 
@@ -73,6 +73,10 @@ lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(STACK) exec -- $(PY) manage.py makemigrations --check --dry-run
+
+# The committed OpenAPI snapshot (tests/api/test_schema.py compares it with the code).
+api-schema: venv
+	HEARTH_DEV=$${HEARTH_DEV:-1} $(STACK) exec -- $(PY) manage.py spectacular --validate --fail-on-warn --file api/openapi.yaml
 
 up: venv
 	$(STACK) up
