@@ -11,7 +11,7 @@ from api import serializers as s
 from api import services as token_services
 from api.models import ApiToken
 from api.permissions import ScopedAccess, token_of
-from api.views.base import ApiViewSet, etag_of
+from api.views.base import ApiViewSet, RetrieveWithETag, etag_of
 from panel.errors import NotFound
 from provisioning.engine.models import ProvisioningJob
 from security import user_sessions
@@ -37,7 +37,7 @@ class AccountView(APIView):
         return Response(data, headers={"ETag": etag_of(data)})
 
 
-class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+class JobViewSet(mixins.ListModelMixin, RetrieveWithETag, ApiViewSet):
     """Jobs are read with the scope of what they change; the databases scope covers them."""
 
     scope_kind = "databases"
@@ -68,7 +68,7 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
         return s.JobDetailSerializer if self.action == "retrieve" else s.JobSerializer
 
 
-class AuditEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+class AuditEventViewSet(mixins.ListModelMixin, RetrieveWithETag, ApiViewSet):
     scope_kind = "account"
     serializer_class = s.AuditEventSerializer
     queryset = AuditEvent.objects.none()
@@ -92,7 +92,7 @@ class SessionViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, ApiViewSet
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class TokenViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+class TokenViewSet(mixins.ListModelMixin, RetrieveWithETag, ApiViewSet):
     """Tokens are listed and revoked here; they are created only in the UI (a session with
     recent 2FA or password confirmation)."""
 

@@ -6,10 +6,10 @@ from rest_framework import mixins
 
 from accounts.models import HostingAccount
 from api import serializers as s
-from api.views.base import ApiViewSet
+from api.views.base import ApiViewSet, RetrieveWithETag
 
 
-class AdminAccountViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+class AdminAccountViewSet(mixins.ListModelMixin, RetrieveWithETag, ApiViewSet):
     scope_kind = "admin"
     serializer_class = s.AccountSerializer
     queryset = HostingAccount.objects.none()

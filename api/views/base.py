@@ -6,7 +6,7 @@ import hashlib
 import json
 
 from django.core.serializers.json import DjangoJSONEncoder
-from rest_framework import status
+from rest_framework import mixins, status
 from rest_framework.response import Response
 from rest_framework.viewsets import GenericViewSet
 
@@ -44,10 +44,9 @@ class ApiViewSet(GenericViewSet):
                 queryset = queryset.filter(**{field: value})
         return queryset
 
-    def list(self, request, *args, **kwargs):
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        serializer = self.get_serializer(page, many=True)
-        return self.get_paginated_response(serializer.data)
+
+class RetrieveWithETag(mixins.RetrieveModelMixin):
+    """GET one object with an ETag; If-None-Match with the same tag answers 304."""
 
     def retrieve(self, request, *args, **kwargs):
         data = self.get_serializer(self.get_object()).data

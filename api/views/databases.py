@@ -10,8 +10,8 @@ from rest_framework.reverse import reverse
 
 from api import serializers as s
 from api.idempotency import idempotent
-from api.permissions import may_create
-from api.views.base import ApiViewSet
+from api.permissions import may_create, restrict
+from api.views.base import ApiViewSet, RetrieveWithETag
 from panel.errors import Forbidden, NotFound
 from provisioning.databases import services
 from provisioning.databases.models import Database, DatabaseRole
@@ -35,7 +35,7 @@ def _account_of(request):
     return account
 
 
-class DatabaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+class DatabaseViewSet(mixins.ListModelMixin, RetrieveWithETag, ApiViewSet):
     scope_kind = "databases"
     serializer_class = s.DatabaseSerializer
     queryset = Database.objects.none()  # for the schema; requests use get_queryset
@@ -72,13 +72,15 @@ class DatabaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
         return _accepted({"job": job_url(request, db)}, request)
 
 
-class RoleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+class RoleViewSet(mixins.ListModelMixin, RetrieveWithETag, ApiViewSet):
     scope_kind = "databases"
     serializer_class = s.RoleSerializer
     queryset = DatabaseRole.objects.none()
 
     def database(self) -> Database:
-        queryset = DatabaseViewSet.get_queryset(self).select_related("account", "server")
+        databases = Database.objects.for_user(self.request.user)
+        databases = restrict(self.request, "databases", databases)
+        queryset = databases.select_related("account", "server")
         db = queryset.filter(pk=self.kwargs["database_pk"]).first()
         if db is None:
             raise NotFound()

@@ -61,3 +61,13 @@ def admin_api(admin_user):
     return token_client(
         make_token(admin_user, {"admin": "write", "databases": "write", "account": "write"})
     )
+
+
+# The real target PostgreSQL server and job helpers of the provisioning tests.
+from tests.provisioning.conftest import db_server, target_pg  # noqa: E402, F401
+
+
+def create_database(client, name="shop", **headers):
+    return client.post(
+        "/api/v1/databases/", {"name": name}, content_type="application/json", **headers
+    )
