@@ -6,6 +6,7 @@ from __future__ import annotations
 from rest_framework.authentication import BaseAuthentication
 
 from api import services
+from panel.middleware import use_credential
 
 
 class ApiTokenAuthentication(BaseAuthentication):
@@ -17,6 +18,7 @@ class ApiTokenAuthentication(BaseAuthentication):
         if scheme.lower() != self.keyword.lower() or not raw.strip():
             return None
         token = services.check(raw.strip(), request.META.get("REMOTE_ADDR"))
+        use_credential(token.pk)
         return token.user, token
 
     def authenticate_header(self, request) -> str:

@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from api.models import ApiToken
 from provisioning.databases.models import Database, DatabaseRole
 from security.models import AuditEvent
 from tests.api.conftest import create_database, make_token, token_client
@@ -34,7 +35,10 @@ def test_create_answers_202_with_the_job_and_the_password_once(alice_api, db_ser
     assert alice_api.get(f"/api/v1/databases/{body['database']['id']}/").json()["state"] == (
         "active"
     )
-    assert AuditEvent.objects.filter(action="database.created").count() == 1
+    event = AuditEvent.objects.get(action="database.created")
+    token = ApiToken.objects.get()
+    assert event.details["credential"] == token.pk and event.details["via"] == "api"
+    assert event.actor == token.user
 
 
 def test_bad_input_is_a_400_problem_and_creates_nothing(alice_api, db_server):
