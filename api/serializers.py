@@ -35,6 +35,15 @@ class AccountSerializer(serializers.ModelSerializer):
         return QuotaSerializer(usage_for(account), many=True).data
 
 
+class AccountSummarySerializer(serializers.ModelSerializer):
+    plan = serializers.CharField(source="plan.name")
+    owner = serializers.EmailField(source="owner.email")
+
+    class Meta:
+        model = HostingAccount
+        fields = ["id", "name", "prefix", "status", "plan", "owner", "created_at"]
+
+
 class RoleSerializer(serializers.ModelSerializer):
     class Meta:
         model = DatabaseRole

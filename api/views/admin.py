@@ -11,9 +11,9 @@ from api.views.base import ApiViewSet, RetrieveWithETag
 
 class AdminAccountViewSet(mixins.ListModelMixin, RetrieveWithETag, ApiViewSet):
     scope_kind = "admin"
-    serializer_class = s.AccountSerializer
+    serializer_class = s.AccountSummarySerializer
     queryset = HostingAccount.objects.none()
     filter_fields = {"status": "status", "prefix": "prefix"}
 
     def get_base_queryset(self):
-        return HostingAccount.objects.for_user(self.request.user).select_related("plan")
+        return HostingAccount.objects.for_user(self.request.user).select_related("plan", "owner")

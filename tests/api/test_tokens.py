@@ -134,3 +134,14 @@ def test_a_browser_session_works_and_needs_csrf(alice_account):
     response = client.post("/api/v1/databases/", {"name": "x"}, content_type="application/json")
     assert response.status_code == 403
     assert "CSRF" in response.json()["detail"]
+
+
+def test_sessions_are_listed_and_revoked_through_the_api(alice_account, alice_api):
+    client = Client()
+    assert client.login(email=alice_account.owner.email, password=PASSWORD)
+    assert client.get("/api/v1/account/").status_code == 200
+    [session] = alice_api.get("/api/v1/sessions/").json()["results"]
+    assert alice_api.delete(f"/api/v1/sessions/{session['id']}/").status_code == 204
+    assert client.get("/api/v1/account/").status_code in (401, 403)
+    assert alice_api.get("/api/v1/sessions/").json()["results"] == []
+    assert AuditEvent.objects.filter(action="auth.session_revoked").exists()
