@@ -16,6 +16,7 @@ router.register("audit-events", account.AuditEventViewSet, basename="audit-event
 router.register("sessions", account.SessionViewSet, basename="session")
 router.register("tokens", account.TokenViewSet, basename="token")
 router.register("admin/accounts", admin.AdminAccountViewSet, basename="admin-account")
+router.register("admin/jobs", admin.AdminJobViewSet, basename="admin-job")
 
 
 def _public(view):

@@ -33,7 +33,12 @@ def _routes(patterns=None, prefix="/api/v1/"):
         elif isinstance(pattern, URLPattern) and f"api:{pattern.name}" not in PUBLIC:
             actions = getattr(pattern.callback, "actions", None)
             methods = list(actions) if actions else _methods_of(pattern.callback)
-            yield pattern.name, prefix + _plain(pattern.pattern), methods
+            basename = (
+                pattern.callback.initkwargs.get("basename", pattern.name)
+                if actions
+                else (pattern.name)
+            )
+            yield pattern.name, basename, prefix + _plain(pattern.pattern), methods
 
 
 def _plain(pattern) -> str:
@@ -73,14 +78,13 @@ def world(alice_account, bob_account, admin_user, db_server):
         "session": session.pk,
         "token": ApiToken.objects.get(name="mine").pk,
         "admin-account": alice_account.pk,
+        "admin-job": ProvisioningJob.objects.filter(account=alice_account).first().pk,
         "owner_token": token_raw,
     }
 
 
 def _cases(world):
-    for name, regex, methods in _routes():
-        basename = name.rsplit("-", 1)[0] if name.endswith(("-list", "-detail")) else name
-        basename = re.sub(r"-(reset-password)$", "", basename)
+    for name, basename, regex, methods in _routes():
         for method in methods:
             yield name, method, _path(regex, basename, world)
 
