@@ -1,6 +1,6 @@
 # Hearth. The two commands: `make run` (use it) and `make test` (test it). See README.md.
 #
-# Everything is built on demand: the virtualenv from requirements.lock, the front-end
+# Everything is built on demand: the virtualenv from requirements-dev.lock, the front-end
 # libraries from package-lock.json, PostgreSQL + Redis in ./var by `python -m panel.stack`.
 
 PYTHON ?= python3
@@ -22,7 +22,8 @@ need = { if [ "$$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	else echo "$(2) is missing: sudo apt-get install --no-install-recommends $(1)" >&2; \
 	exit 1; fi; }
 
-.PHONY: all venv assets browser run test lint up down status clean distclean api-schema
+.PHONY: all venv assets browser run test lint lock lock-upgrade sbom agent-wheel env image \
+	image-test base-image lint-tools up down status clean distclean api-schema
 
 all: venv assets
 
@@ -30,12 +31,38 @@ all: venv assets
 
 venv: $(VENV_STAMP)
 
-$(VENV_STAMP): requirements.lock
+# requirements-dev.lock holds the runtime lock's pins plus the tools; every file is hash-checked.
+$(VENV_STAMP): requirements.lock requirements-dev.lock
 	@$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || \
 		$(call need,python3-venv,the Python venv module (Debian ships it separately))
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --disable-pip-version-check -q -r requirements.lock
+	$(PY) -m pip install --disable-pip-version-check -q --require-hashes -r requirements-dev.lock
 	@touch $@
+
+# The locks are generated from pyproject.toml (and agent/pyproject.toml) by this one command.
+# Existing pins are kept; `make lock-upgrade` moves everything to the newest allowed versions.
+UV_COMPILE = $(VENV)/bin/uv pip compile --quiet --universal --python-version 3.11 \
+	--generate-hashes --custom-compile-command "make lock" $(LOCK_FLAGS)
+
+# Needs only uv, so it also repairs a lock that no longer installs (e.g. after a merge).
+lock:
+	@test -x $(VENV)/bin/uv || { $(PYTHON) -m venv $(VENV) && \
+		$(PY) -m pip install -q "$$(grep -o '^uv==[^ ]*' requirements-dev.lock)"; }
+	$(UV_COMPILE) pyproject.toml -o requirements.lock
+	$(UV_COMPILE) pyproject.toml --extra dev -o requirements-dev.lock
+	$(UV_COMPILE) agent/pyproject.toml -o agent/requirements.lock
+
+lock-upgrade:
+	$(MAKE) lock LOCK_FLAGS=--upgrade
+
+# CycloneDX SBOM of what the image installs (the runtime lock).
+sbom: venv
+	$(VENV)/bin/cyclonedx-py requirements requirements.lock --of JSON -o sbom.cdx.json
+	@echo "wrote sbom.cdx.json"
+
+# The agent's wheel and sdist in agent/dist/, built offline from the locked setuptools.
+agent-wheel: venv
+	$(PY) -m build --no-isolation --outdir agent/dist agent/
 
 # --- front-end libraries (htmx, Chart.js) into static/vendor/ -------------------------------
 
@@ -59,7 +86,7 @@ $(VENDOR)/chart.umd.js $(VENDOR)/chart.umd.js.map: $(VENDOR)/%: $(NPM_STAMP)
 run: venv assets
 	$(STACK) run
 
-test: venv assets browser
+test: venv assets browser lint-tools
 	$(STACK) test $(PYTEST_ARGS) $(ARGS)
 
 # The browser tests drive Debian's Chromium through Playwright (no browser download).
@@ -69,10 +96,54 @@ browser:
 
 # --- the rest -------------------------------------------------------------------------------
 
-lint: venv
+# The same linters run in the lint workflow and, as tests, in `make test`.
+# actionlint runs shellcheck on workflow scripts when it is installed; make it always so.
+lint-tools:
+	@command -v shellcheck >/dev/null 2>&1 || $(call need,shellcheck,shellcheck (shell scripts))
+
+lint: venv lint-tools
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(STACK) exec -- $(PY) manage.py makemigrations --check --dry-run
+	$(STACK) exec -- $(PY) manage.py check --tag templates --fail-level WARNING
+	$(STACK) exec -- $(PY) -m deploy.check_templates
+	$(PY) -m deploy.lint
+
+# --- shipping: .env, the container image --------------------------------------------------
+
+# Secrets for docker-compose.yml, generated once (an existing .env is never overwritten).
+env:
+	$(PYTHON) deploy/make_env.py .env
+
+# The image is built with Debian's podman (no daemon; chroot isolation works in a sandbox)
+# from a Debian base made with mmdebstrap, so no registry but Debian's is needed.
+# CI builds the same Dockerfile with Buildx from Debian's published image.
+comma := ,
+PODMAN := CONTAINERS_CONF=$(CURDIR)/deploy/podman/containers.conf podman
+BASE_IMAGE ?= localhost/hearth-base:bookworm
+IMAGE ?= localhost/hearth:local
+# Handed to the build as a secret (never stored in the image), for a TLS-inspecting proxy.
+CA_BUNDLE ?= /etc/ssl/certs/ca-certificates.crt
+
+base-image:
+	@command -v podman >/dev/null 2>&1 && command -v runc >/dev/null 2>&1 || \
+		$(call need,podman runc,podman (builds and runs the image))
+	@command -v mmdebstrap >/dev/null 2>&1 || $(call need,mmdebstrap,mmdebstrap (the base image))
+	@$(PODMAN) image exists $(BASE_IMAGE) || { \
+		echo "making $(BASE_IMAGE) with mmdebstrap"; \
+		mmdebstrap --quiet --variant=minbase --include=ca-certificates bookworm - \
+		| $(PODMAN) import - $(BASE_IMAGE); }
+
+image: base-image
+	$(PODMAN) build --isolation=chroot --format docker --network host $(IMAGE_BUILD_FLAGS) \
+		--build-arg BASE_IMAGE=$(BASE_IMAGE) \
+		$(if $(wildcard $(CA_BUNDLE)),--secret id=ca_bundle$(comma)src=$(CA_BUNDLE)) \
+		--build-arg HEARTH_REVISION=$$(git rev-parse --short HEAD 2>/dev/null || echo unknown) \
+		-t $(IMAGE) .
+
+# Build, then start the image's web and worker against a PostgreSQL and Redis of the stack.
+image-test: image venv
+	HEARTH_IMAGE=$(IMAGE) $(STACK) test tests/shipping/image_check.py -p no:cacheprovider $(ARGS)
 
 # The committed OpenAPI snapshot (tests/api/test_schema.py compares it with the code).
 api-schema: venv

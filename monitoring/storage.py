@@ -23,10 +23,6 @@ def partition_name(day: date) -> str:
     return f"{TABLE}_p{day:%Y%m%d}"
 
 
-def _day_start(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=UTC)
-
-
 def existing_partitions() -> dict[date, str]:
     with connection.cursor() as cursor:
         cursor.execute(
@@ -55,21 +51,9 @@ def ensure_partitions(days: Iterable[date]) -> list[str]:
         )
         missing = {row[0] for row in cursor.fetchall()}
         for day in wanted:
-            name = partition_name(day)
-            if name not in missing:
-                continue
-            cursor.execute(
-                sql.SQL(
-                    "CREATE TABLE IF NOT EXISTS {} PARTITION OF {} FOR VALUES FROM ({}) TO ({})"
-                )
-                .format(
-                    sql.Identifier(name),
-                    sql.Identifier(TABLE),
-                    sql.Literal(_day_start(day)),
-                    sql.Literal(_day_start(day + timedelta(days=1))),
-                )
-                .as_string(cursor.connection)
-            )
+            if partition_name(day) in missing:
+                # As the tables' owner (a SECURITY DEFINER function, migration 0005).
+                cursor.execute("SELECT monitoring_create_sample_partition(%s)", [day])
     return sorted(missing)
 
 
@@ -79,11 +63,7 @@ def drop_partitions_before(day: date) -> list[str]:
     with connection.cursor() as cursor:
         for partition_day, name in sorted(existing_partitions().items()):
             if partition_day + timedelta(days=1) <= day:
-                cursor.execute(
-                    sql.SQL("DROP TABLE {}")
-                    .format(sql.Identifier(name))
-                    .as_string(cursor.connection)
-                )
+                cursor.execute("SELECT monitoring_drop_sample_partition(%s)", [partition_day])
                 dropped.append(name)
     return dropped
 

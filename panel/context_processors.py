@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.urls import reverse
 
 
@@ -25,6 +26,8 @@ def navigation(request) -> dict:
             _item("Sessions", "security:admin_sessions", "monitor"),
             _item("Monitoring", "monitoring:overview", "activity"),
         ]
+        if settings.DEV_MODE and settings.HEARTH_MAIL_SINK_DIR:
+            items.append(_item("Caught mail", "dev_mail_list", "list"))
     else:
         items = [_item("Dashboard", "home", "home")]
         items.append(_item("Databases", "provisioning:database_list", "database"))

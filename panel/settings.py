@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "csp",
+    "panel.apps.PanelConfig",
     "accounts",
     "security",
     "provisioning",
@@ -91,6 +92,29 @@ if not DATABASE_URL:
         "`make run` and `make test` start a local PostgreSQL and set it for you"
     )
 DATABASES = {"default": database_from_url(DATABASE_URL)}
+# A connection pool per process (psycopg_pool, Django's OPTIONS["pool"]) of at most this
+# many connections, which requests wait for (DATABASE_POOL_TIMEOUT seconds) instead of
+# opening more: the web server sets it to its threads per process (panel/gunicorn_conf.py,
+# `make run`). 0: no pool, one persistent connection per thread (workers, tests).
+DATABASE_POOL_SIZE = env_int("DATABASE_POOL_SIZE", 0)
+if DATABASE_POOL_SIZE > 0:
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps connections instead
+    DATABASES["default"]["OPTIONS"]["pool"] = {
+        "min_size": 1,
+        "max_size": DATABASE_POOL_SIZE,
+        "timeout": env_int("DATABASE_POOL_TIMEOUT", 10),
+    }
+# Behind pgbouncer in transaction pooling mode: no server-side cursors (they outlive the
+# transaction) and no connection kept by Django (pgbouncer keeps them).
+if env_bool("DATABASE_PGBOUNCER", False):
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+# The role that owns the tables and runs `migrate`/`flush` (panel/dbroles.py); the panel
+# itself runs as DATABASE_URL's role, which the owner grants its privileges after migrating.
+DATABASE_OWNER_URL = env_str("DATABASE_OWNER_URL", DATABASE_URL)
+DATABASE_OWNER = database_from_url(DATABASE_OWNER_URL)
+# Tables the runtime role may only read and append to (no UPDATE/DELETE/TRUNCATE).
+DATABASE_APPEND_ONLY_TABLES = ["security_auditevent"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -148,6 +172,8 @@ HTTPS = env_bool("HTTPS", not DEV_MODE)
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 SECURE_SSL_REDIRECT = HTTPS and env_bool("SECURE_SSL_REDIRECT", True)
+# The container's HEALTHCHECK asks over plain HTTP from inside the container.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if HTTPS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
@@ -171,9 +197,20 @@ EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Hearth <hearth@localhost>")
+# Development: where `make run`'s local SMTP sink stores what it catches (shown at /dev/mail/).
+HEARTH_MAIL_SINK_DIR = env_str("HEARTH_MAIL_SINK_DIR", "") if DEV_MODE else ""
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Celery: Redis is the broker; tasks are acknowledged after they run.
+# How long sending a task may wait for an unreachable broker (or result store) before it
+# gives up: jobs are sent after commit inside the request, and a pending job row is the
+# outbox the dispatcher re-sends from, so a web request never waits longer than this.
+BROKER_CONNECT_TIMEOUT = float(env_str("BROKER_CONNECT_TIMEOUT", "1"))
+CELERY_BROKER_CONNECTION_TIMEOUT = BROKER_CONNECT_TIMEOUT
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = BROKER_CONNECT_TIMEOUT
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
+    "retry_policy": {"max_retries": 1, "interval_start": 0, "timeout": BROKER_CONNECT_TIMEOUT}
+}
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL)
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", REDIS_URL)
 CELERY_TASK_ACKS_LATE = True
@@ -181,7 +218,13 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 3600,
+    "socket_connect_timeout": BROKER_CONNECT_TIMEOUT,
+}
+# Keeps the worker alive across a broker outage with tasks in flight (celery/kombu 5.7.0
+# crash on reconnect; see panel/worker_consumer.py).
+CELERY_WORKER_CONSUMER = "panel.worker_consumer:Consumer"
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_EXPIRES = 3600
 CELERY_TIMEZONE = TIME_ZONE

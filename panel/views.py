@@ -10,6 +10,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from panel import versions
+
 
 def home(request):
     if request.user.is_admin:
@@ -17,19 +19,23 @@ def home(request):
     return redirect("accounts:dashboard")
 
 
-def _check_database() -> str:
+def _check_database(found: dict[str, str]) -> str:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
+        found["postgresql"] = versions.postgresql_version()
         return "ok"
     except Exception as exc:  # noqa: BLE001 - reported, not raised
         return f"error: {exc.__class__.__name__}"
 
 
-def _check_redis() -> str:
+def _check_redis(found: dict[str, str]) -> str:
     try:
         cache.set("healthz", "1", timeout=5)
-        return "ok" if cache.get("healthz") == "1" else "error: read back failed"
+        if cache.get("healthz") != "1":
+            return "error: read back failed"
+        found["redis"] = versions.redis_version()
+        return "ok"
     except Exception as exc:  # noqa: BLE001
         return f"error: {exc.__class__.__name__}"
 
@@ -38,9 +44,10 @@ def _check_redis() -> str:
 @never_cache
 @require_GET
 def healthz(request):
-    checks = {"database": _check_database(), "redis": _check_redis()}
+    found = versions.software_versions()
+    checks = {"database": _check_database(found), "redis": _check_redis(found)}
     healthy = all(value == "ok" for value in checks.values())
-    body = {"status": "ok" if healthy else "degraded", **checks}
+    body = {"status": "ok" if healthy else "degraded", **checks, "versions": found}
     return JsonResponse(body, status=200 if healthy else 503)
 
 

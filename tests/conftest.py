@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import time
+from contextlib import ExitStack
 
 import pytest
+from django.db import connections
 from django.test import Client
 from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -12,9 +14,27 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import services
 from accounts.models import Plan
+from panel import dbroles
 from security import sudo, throttle
 
 PASSWORD = "correct-horse-battery-staple"
+
+_owner_for_setup = ExitStack()
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """The test database is created and migrated by the owner role (DATABASE_OWNER_URL),
+    as in production; pytest-django's set-up runs right after this."""
+    _owner_for_setup.enter_context(dbroles.as_owner())
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
+    """...and every test then runs as the runtime role (DATABASE_URL), like the panel."""
+    _owner_for_setup.close()
+    yield
+    connections.close_all()  # the owner drops the test database next: leave it first
 
 
 @pytest.fixture

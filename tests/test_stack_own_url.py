@@ -16,7 +16,7 @@ def test_own_urls_mean_the_local_servers(monkeypatch, capsys):
         assert "DATABASE_URL is this stack's own (var/stack.env): using the local server" in out
         assert "postgres: already running on 127.0.0.1:" in out
         assert "redis:    already running on 127.0.0.1:" in out
-        assert stack.env == {"DATABASE_URL": own["DATABASE_URL"], "REDIS_URL": own["REDIS_URL"]}
+        assert stack.env == own  # the runtime and owner URLs, REDIS_URL, ...
     finally:
         services.release(stack)
 

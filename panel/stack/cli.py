@@ -18,7 +18,8 @@ usage: python -m panel.stack COMMAND [ARGS...]
   status          show whether they run
   test [ARGS]     up, `python -m pytest ARGS`, stop what this started; pytest's exit code
   exec CMD [ARGS] up, run CMD with the stack's environment, stop what this started
-  run             up, migrate, createadmin, seed_demo, then web + celery worker + beat
+  run             up, `manage.py bootstrap` (migrate, first admin, demo data, default
+                  servers), then web + celery worker + beat (+ SMTP sink in development)
   clean           down, then delete ./var (and a /var/tmp fallback data dir, if any)
 """
 

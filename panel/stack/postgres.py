@@ -1,4 +1,4 @@
-"""A throwaway PostgreSQL cluster: initdb into a directory, TCP on 127.0.0.1 only, trust auth."""
+"""A throwaway PostgreSQL cluster: initdb into a directory, TCP on 127.0.0.1 only (SCRAM logins)."""
 
 from __future__ import annotations
 
@@ -40,7 +40,15 @@ unix_socket_directories = ''
 fsync = off
 synchronous_commit = off
 full_page_writes = off
+hba_file = '{hba}'
 """
+
+# Who may log in over TCP. SCRAM for every role; the bootstrap superuser of a cluster made
+# without a password (the panel's own, in development) keeps trust on loopback, so the
+# stack can manage roles without storing a superuser password.
+HBA_NAME = "hearth_hba.conf"
+HBA_SUPERUSER_TRUST = f"host all {SUPERUSER} {HOST}/32 trust\n"
+HBA_SCRAM = f"host all all {HOST}/32 scram-sha-256\n"
 
 
 def pg_bindirs() -> dict[str, Path]:
@@ -97,6 +105,7 @@ class PgCluster:
     started: bool = False  # True if start_postgres() started it (rather than found it running)
     host: str = HOST
     password: str | None = None  # set: TCP logins need it (SCRAM); None: trust
+    name: str = "postgres"  # what the stack calls it in messages and var/stack.json
 
     def url(self, dbname: str = "postgres") -> str:
         credentials = f"{SUPERUSER}:{self.password}" if self.password else SUPERUSER
@@ -147,7 +156,7 @@ class PgCluster:
         return True
 
     def start(self) -> None:
-        write_conf(self.datadir, self.port, self.user)
+        write_conf(self.datadir, self.port, self.user, trust_superuser=not self.password)
         try:
             self.pg_ctl("-l", str(self.logfile), "-w", "-t", "60", "start")
         except StackError as exc:
@@ -173,10 +182,17 @@ class PgCluster:
             return "(no log)"
 
 
-def write_conf(datadir: Path, port: int, user: str | None) -> None:
+def write_conf(datadir: Path, port: int, user: str | None, *, trust_superuser: bool) -> None:
+    hba = datadir / HBA_NAME
+    hba.write_text(
+        "# Written by panel.stack on every start; edit panel/stack/postgres.py instead.\n"
+        + (HBA_SUPERUSER_TRUST if trust_superuser else "")
+        + HBA_SCRAM
+    )
     conf = datadir / CONF_NAME
-    conf.write_text(CONF_TEMPLATE.format(host=HOST, port=port))
-    give_to(conf, user)
+    conf.write_text(CONF_TEMPLATE.format(host=HOST, port=port, hba=hba))
+    for path in (hba, conf):
+        give_to(path, user)
 
 
 def reachable_datadir(datadir: Path, user: str | None, fallback_key: str) -> Path:

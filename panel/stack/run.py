@@ -11,8 +11,10 @@ from collections.abc import Mapping, Sequence
 from panel.stack.common import (
     HOST,
     ROOT,
+    VAR,
     StackError,
     exit_code,
+    free_port,
     port_accepts,
     port_is_free,
     say,
@@ -24,6 +26,10 @@ from panel.stack.supervise import Supervisor, quiet_signals
 MANAGE = ROOT / "manage.py"
 CELERY_QUEUES: tuple[str, ...] = ("celery",)
 BEAT_SCHEDULE = "var/celerybeat-schedule"
+MAIL_DIR = VAR / "mail"
+GUNICORN_CONF = "python:panel.gunicorn_conf"  # workers x threads sized to the machine
+# runserver starts a thread per request: its database pool caps the connections it opens.
+DEV_POOL_SIZE = "8"
 DEFAULT_WEB_PORT = 8000
 TRUE = {"1", "true", "yes", "on"}
 
@@ -66,15 +72,17 @@ def exec_in_stack(argv: Sequence[str]) -> int:
 # --- make run ----------------------------------------------------------------------------
 
 
-def child_commands(debug: bool, port: int) -> dict[str, list[str]]:
+def child_commands(debug: bool, port: int, env: Mapping[str, str]) -> dict[str, list[str]]:
     py = sys.executable
     celery = [py, "-m", "celery", "-A", "panel"]
     web = (
-        [py, str(MANAGE), "runserver", f"{HOST}:{port}"]
+        [py, str(MANAGE), "runserver", "--skip-checks", f"{HOST}:{port}"]  # bootstrap checked
         if debug
-        else [py, "-m", "gunicorn", "panel.wsgi", "-b", f"{HOST}:{port}"]
+        else [py, "-m", "gunicorn", "-c", GUNICORN_CONF, "panel.wsgi", "-b", f"{HOST}:{port}"]
     )
+    sink = mail_sink(env)
     return {
+        **({"mail": sink} if sink else {}),
         "worker": [
             *celery,
             "worker",
@@ -90,11 +98,31 @@ def child_commands(debug: bool, port: int) -> dict[str, list[str]]:
     }
 
 
+def mail_sink(env: Mapping[str, str]) -> list[str] | None:
+    """The SMTP sink's command line, when panel_env pointed the panel's mail at it."""
+    if env.get("HEARTH_MAIL_SINK_PORT"):
+        return [
+            sys.executable,
+            "-m",
+            "panel.stack.mailsink",
+            "--port",
+            env["HEARTH_MAIL_SINK_PORT"],
+            "--dir",
+            env["HEARTH_MAIL_SINK_DIR"],
+        ]
+    return None
+
+
 def panel_env(stack_env: Mapping[str, str], port: int) -> dict[str, str]:
-    """The children's environment: emailed links point where `make run` serves unless set."""
+    """The children's environment: emailed links point where `make run` serves unless set;
+    in development without EMAIL_HOST, mail goes to a local SMTP sink (mailsink.py)."""
     env = {**stack_env, "PYTHONUNBUFFERED": "1"}
     if not env.get("PANEL_BASE_URL", "").strip():
         env["PANEL_BASE_URL"] = f"http://{HOST}:{port}"
+    if env.get("HEARTH_DEV", "").strip().lower() in TRUE and not env.get("EMAIL_HOST"):
+        sink = str(free_port())
+        env.update(EMAIL_HOST=HOST, EMAIL_PORT=sink, HEARTH_MAIL_SINK_PORT=sink)
+        env.setdefault("HEARTH_MAIL_SINK_DIR", str(MAIL_DIR))
     return env
 
 
@@ -111,8 +139,54 @@ def raise_interrupt(_signum: int, _frame: object) -> None:
     raise KeyboardInterrupt
 
 
+def web_env(debug: bool, env: Mapping[str, str]) -> dict[str, str]:
+    """The web server's own additions: the development server gets a bounded database pool
+    (gunicorn sizes its own from its threads, panel/gunicorn_conf.py)."""
+    if debug and not env.get("DATABASE_POOL_SIZE"):
+        return {"DATABASE_POOL_SIZE": DEV_POOL_SIZE}
+    return {}
+
+
+def bootstrap_command(debug: bool) -> list[str]:
+    """The one process that prepares everything before serving (panel bootstrap command)."""
+    return [sys.executable, str(MANAGE), "bootstrap", *([] if debug else ["--static"])]
+
+
+MIGRATED = "bootstrap: database migrated"  # printed by panel/management/commands/bootstrap.py
+
+
+def run_bootstrap(argv: Sequence[str], env: Mapping[str, str], on_migrated) -> int:
+    """Run the bootstrap, echoing its output; call ON_MIGRATED once it says MIGRATED (the
+    services start while it creates the admin, demo data and servers)."""
+    proc = subprocess.Popen(  # noqa: S603 - argv list
+        list(argv), env=dict(env), cwd=ROOT, stdout=subprocess.PIPE, text=True, bufsize=1
+    )
+    try:
+        for line in proc.stdout:
+            print(line, end="", flush=True)
+            if line.strip() == MIGRATED:
+                on_migrated()
+        return exit_code(proc.wait())
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            proc.wait()
+
+
+def start_mail_sink(supervisor: Supervisor, env: Mapping[str, str]) -> None:
+    """With the bootstrap (not waited for: it listens in ~0.2 s, well before the bootstrap's
+    seed_demo sends the demo customer's verification mail)."""
+    if "mail" in supervisor.children:
+        supervisor.start(["mail"])
+        say(
+            f"mail:     SMTP sink on {HOST}:{env['EMAIL_PORT']}; caught mail in "
+            f"{env['HEARTH_MAIL_SINK_DIR']} and at /dev/mail/"
+        )
+
+
 def run_panel() -> int:
-    """up, migrate, createadmin, seed_demo, then web + celery worker + beat until Ctrl-C."""
+    """up (services in parallel), one bootstrap process (migrate, first admin, demo data,
+    default servers), then web + celery worker + beat (+ mail sink) until Ctrl-C."""
     os.environ.setdefault("HEARTH_DEV", "1")
     debug = os.environ.get("DEBUG", os.environ["HEARTH_DEV"]).strip().lower() in TRUE
     port = int(os.environ.get("HEARTH_PORT", DEFAULT_WEB_PORT))
@@ -122,23 +196,16 @@ def run_panel() -> int:
         )
     stack = up(lease=True)
     env = panel_env(base_env(stack), port)
-    supervisor = Supervisor(child_commands(debug, port), env, ROOT)
+    supervisor = Supervisor(
+        child_commands(debug, port, env), env, ROOT, child_env={"web": web_env(debug, env)}
+    )
     previous = signal.signal(signal.SIGTERM, raise_interrupt)
     try:
-        steps = [
-            ["migrate", "--noinput"],
-            ["createadmin", "--if-none"],
-            ["seed_demo"],
-            ["ensure_default_db_server"],
-        ]
-        if not debug:
-            steps.append(["collectstatic", "--noinput", "-v", "0"])
-        for step in steps:
-            code = run_foreground([sys.executable, str(MANAGE), *step], env)
-            if code != 0:
-                say(f"manage.py {' '.join(step)} failed (exit {code}); stopping")
-                return code
-        supervisor.start()
+        start_mail_sink(supervisor, env)
+        code = run_bootstrap(bootstrap_command(debug), env, supervisor.start)
+        if code != 0:
+            say(f"manage.py bootstrap failed (exit {code}); stopping")
+            return code
         if problem := web_ready(supervisor, port):
             say(f"{problem}; stopping")
             return 1

@@ -9,6 +9,7 @@ import pwd
 import shlex
 import shutil
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,14 +25,24 @@ from panel.stack.common import (
     port_is_free,
     rel,
     say,
+    service_user,
 )
-from panel.stack.postgres import PgCluster, pg_available, pg_bindir, running_port, start_postgres
+from panel.stack.postgres import (
+    SUPERUSER,
+    PgCluster,
+    pg_available,
+    pg_bindir,
+    running_port,
+    start_postgres,
+)
 from panel.stack.redis import RedisServer, configured_port, redis_available, start_redis
+from panel.stack.roles import OWNER, RUNTIME, ensure_roles, new_password
 
 STATE_FILE = VAR / "stack.json"
 ENV_FILE = VAR / "stack.env"
 LOCK_FILE = VAR / ".stack.lock"
 PG_DIR = VAR / "postgres"
+DBSERVER_DIR = VAR / "dbserver"
 REDIS_DIR = VAR / "redis"
 DB_NAME = "hearth"
 
@@ -40,7 +51,7 @@ Service = PgCluster | RedisServer
 
 @dataclass
 class Stack:
-    env: dict[str, str] = field(default_factory=dict)  # DATABASE_URL and REDIS_URL
+    env: dict[str, str] = field(default_factory=dict)  # DATABASE_URL, REDIS_URL, ...
     started: list[Service] = field(default_factory=list)  # what this `up` started
 
 
@@ -63,12 +74,19 @@ def load_state() -> dict:
         return {}
 
 
+def write_private(path: Path, text: str) -> None:
+    """Write TEXT to PATH readable by us only (it holds database passwords)."""
+    path.touch(mode=0o600, exist_ok=True)
+    path.chmod(0o600)
+    path.write_text(text)
+
+
 def save_state(state: dict) -> None:
-    STATE_FILE.write_text(json.dumps(state, indent=2) + "\n")
+    write_private(STATE_FILE, json.dumps(state, indent=2) + "\n")
 
 
 def write_env(env: Mapping[str, str]) -> None:
-    ENV_FILE.write_text("".join(f"{key}={shlex.quote(value)}\n" for key, value in env.items()))
+    write_private(ENV_FILE, "".join(f"{key}={shlex.quote(value)}\n" for key, value in env.items()))
 
 
 def written_env() -> dict[str, str]:
@@ -92,7 +110,7 @@ def configured_url(key: str, name: str) -> str | None:
 
 
 def name_of(service: Service) -> str:
-    return "postgres" if isinstance(service, PgCluster) else "redis"
+    return service.name if isinstance(service, PgCluster) else "redis"
 
 
 def where(service: Service) -> str:
@@ -140,10 +158,19 @@ def up(*, lease: bool = False) -> Stack:
         state = load_state()
         database = configured_url("DATABASE_URL", "postgres")
         redis = configured_url("REDIS_URL", "redis")
-        ensure_binaries(not database, not redis)
+        dbserver = configured_url("PROVISIONING_PG_URL", "dbserver")
+        ensure_binaries(not (database and dbserver), not redis)
+        service_user()  # once, before the threads: it may create the system user
+        starts = {
+            "postgres": lambda: up_postgres(state, stack, database),
+            "dbserver": lambda: {"PROVISIONING_PG_URL": up_dbserver(state, stack, dbserver)},
+            "redis": lambda: {"REDIS_URL": up_redis(state, stack, redis)},
+        }
         try:
-            stack.env["DATABASE_URL"] = up_postgres(state, stack, database)
-            stack.env["REDIS_URL"] = up_redis(state, stack, redis)
+            with ThreadPoolExecutor(max_workers=len(starts)) as pool:  # in parallel
+                futures = {name: pool.submit(start) for name, start in starts.items()}
+            for future in futures.values():
+                stack.env.update(future.result())
         except BaseException:
             stop_services(stack.started)
             raise
@@ -178,22 +205,68 @@ def release(stack: Stack) -> None:
         save_state(state)
 
 
-def up_postgres(state: dict, stack: Stack, configured: str | None = None) -> str:
+def up_postgres(state: dict, stack: Stack, configured: str | None = None) -> dict[str, str]:
+    """The panel's cluster: DATABASE_URL (runtime role) and DATABASE_OWNER_URL (migrations)."""
     if configured:
         say("postgres: using DATABASE_URL from the environment (no local server)")
-        return configured
+        owner = os.environ.get("DATABASE_OWNER_URL", "")
+        return {"DATABASE_URL": configured, **({"DATABASE_OWNER_URL": owner} if owner else {})}
     entry = state.get("postgres", {})
     datadir = Path(entry.get("datadir", PG_DIR))
     cluster = start_postgres(datadir, saved_port(entry), dbname=DB_NAME, fallback_key=str(ROOT))
     if cluster.started:
         stack.started.append(cluster)
-    state["postgres"] = {"datadir": str(cluster.datadir), "port": cluster.port}
-    url = cluster.url(DB_NAME)
+    passwords = entry.get("passwords") or {"owner": new_password(), "runtime": new_password()}
+    ensure_roles(cluster, DB_NAME, passwords)
+    state["postgres"] = {
+        "datadir": str(cluster.datadir),
+        "port": cluster.port,
+        "passwords": passwords,
+    }
+    base = f"{HOST}:{cluster.port}/{DB_NAME}"
+    env = {
+        "DATABASE_URL": f"postgres://{RUNTIME}:{passwords['runtime']}@{base}",
+        "DATABASE_OWNER_URL": f"postgres://{OWNER}:{passwords['owner']}@{base}",
+    }
     say(
         f"postgres: {'started' if cluster.started else 'already running'} on "
-        f"{where(cluster)} -> {url}"
+        f"{where(cluster)} -> database {DB_NAME!r} (owner {OWNER}, panel runs as {RUNTIME})"
     )
-    return url
+    return env
+
+
+def up_dbserver(state: dict, stack: Stack, configured: str | None = None) -> str:
+    """The managed database server for customers' databases: a cluster of its own.
+
+    Every login is checked (SCRAM, the superuser too) and PUBLIC may not connect to its
+    databases, so a customer's role reaches only the databases granted to it, and never
+    the panel's (another cluster). `make run` registers it as the default database server.
+    """
+    if configured:
+        say("dbserver: using PROVISIONING_PG_URL from the environment (no local server)")
+        return configured
+    entry = state.get("dbserver", {})
+    password = entry.get("password") or new_password()
+    cluster = start_postgres(
+        Path(entry.get("datadir", DBSERVER_DIR)),
+        saved_port(entry),
+        fallback_key=str(ROOT),
+        password=password,
+    )
+    cluster.name = "dbserver"
+    if cluster.started:
+        stack.started.append(cluster)
+    cluster.psql("REVOKE CONNECT, TEMPORARY ON DATABASE postgres, template1 FROM PUBLIC")
+    state["dbserver"] = {
+        "datadir": str(cluster.datadir),
+        "port": cluster.port,
+        "password": password,
+    }
+    say(
+        f"dbserver: {'started' if cluster.started else 'already running'} on "
+        f"{where(cluster)} -> customers' databases (superuser {SUPERUSER}, SCRAM)"
+    )
+    return cluster.url("postgres")
 
 
 def up_redis(state: dict, stack: Stack, configured: str | None = None) -> str:
@@ -216,13 +289,14 @@ def up_redis(state: dict, stack: Stack, configured: str | None = None) -> str:
 def local_services(state: dict) -> list[Service]:
     """The services recorded in var/stack.json (running or not)."""
     services: list[Service] = []
-    datadir = Path(state.get("postgres", {}).get("datadir", PG_DIR))
-    version_file = datadir / "PG_VERSION"
-    if version_file.exists():
-        bindir = pg_bindir(version_file.read_text().strip())
-        port = running_port(datadir) or state.get("postgres", {}).get("port", 0)
-        if bindir is not None:
-            services.append(PgCluster(datadir, port, bindir, owner_of(datadir)))
+    for name, default in (("postgres", PG_DIR), ("dbserver", DBSERVER_DIR)):
+        datadir = Path(state.get(name, {}).get("datadir", default))
+        version_file = datadir / "PG_VERSION"
+        if version_file.exists():
+            bindir = pg_bindir(version_file.read_text().strip())
+            port = running_port(datadir) or state.get(name, {}).get("port", 0)
+            if bindir is not None:
+                services.append(PgCluster(datadir, port, bindir, owner_of(datadir), name=name))
     redis_dir = Path(state.get("redis", {}).get("dir", REDIS_DIR))
     services.append(RedisServer(redis_dir, configured_port(redis_dir) or 0))
     return services
@@ -262,8 +336,9 @@ def status() -> None:
 def clean() -> None:
     """down, then delete ./var and the /var/tmp fallback data dir, if any."""
     down()
-    datadir = Path(load_state().get("postgres", {}).get("datadir", PG_DIR))
-    for path in (VAR, fallback_dir(str(ROOT), "postgres").parent, datadir):
+    state = load_state()
+    datadirs = [Path(state.get(n, {}).get("datadir", VAR / n)) for n in ("postgres", "dbserver")]
+    for path in (VAR, fallback_dir(str(ROOT), "postgres").parent, *datadirs):
         if path.exists():
             shutil.rmtree(path)
             say(f"removed {rel(path)}")

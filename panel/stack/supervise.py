@@ -57,20 +57,24 @@ class Supervisor:
         first_delay: float = FIRST_DELAY,
         max_delay: float = MAX_DELAY,
         stable_after: float = STABLE_AFTER,
+        child_env: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
         self.env, self.cwd = dict(env), cwd
+        self.child_env = {name: dict(extra) for name, extra in (child_env or {}).items()}
         self.first_delay, self.max_delay, self.stable_after = first_delay, max_delay, stable_after
         self.children = {n: Child(n, list(a), delay=first_delay) for n, a in commands.items()}
 
-    def start(self) -> None:
-        for child in self.children.values():
-            self._spawn(child)
+    def start(self, names: Sequence[str] | None = None) -> None:
+        """Start NAMES (default: every child) that have not been started yet."""
+        for name, child in self.children.items():
+            if child.proc is None and (names is None or name in names):
+                self._spawn(child)
 
     def _spawn(self, child: Child) -> None:
         """Each child in its own session, so we (not the terminal) decide how it stops."""
         child.proc = subprocess.Popen(  # noqa: S603 - argv list
             child.argv,
-            env=self.env,
+            env={**self.env, **self.child_env.get(child.name, {})},
             cwd=self.cwd,
             stdin=subprocess.DEVNULL,
             start_new_session=True,

@@ -292,7 +292,7 @@ def test_a_sample_on_a_day_without_partition_gets_one(client, server, agent_key)
 
     day = (timezone.now() - timedelta(days=5)).date()
     with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS {storage.partition_name(day)}")
+        cursor.execute("SELECT monitoring_drop_sample_partition(%s)", [day])
     ts = now_ts(-5 * 86400)
     if datetime.fromtimestamp(ts, UTC).date() != day:
         ts = datetime(day.year, day.month, day.day, 12, tzinfo=UTC).timestamp()

@@ -127,7 +127,7 @@ def test_beat_creates_partitions_ahead_and_drops_expired_ones_with_their_rows(
     today = timezone.now().date()
     ahead = today + timedelta(days=settings.MONITORING_PARTITIONS_AHEAD_DAYS)
     with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS {storage.partition_name(ahead)}")
+        cursor.execute("SELECT monitoring_drop_sample_partition(%s)", [ahead])
     expired = timezone.now() - timedelta(days=settings.MONITORING_RAW_RETENTION_DAYS + 2)
     kept = timezone.now() - timedelta(days=settings.MONITORING_RAW_RETENTION_DAYS - 1)
     storage.insert_samples(

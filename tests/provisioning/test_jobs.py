@@ -128,6 +128,7 @@ def test_two_jobs_on_one_resource_never_run_at_once(alice_account, db_server, dj
         host=params["HOST"],
         port=params["PORT"] or 5432,
         user=params["USER"],
+        password=params["PASSWORD"],
         dbname=params["NAME"],
         autocommit=True,
     )

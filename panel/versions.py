@@ -1,0 +1,45 @@
+"""Versions reported by /healthz: Hearth's own (pyproject.toml), Python, Django and the servers."""
+
+from __future__ import annotations
+
+import os
+import platform
+import tomllib
+from functools import cache
+
+import django
+from django.conf import settings
+from django.db import connection
+from redis import Redis
+
+
+@cache
+def hearth_version() -> str:
+    with open(settings.BASE_DIR / "pyproject.toml", "rb") as handle:
+        return tomllib.load(handle)["project"]["version"]
+
+
+def postgresql_version() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        return cursor.fetchone()[0].split()[0]
+
+
+def redis_version() -> str:
+    client = Redis.from_url(settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2)
+    try:
+        return client.info("server")["redis_version"]
+    finally:
+        client.close()
+
+
+def software_versions() -> dict[str, str]:
+    found = {
+        "hearth": hearth_version(),
+        "python": platform.python_version(),
+        "django": django.get_version(),
+    }
+    # The commit an image was built from (the Dockerfile's HEARTH_REVISION build argument).
+    if (revision := os.environ.get("HEARTH_REVISION", "unknown")) != "unknown":
+        found["revision"] = revision
+    return found
