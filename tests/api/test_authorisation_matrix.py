@@ -125,7 +125,7 @@ def _expected_for_outsider(name: str, method: str, path: str, persona: str) -> s
         return {403}  # its only scope is databases
     if name == "account":
         return {200}
-    if name.endswith("-list") and method == "get":
+    if name.endswith("-list") and method in ("get", "head"):
         return {200} if "/roles/" not in path else {404}
     if name.endswith("-list") and method == "post":
         if "/roles/" in path:
