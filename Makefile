@@ -23,7 +23,7 @@ need = { if [ "$$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	exit 1; fi; }
 
 .PHONY: all venv assets browser dns run test bench lint lock lock-upgrade sbom agent-wheel env \
-	image image-test base-image lint-tools up down status clean distclean
+	image image-test base-image lint-tools up down status clean distclean api-schema
 
 all: venv assets
 
@@ -157,6 +157,10 @@ image: base-image
 # Build, then start the image's web and worker against a PostgreSQL and Redis of the stack.
 image-test: image venv
 	HEARTH_IMAGE=$(IMAGE) $(STACK) test tests/shipping/image_check.py -p no:cacheprovider $(ARGS)
+
+# The committed OpenAPI snapshot (tests/api/test_schema.py compares it with the code).
+api-schema: venv
+	HEARTH_DEV=$${HEARTH_DEV:-1} $(STACK) exec -- $(PY) manage.py spectacular --validate --fail-on-warn --file api/openapi.yaml
 
 up: venv
 	$(STACK) up

@@ -26,6 +26,8 @@ class Kind(StrEnum):
     UNAUTHENTICATED = "unauthenticated"
     FORBIDDEN = "forbidden"
     NOT_FOUND = "not_found"
+    METHOD_NOT_ALLOWED = "method_not_allowed"
+    NOT_ACCEPTABLE = "not_acceptable"
     CONFLICT = "conflict"
     LENGTH_REQUIRED = "length_required"
     TOO_LARGE = "too_large"
@@ -39,6 +41,8 @@ STATUS = {
     Kind.UNAUTHENTICATED: 401,
     Kind.FORBIDDEN: 403,
     Kind.NOT_FOUND: 404,
+    Kind.METHOD_NOT_ALLOWED: 405,
+    Kind.NOT_ACCEPTABLE: 406,
     Kind.CONFLICT: 409,
     Kind.LENGTH_REQUIRED: 411,
     Kind.TOO_LARGE: 413,
@@ -52,6 +56,8 @@ TITLES = {
     Kind.UNAUTHENTICATED: "Authentication is required",
     Kind.FORBIDDEN: "This is not allowed",
     Kind.NOT_FOUND: "Not found",
+    Kind.METHOD_NOT_ALLOWED: "Method not allowed",
+    Kind.NOT_ACCEPTABLE: "Not acceptable",
     Kind.CONFLICT: "This conflicts with the current state",
     Kind.LENGTH_REQUIRED: "A Content-Length is required",
     Kind.TOO_LARGE: "The request is too large",

@@ -19,6 +19,19 @@ def current_request_id() -> str:
     return _request_id.get()
 
 
+# The API token a request authenticated with (its id), so audit events can name it.
+_credential: contextvars.ContextVar[int | None] = contextvars.ContextVar("credential", default=None)
+
+
+def current_credential() -> int | None:
+    return _credential.get()
+
+
+def use_credential(token_id: int | None) -> None:
+    """Called by the API's authentication; RequestIdMiddleware clears it after the request."""
+    _credential.set(token_id)
+
+
 class RequestIdMiddleware:
     header = "HTTP_X_REQUEST_ID"
 
@@ -30,10 +43,12 @@ class RequestIdMiddleware:
         request_id = incoming if _VALID.match(incoming) else uuid.uuid4().hex
         request.request_id = request_id
         token = _request_id.set(request_id)
+        credential = _credential.set(None)
         try:
             response = self.get_response(request)
         finally:
             _request_id.reset(token)
+            _credential.reset(credential)
         response["X-Request-ID"] = request_id
         return response
 

@@ -43,6 +43,9 @@ INSTALLED_APPS = [
     "provisioning",
     "provisioning.dns",
     "monitoring",
+    "rest_framework",
+    "drf_spectacular",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -404,4 +407,53 @@ OUTBOX_SWEEP_AFTER = env_int("OUTBOX_SWEEP_AFTER", 120)
 CELERY_BEAT_SCHEDULE["outbox-dispatch-queued"] = {
     "task": "outbox.dispatch_queued",
     "schedule": 60.0,
+}
+
+# --- REST API ---
+# Tokens are stored as HMAC-SHA256(pepper, secret); the pepper never enters the database.
+API_TOKEN_PEPPER = env_secret("API_TOKEN_PEPPER")
+if not API_TOKEN_PEPPER:
+    if not DEV_MODE:
+        raise ImproperlyConfigured("API_TOKEN_PEPPER must be set (any long random string).")
+    API_TOKEN_PEPPER = "hearth-api-pepper:" + SECRET_KEY
+API_TOKEN_DEFAULT_DAYS = env_int("API_TOKEN_DEFAULT_DAYS", 90)
+API_TOKEN_MAX_DAYS = env_int("API_TOKEN_MAX_DAYS", 365)
+# (requests, seconds) per token or logged-in user, and per client IP.
+API_RATE_LIMITS = {
+    "credential": (env_int("API_RATE_PER_CREDENTIAL", 600), 60),
+    "address": (env_int("API_RATE_PER_ADDRESS", 1200), 60),
+}
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.ScopedAccess"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "api.throttling.PerAddressThrottle",
+        "api.throttling.PerCredentialThrottle",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.Cursor",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Hearth API",
+    "VERSION": "1",
+    "OAS_VERSION": "3.1.0",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1/",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.add_problem_responses",
+    ],
+    "ENUM_NAME_OVERRIDES": {
+        "ResourceStateEnum": "provisioning.engine.choices.ResourceState",
+        "JobStateEnum": "provisioning.engine.choices.JobState",
+        "StepStateEnum": "provisioning.engine.choices.StepState",
+    },
 }

@@ -1,5 +1,6 @@
 from django.urls import include, path
 
+from api import ui as api_ui
 from monitoring import prometheus
 from panel import dev_mail, views
 
@@ -12,6 +13,9 @@ urlpatterns = [
     path("provisioning/", include("provisioning.urls")),
     path("dns/", include("provisioning.dns.urls")),
     path("monitoring/", include("monitoring.urls")),
+    path("api/v1/", include("api.urls")),
+    path("security/api-tokens/", api_ui.token_list, name="api_tokens"),
+    path("security/api-tokens/<int:pk>/revoke/", api_ui.token_revoke, name="api_token_revoke"),
     path("api/agent/v1/", include("monitoring.api_urls")),
     path("metrics", prometheus.metrics_view, name="prometheus_metrics"),
     # Development only (404 unless HEARTH_DEV and HEARTH_MAIL_SINK_DIR): the caught mail.

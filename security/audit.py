@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db import models
 
-from panel.middleware import current_request_id
+from panel.middleware import current_credential, current_request_id
 from security.models import AuditEvent
 
 logger = logging.getLogger(__name__)
@@ -97,6 +97,9 @@ def build(
 ) -> AuditEvent:
     """The unsaved event `record` writes (same arguments): for `record_many`."""
     request_actor, request = _split_source(source)
+    if current_credential() is not None:  # done with an API token: name it (its id)
+        details.setdefault("credential", current_credential())
+        details.setdefault("via", "api")
     actor = actor or request_actor
     event = AuditEvent(
         action=action,

@@ -81,6 +81,7 @@ def test_check_deploy_with_production_settings_reports_nothing():
         ALLOWED_HOSTS="panel.example.com",
         DATABASE_URL=os.environ["DATABASE_URL"],
         FIELD_ENCRYPTION_KEY=Fernet.generate_key().decode(),
+        API_TOKEN_PEPPER="x" * 50,
     )
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "DEBUG"],

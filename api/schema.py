@@ -1,0 +1,52 @@
+"""OpenAPI additions: the token scheme, and the problem+json answer every operation may give."""
+
+from __future__ import annotations
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+
+PROBLEM = {
+    "type": "object",
+    "required": ["type", "title", "status", "detail", "code"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "code": {"type": "string", "description": "Stable machine-readable error code."},
+        "field": {"type": "string"},
+        "retry_after": {"type": "integer"},
+        "instance": {"type": "string"},
+        "errors": {"type": "object", "description": "Field errors of a 400 (validation)."},
+    },
+}
+
+
+PROBLEM_REF = "#/components/schemas/Problem"
+
+
+class TokenScheme(OpenApiAuthenticationExtension):
+    target_class = "api.authentication.ApiTokenAuthentication"
+    name = "bearerAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "An API token `hth_<id>_<secret>` made on the API tokens page.",
+        }
+
+
+def add_problem_responses(result, generator, request, public):
+    """Every operation can answer with a problem document (RFC 9457) on any 4xx."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM
+    problem = {
+        "description": "An error (RFC 9457 problem details).",
+        "content": {
+            "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+        },
+    }
+    for item in result.get("paths", {}).values():
+        for operation in item.values():
+            if isinstance(operation, dict) and "responses" in operation:
+                operation["responses"].setdefault("4XX", problem)
+    return result

@@ -1,0 +1,56 @@
+"""What every API view shares: scoped access, throttles, cursor pages, filters, ETags."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from django.core.serializers.json import DjangoJSONEncoder
+from rest_framework import mixins, status
+from rest_framework.response import Response
+from rest_framework.viewsets import GenericViewSet
+
+from api.permissions import ScopedAccess, restrict
+
+
+def etag_of(data) -> str:
+    body = json.dumps(data, sort_keys=True, cls=DjangoJSONEncoder).encode()
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+class ApiViewSet(GenericViewSet):
+    """Subclasses set `scope_kind`, `get_base_queryset()` and optionally `filter_fields`
+    (query parameter → model field, exact match)."""
+
+    scope_kind = ""
+    permission_classes = [ScopedAccess]
+    filter_fields: dict[str, str] = {}
+    lookup_value_regex = "[0-9]+"
+
+    @classmethod
+    def as_view(cls, *args, **kwargs):
+        view = super().as_view(*args, **kwargs)
+        view.login_required = False  # the API answers 401 itself, never a login redirect
+        return view
+
+    def get_base_queryset(self):
+        raise NotImplementedError
+
+    def get_queryset(self):
+        queryset = restrict(self.request, self.scope_kind, self.get_base_queryset())
+        for param, field in self.filter_fields.items():
+            value = self.request.query_params.get(param)
+            if value not in (None, ""):
+                queryset = queryset.filter(**{field: value})
+        return queryset
+
+
+class RetrieveWithETag(mixins.RetrieveModelMixin):
+    """GET one object with an ETag; If-None-Match with the same tag answers 304."""
+
+    def retrieve(self, request, *args, **kwargs):
+        data = self.get_serializer(self.get_object()).data
+        tag = etag_of(data)
+        if tag in request.headers.get("If-None-Match", ""):
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": tag})
+        return Response(data, headers={"ETag": tag})
