@@ -48,6 +48,7 @@ COPY --from=assets /src/node_modules/chart.js/dist/chart.umd.js \
 # Settings need these to load; nothing here connects anywhere or is kept in the image.
 RUN HEARTH_DEV=0 SECRET_KEY=collectstatic-only DATABASE_URL=postgres://build/build \
         FIELD_ENCRYPTION_KEY=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= \
+        API_TOKEN_PEPPER=collectstatic-only \
         python manage.py collectstatic --noinput -v 0 \
     && chmod 0755 deploy/entrypoint.sh
 ARG HEARTH_REVISION=unknown

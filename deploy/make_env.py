@@ -17,6 +17,7 @@ from pathlib import Path
 GENERATED = {
     "SECRET_KEY": lambda: secrets.token_urlsafe(50),
     "FIELD_ENCRYPTION_KEY": lambda: base64.urlsafe_b64encode(os.urandom(32)).decode(),
+    "API_TOKEN_PEPPER": lambda: secrets.token_urlsafe(48),
     "POSTGRES_SUPERUSER_PASSWORD": lambda: secrets.token_urlsafe(24),
     "HEARTH_OWNER_DB_PASSWORD": lambda: secrets.token_urlsafe(24),
     "HEARTH_APP_DB_PASSWORD": lambda: secrets.token_urlsafe(24),

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
 from monitoring import alerts
-from monitoring.models import AlertRule
+from monitoring.models import AlertRule, ServerState
 from outbox.headers import has_break, one_line
 from outbox.models import Message
 from provisioning.servers.models import Server
@@ -40,10 +42,19 @@ def test_an_alert_about_a_server_named_with_line_breaks_sends_one_clean_subject(
     controller, inbox = start_smtp()
     send_django_mail_to(settings, controller.port)
     server = Server.objects.create(name=INJECTED, address="web1.example.test", roles=["web"])
+    now = timezone.now()
+    # The agent has been silent for ten minutes: the real evaluation pass opens the alert.
+    ServerState.objects.create(
+        server=server,
+        last_report_at=now - timedelta(minutes=10),
+        last_sample_at=now - timedelta(minutes=10),
+        interval_seconds=10,
+    )
     alerts.ensure_default_rules()
+    AlertRule.objects.exclude(kind="silent").update(enabled=False)
     try:
         with outbox_inline(), django_capture_on_commit_callbacks(execute=True):
-            alerts.open_alert(AlertRule.objects.get(kind="silent"), server, 30, now=timezone.now())
+            assert alerts.evaluate(now)["opened"] == 1
         message = inbox.wait_for(admin_user.email)
     finally:
         controller.stop()

@@ -63,6 +63,7 @@ def test_secrets_come_from_the_env_file(project, env_file):
     web = project["services"]["web"]["environment"]
     assert web["SECRET_KEY"] == secrets["SECRET_KEY"]
     assert web["FIELD_ENCRYPTION_KEY"] == secrets["FIELD_ENCRYPTION_KEY"]
+    assert web["API_TOKEN_PEPPER"] == secrets["API_TOKEN_PEPPER"]
     assert f":{secrets['HEARTH_APP_DB_PASSWORD']}@postgres:" in web["DATABASE_URL"]
     assert f":{secrets['HEARTH_OWNER_DB_PASSWORD']}@postgres:" in web["DATABASE_OWNER_URL"]
     assert f":{secrets['REDIS_PASSWORD']}@redis:" in web["REDIS_URL"]
