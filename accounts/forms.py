@@ -1,9 +1,31 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import password_validation
 
 from accounts.models import HostingAccount, Plan, User, prefix_validator
+from security.validators import password_field_kwargs
+
+
+class LoginForm(auth_forms.AuthenticationForm):
+    """A password over the cap is refused before anything is hashed."""
+
+    password = forms.CharField(
+        label="Password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        **password_field_kwargs(),
+    )
+
+
+class PasswordChangeForm(auth_forms.PasswordChangeForm):
+    old_password = forms.CharField(
+        label="Old password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
+        **password_field_kwargs(),
+    )
 
 
 class CustomerCreateForm(forms.Form):
@@ -19,6 +41,7 @@ class CustomerCreateForm(forms.Form):
     password = forms.CharField(
         widget=forms.PasswordInput(render_value=False),
         required=False,
+        **password_field_kwargs(),
         help_text="Leave empty to generate a strong password, shown once.",
     )
 

@@ -52,6 +52,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "panel.input_guard.InputGuardMiddleware",
+    "panel.cache_headers.PrivateNoStoreMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "security.middleware.SessionActivityMiddleware",
@@ -118,7 +120,10 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "security.validators.MaximumLengthValidator"},
 ]
+# Longer passwords are refused with a sentence, wherever a password is typed (no 100 kB hashes).
+SECURITY_PASSWORD_MAX_LENGTH = env_int("SECURITY_PASSWORD_MAX_LENGTH", 1024)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
