@@ -15,8 +15,16 @@ _request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", 
 _VALID = re.compile(r"^[A-Za-z0-9-]{8,64}$")
 
 
+_request: contextvars.ContextVar = contextvars.ContextVar("request", default=None)
+
+
 def current_request_id() -> str:
     return _request_id.get()
+
+
+def current_request():
+    """The request being answered in this context, or None (tasks, commands)."""
+    return _request.get()
 
 
 class RequestIdMiddleware:
@@ -30,9 +38,11 @@ class RequestIdMiddleware:
         request_id = incoming if _VALID.match(incoming) else uuid.uuid4().hex
         request.request_id = request_id
         token = _request_id.set(request_id)
+        request_token = _request.set(request)
         try:
             response = self.get_response(request)
         finally:
+            _request.reset(request_token)
             _request_id.reset(token)
         response["X-Request-ID"] = request_id
         return response

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db import models
 
-from panel.middleware import current_request_id
+from panel.middleware import current_request, current_request_id
 from security.models import AuditEvent
 
 logger = logging.getLogger(__name__)
@@ -34,6 +34,11 @@ def _split_source(source) -> tuple[Any, Any]:
     if hasattr(source, "META"):
         user = getattr(source, "user", None)
         return (user if user is not None and user.is_authenticated else None), source
+    # A service given only the acting user (e.g. an admin's edit) still records the IP and
+    # user agent of the request that user is making right now.
+    request = current_request()
+    if request is not None and getattr(request, "user", None) == source:
+        return source, request
     return source, None
 
 
