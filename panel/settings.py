@@ -154,8 +154,10 @@ SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if HTTPS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
 # Behind a reverse proxy: trust its X-Forwarded-Proto, and take the client's address from
-# the last X-Forwarded-For entry (the one our proxy appended), for lockout and the audit log.
+# X-Forwarded-For, believed only from TRUSTED_PROXIES (panel/client_ip.py), for lockout and audit.
 BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
+# Only connections from these addresses/networks may set the client address (X-Forwarded-For).
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", ["127.0.0.1/32", "::1/128"])
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import models
 
+from panel.client_ip import client_ip
 from panel.middleware import current_request, current_request_id
 from security.models import AuditEvent
 
@@ -21,10 +22,6 @@ def _scrub(details: dict[str, Any]) -> dict[str, Any]:
         key: "[redacted]" if any(word in key.lower() for word in _SECRET_WORDS) else value
         for key, value in details.items()
     }
-
-
-def _client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def _split_source(source) -> tuple[Any, Any]:
@@ -84,7 +81,7 @@ def record(
         target_id=str(target.pk) if target is not None else "",
         target_label=(target_label if target_label is not None else str(target or ""))[:255],
         account_id=_account_id_of(account if account is not None else target),
-        ip=_client_ip(request) if request is not None else None,
+        ip=client_ip(request) if request is not None else None,
         user_agent=(request.META.get("HTTP_USER_AGENT", "")[:512] if request is not None else ""),
         request_id=current_request_id() if current_request_id() != "-" else "",
         details=_scrub(details),

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from ua_parser import parse as parse_user_agent
 
+from panel.client_ip import client_ip
 from security import audit
 from security.models import UserSession
 
@@ -44,7 +45,7 @@ def track_login(request, user) -> UserSession:
     tracked = UserSession.objects.create(
         user=user,
         session_key=request.session.session_key,
-        ip=request.META.get("REMOTE_ADDR") or None,
+        ip=client_ip(request),
         user_agent=agent,
         **{key: value[:100] for key, value in describe_user_agent(agent).items()},
     )
