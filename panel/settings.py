@@ -285,6 +285,13 @@ SECURITY_EMAIL_LIMIT = env_int("SECURITY_EMAIL_LIMIT", 3)
 SECURITY_EMAIL_WINDOW = env_int("SECURITY_EMAIL_WINDOW", 60 * 60)
 # Last activity of a tracked session is written at most this often.
 SECURITY_SESSION_TOUCH_SECONDS = env_int("SECURITY_SESSION_TOUCH_SECONDS", 60)
+# Signed-in sessions end after this long without a request, and at the latest after the
+# lifetime; administrators' sessions are shorter.
+SECURITY_IDLE_SECONDS = env_int("SECURITY_IDLE_SECONDS", 2 * 60 * 60)
+SECURITY_SESSION_LIFETIME_SECONDS = env_int("SECURITY_SESSION_LIFETIME_SECONDS", 24 * 60 * 60)
+SECURITY_ADMIN_IDLE_SECONDS = env_int("SECURITY_ADMIN_IDLE_SECONDS", 30 * 60)
+SECURITY_ADMIN_LIFETIME_SECONDS = env_int("SECURITY_ADMIN_LIFETIME_SECONDS", 8 * 60 * 60)
+SESSION_COOKIE_AGE = SECURITY_SESSION_LIFETIME_SECONDS
 SECURITY_BACKUP_CODE_COUNT = 10
 # Destructive actions ask for the password again unless it was confirmed this recently.
 SECURITY_SUDO_SECONDS = env_int("SECURITY_SUDO_SECONDS", 10 * 60)
