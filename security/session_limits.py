@@ -12,6 +12,12 @@ STARTED = "security.started"
 ACTIVE = "security.active"
 
 
+def stamp(session, now: int | None = None) -> None:
+    """A session just signed in: its lifetime and idle clock start now."""
+    now = int(time.time()) if now is None else now
+    session[STARTED] = session[ACTIVE] = now
+
+
 def limits_for(user) -> tuple[int, int]:
     """(idle seconds, lifetime seconds) for USER."""
     if user.is_admin:

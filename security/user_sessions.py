@@ -12,7 +12,7 @@ from django.utils import timezone
 from ua_parser import parse as parse_user_agent
 
 from panel.client_ip import client_ip
-from security import audit
+from security import audit, session_limits
 from security.models import UserSession
 
 SESSION_ID = "security.session_id"
@@ -51,6 +51,7 @@ def track_login(request, user) -> UserSession:
     )
     request.session[SESSION_ID] = tracked.pk
     request.session[SESSION_SEEN] = int(time.time())
+    session_limits.stamp(request.session)
     return tracked
 
 

@@ -322,3 +322,39 @@ def test_admin_suspension_records_the_admins_ip(admin_client, alice_account):
     )
     event = AuditEvent.objects.get(action="account.suspended", target_id=str(alice_account.pk))
     assert event.ip == "198.51.100.24"
+
+
+@pytest.mark.parametrize("value", ["Acme\r\nForged: line", "Acme\nline", "Acme\rline"])
+def test_admin_single_line_fields_refuse_line_breaks(admin_client, alice_account, plan, value):
+    edit = admin_client.post(
+        reverse("accounts:customer_edit", args=[alice_account.pk]), {"name": value, "plan": plan.pk}
+    )
+    assert edit.status_code == 200
+    assert "Use a single line (no line breaks)." in edit.content.decode()
+    alice_account.refresh_from_db()
+    assert alice_account.name == "Alice Shop"
+    plan_page = admin_client.post(
+        reverse("accounts:plan_create"),
+        {
+            "name": "Gold",
+            "description": value,
+            "max_databases": 1,
+            "max_mailboxes": 1,
+            "max_dns_zones": 1,
+            "disk_quota_mb": 1,
+        },
+    )
+    assert "Use a single line (no line breaks)." in plan_page.content.decode()
+    assert not Plan.objects.filter(name="Gold").exists()
+
+
+@pytest.mark.parametrize(("length", "accepted"), [(99, True), (100, True), (101, False)])
+def test_account_names_are_capped_at_100_characters(
+    admin_client, alice_account, plan, length, accepted
+):
+    name = "n" * length
+    admin_client.post(
+        reverse("accounts:customer_edit", args=[alice_account.pk]), {"name": name, "plan": plan.pk}
+    )
+    alice_account.refresh_from_db()
+    assert (alice_account.name == name) is accepted
