@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import redirect
 from django.utils.decorators import method_decorator
 
+from accounts.forms import LoginForm, PasswordChangeForm
 from accounts.models import User
 from panel import errors
 from security import audit, lockout, login_flow, passwords, twofactor, user_sessions
@@ -17,6 +18,7 @@ from security.exceptions import RateLimited
 @method_decorator(login_not_required, name="dispatch")
 class LoginView(auth_views.LoginView):
     template_name = "registration/login.html"
+    form_class = LoginForm
     redirect_authenticated_user = True
 
     def post(self, request, *args, **kwargs):
@@ -66,6 +68,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     """Wrong current passwords count like failed logins: a stolen session cannot guess on."""
 
     template_name = "accounts/password_change.html"
+    form_class = PasswordChangeForm
     success_url = "/"
 
     def post(self, request, *args, **kwargs):

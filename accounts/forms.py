@@ -1,15 +1,43 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import password_validation
+from django.core.validators import RegexValidator
 
 from accounts.models import HostingAccount, Plan, User, prefix_validator
+from security.validators import password_field_kwargs
+
+# Names and descriptions are one line: CR/LF would forge lines in logs, CSV and emails.
+single_line = RegexValidator(
+    r"[\r\n]", inverse_match=True, message="Use a single line (no line breaks)."
+)
+
+
+class LoginForm(auth_forms.AuthenticationForm):
+    """A password over the cap is refused before anything is hashed."""
+
+    password = forms.CharField(
+        label="Password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        **password_field_kwargs(),
+    )
+
+
+class PasswordChangeForm(auth_forms.PasswordChangeForm):
+    old_password = forms.CharField(
+        label="Old password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
+        **password_field_kwargs(),
+    )
 
 
 class CustomerCreateForm(forms.Form):
-    name = forms.CharField(max_length=100, label="Account name")
+    name = forms.CharField(max_length=100, label="Account name", validators=[single_line])
     email = forms.EmailField(label="Owner's email")
-    display_name = forms.CharField(max_length=150, required=False)
+    display_name = forms.CharField(max_length=150, required=False, validators=[single_line])
     prefix = forms.CharField(
         max_length=16,
         validators=[prefix_validator],
@@ -19,6 +47,7 @@ class CustomerCreateForm(forms.Form):
     password = forms.CharField(
         widget=forms.PasswordInput(render_value=False),
         required=False,
+        **password_field_kwargs(),
         help_text="Leave empty to generate a strong password, shown once.",
     )
 
@@ -46,6 +75,10 @@ class AccountEditForm(forms.ModelForm):
         model = HostingAccount
         fields = ["name", "plan"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["name"].validators.append(single_line)
+
 
 class PlanForm(forms.ModelForm):
     class Meta:
@@ -59,6 +92,11 @@ class PlanForm(forms.ModelForm):
             "disk_quota_mb",
         ]
         labels = {"disk_quota_mb": "Disk quota (MB)", "max_dns_zones": "Max DNS zones"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("name", "description"):
+            self.fields[name].validators.append(single_line)
 
 
 class ConfirmNameForm(forms.Form):

@@ -66,11 +66,14 @@ def create_customer(
 
 @transaction.atomic
 def update_account(account: HostingAccount, *, name: str, plan: Plan, actor) -> HostingAccount:
+    # The diff is taken against the stored row, not ACCOUNT: a bound ModelForm has already
+    # written the new values onto the instance it was given.
+    stored = HostingAccount.objects.select_for_update().select_related("plan").get(pk=account.pk)
     changes = {}
-    if account.name != name:
-        changes["name"] = {"old": account.name, "new": name}
-    if account.plan_id != plan.pk:
-        changes["plan"] = {"old": account.plan.name, "new": plan.name}
+    if stored.name != name:
+        changes["name"] = {"old": stored.name, "new": name}
+    if stored.plan_id != plan.pk:
+        changes["plan"] = {"old": stored.plan.name, "new": plan.name}
     account.name, account.plan = name, plan
     account.save(update_fields=["name", "plan", "updated_at"])
     if changes:

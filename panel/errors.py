@@ -202,11 +202,16 @@ class DomainErrorMiddleware:
     def process_exception(self, request, exc):
         if not isinstance(exc, DomainError):
             return None
-        if wants_json(request):
-            return problem_response(exc, instance=request.path)
-        context = {"error": exc, "title": TITLES[exc.kind]}
-        if request.headers.get("HX-Request") == "true":
-            html = render_to_string("errors/domain_error_fragment.html", context, request)
-        else:
-            html = render_to_string("errors/domain_error.html", context, request)
-        return apply(HttpResponse(html), exc)
+        return response_for(request, exc)
+
+
+def response_for(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    """The answer to EXC in the form the client asked for (problem+json, htmx fragment, page)."""
+    if wants_json(request):
+        return problem_response(exc, instance=request.path)
+    context = {"error": exc, "title": TITLES[exc.kind]}
+    if request.headers.get("HX-Request") == "true":
+        html = render_to_string("errors/domain_error_fragment.html", context, request)
+    else:
+        html = render_to_string("errors/domain_error.html", context, request)
+    return apply(HttpResponse(html), exc)

@@ -7,12 +7,16 @@ import contextvars
 import logging
 import re
 import uuid
-from ipaddress import ip_address
 
 from django.conf import settings
 
+from panel.client_ip import forwarded_client
+
 _request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 _VALID = re.compile(r"^[A-Za-z0-9-]{8,64}$")
+
+
+_request: contextvars.ContextVar = contextvars.ContextVar("request", default=None)
 
 
 def current_request_id() -> str:
@@ -32,6 +36,11 @@ def use_credential(token_id: int | None) -> None:
     _credential.set(token_id)
 
 
+def current_request():
+    """The request being answered in this context, or None (tasks, commands)."""
+    return _request.get()
+
+
 class RequestIdMiddleware:
     header = "HTTP_X_REQUEST_ID"
 
@@ -44,9 +53,11 @@ class RequestIdMiddleware:
         request.request_id = request_id
         token = _request_id.set(request_id)
         credential = _credential.set(None)
+        request_token = _request.set(request)
         try:
             response = self.get_response(request)
         finally:
+            _request.reset(request_token)
             _request_id.reset(token)
             _credential.reset(credential)
         response["X-Request-ID"] = request_id
@@ -60,18 +71,15 @@ class RequestIdFilter(logging.Filter):
 
 
 class ProxyClientAddressMiddleware:
-    """With BEHIND_PROXY, REMOTE_ADDR is the proxy's: use the address the proxy appended to
-    X-Forwarded-For (the last entry; earlier ones come from the client and can be forged)."""
+    """With BEHIND_PROXY, REMOTE_ADDR becomes the client's address as panel.client_ip
+    determines it from a trusted proxy's X-Forwarded-For (untrusted peers keep their own)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         if settings.BEHIND_PROXY:
-            forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-            last = forwarded.rsplit(",", 1)[-1].strip()
-            try:
-                request.META["REMOTE_ADDR"] = str(ip_address(last))
-            except ValueError:
-                pass  # no or malformed header: keep the proxy's address
+            request.META["REMOTE_ADDR"] = forwarded_client(
+                request.META.get("REMOTE_ADDR", ""), request.META.get("HTTP_X_FORWARDED_FOR", "")
+            )
         return self.get_response(request)

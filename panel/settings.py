@@ -58,6 +58,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "panel.input_guard.InputGuardMiddleware",
+    "panel.cache_headers.PrivateNoStoreMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "security.middleware.SessionActivityMiddleware",
@@ -147,7 +149,10 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "security.validators.MaximumLengthValidator"},
 ]
+# Longer passwords are refused with a sentence, wherever a password is typed (no 100 kB hashes).
+SECURITY_PASSWORD_MAX_LENGTH = env_int("SECURITY_PASSWORD_MAX_LENGTH", 1024)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
@@ -180,8 +185,10 @@ SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if HTTPS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
 # Behind a reverse proxy: trust its X-Forwarded-Proto, and take the client's address from
-# the last X-Forwarded-For entry (the one our proxy appended), for lockout and the audit log.
+# X-Forwarded-For, believed only from TRUSTED_PROXIES (panel/client_ip.py), for lockout and audit.
 BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
+# Only connections from these addresses/networks may set the client address (X-Forwarded-For).
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", ["127.0.0.1/32", "::1/128"])
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -348,6 +355,13 @@ SECURITY_EMAIL_LIMIT = env_int("SECURITY_EMAIL_LIMIT", 3)
 SECURITY_EMAIL_WINDOW = env_int("SECURITY_EMAIL_WINDOW", 60 * 60)
 # Last activity of a tracked session is written at most this often.
 SECURITY_SESSION_TOUCH_SECONDS = env_int("SECURITY_SESSION_TOUCH_SECONDS", 60)
+# Signed-in sessions end after this long without a request, and at the latest after the
+# lifetime; administrators' sessions are shorter.
+SECURITY_IDLE_SECONDS = env_int("SECURITY_IDLE_SECONDS", 2 * 60 * 60)
+SECURITY_SESSION_LIFETIME_SECONDS = env_int("SECURITY_SESSION_LIFETIME_SECONDS", 24 * 60 * 60)
+SECURITY_ADMIN_IDLE_SECONDS = env_int("SECURITY_ADMIN_IDLE_SECONDS", 30 * 60)
+SECURITY_ADMIN_LIFETIME_SECONDS = env_int("SECURITY_ADMIN_LIFETIME_SECONDS", 8 * 60 * 60)
+SESSION_COOKIE_AGE = SECURITY_SESSION_LIFETIME_SECONDS
 SECURITY_BACKUP_CODE_COUNT = 10
 # Destructive actions ask for the password again unless it was confirmed this recently.
 SECURITY_SUDO_SECONDS = env_int("SECURITY_SUDO_SECONDS", 10 * 60)

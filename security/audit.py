@@ -7,7 +7,8 @@ from typing import Any
 
 from django.db import models
 
-from panel.middleware import current_credential, current_request_id
+from panel.client_ip import client_ip
+from panel.middleware import current_credential, current_request, current_request_id
 from security.models import AuditEvent
 
 logger = logging.getLogger(__name__)
@@ -23,10 +24,6 @@ def _scrub(details: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
-
-
 def _split_source(source) -> tuple[Any, Any]:
     """Return (actor, request) from a request, a user or None."""
     if source is None:
@@ -34,6 +31,11 @@ def _split_source(source) -> tuple[Any, Any]:
     if hasattr(source, "META"):
         user = getattr(source, "user", None)
         return (user if user is not None and user.is_authenticated else None), source
+    # A service given only the acting user (e.g. an admin's edit) still records the IP and
+    # user agent of the request that user is making right now.
+    request = current_request()
+    if request is not None and getattr(request, "user", None) == source:
+        return source, request
     return source, None
 
 
@@ -109,7 +111,7 @@ def build(
         target_id=str(target.pk) if target is not None else "",
         target_label=(target_label if target_label is not None else str(target or ""))[:255],
         account_id=_account_id_of(account if account is not None else target),
-        ip=_client_ip(request) if request is not None else None,
+        ip=client_ip(request) if request is not None else None,
         user_agent=(request.META.get("HTTP_USER_AGENT", "")[:512] if request is not None else ""),
         request_id=current_request_id() if current_request_id() != "-" else "",
         details=_scrub(details),

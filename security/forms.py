@@ -1,6 +1,11 @@
 from __future__ import annotations
 
+from datetime import date
+
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
+
+from security.validators import password_field_kwargs
 
 
 class CodeForm(forms.Form):
@@ -25,7 +30,8 @@ class ConfirmDeviceForm(forms.Form):
 
 class DisableTwoFactorForm(forms.Form):
     password = forms.CharField(
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        **password_field_kwargs(),
     )
     code = forms.CharField(
         max_length=32,
@@ -39,15 +45,28 @@ class EmailForm(forms.Form):
     email = forms.EmailField(widget=forms.EmailInput(attrs={"autocomplete": "email"}))
 
 
+# A day is searched up to the next midnight: the last day must leave room for one more.
+AUDIT_DATE_RANGE = [
+    MinValueValidator(date(1970, 1, 1), message="Enter a date in 1970 or later."),
+    MaxValueValidator(date(9999, 12, 30), message="Enter a date before 31 December 9999."),
+]
+
+
 class AuditFilterForm(forms.Form):
     actor = forms.CharField(required=False, max_length=254, label="Actor")
     action = forms.CharField(required=False, max_length=100, label="Action starts with")
     target = forms.CharField(required=False, max_length=255, label="Target")
     since = forms.DateField(
-        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
+        required=False,
+        label="From",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=AUDIT_DATE_RANGE,
     )
     until = forms.DateField(
-        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
+        required=False,
+        label="To",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=AUDIT_DATE_RANGE,
     )
     q = forms.CharField(required=False, max_length=200, label="Text")
 
@@ -56,6 +75,7 @@ class SudoForm(forms.Form):
     password = forms.CharField(
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
         label="Your password",
+        **password_field_kwargs(),
     )
 
     def __init__(self, *args, user, **kwargs):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 
+from panel.client_ip import client_ip as panel_client_ip
 from security import audit, throttle
 from security.exceptions import RateLimited
 
@@ -11,7 +12,7 @@ LOCKED_MESSAGE = "Too many failed login attempts. Try again in {wait}."
 
 
 def client_ip(request) -> str:
-    return request.META.get("REMOTE_ADDR") or "unknown"
+    return panel_client_ip(request) or "unknown"
 
 
 def _windows(request, email: str):

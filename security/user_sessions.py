@@ -11,7 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 from ua_parser import parse as parse_user_agent
 
-from security import audit
+from panel.client_ip import client_ip
+from security import audit, session_limits
 from security.models import UserSession
 
 SESSION_ID = "security.session_id"
@@ -44,12 +45,13 @@ def track_login(request, user) -> UserSession:
     tracked = UserSession.objects.create(
         user=user,
         session_key=request.session.session_key,
-        ip=request.META.get("REMOTE_ADDR") or None,
+        ip=client_ip(request),
         user_agent=agent,
         **{key: value[:100] for key, value in describe_user_agent(agent).items()},
     )
     request.session[SESSION_ID] = tracked.pk
     request.session[SESSION_SEEN] = int(time.time())
+    session_limits.stamp(request.session)
     return tracked
 
 

@@ -15,7 +15,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts import services
 from accounts.models import Plan
 from panel import dbroles
-from security import sudo, throttle
+from security import session_limits, sudo, throttle
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -123,6 +123,7 @@ def in_sudo_mode(client):
     pages open directly; tests of sudo mode itself log in a fresh client."""
     session = client.session
     session[sudo.SESSION_KEY] = time.time() + 600
+    session_limits.stamp(session)  # as a login through the login page does
     session.save()
     return client
 

@@ -295,3 +295,66 @@ def test_server_errors_render_the_custom_500_page(rf):
     assert response.status_code == 500
     assert b"Something went wrong" in response.content
     assert b"Traceback" not in response.content
+
+
+def test_an_admin_edit_is_audited_with_before_after_and_the_admins_ip(
+    admin_client, alice_account, plan
+):
+    gold = Plan.objects.create(name="Gold", max_databases=9, disk_quota_mb=900)
+    response = admin_client.post(
+        reverse("accounts:customer_edit", args=[alice_account.pk]),
+        {"name": "Alice Ltd", "plan": gold.pk},
+        REMOTE_ADDR="198.51.100.23",
+    )
+    assert response.status_code == 302
+    event = AuditEvent.objects.get(action="account.updated", target_id=str(alice_account.pk))
+    assert event.details["changes"] == {
+        "name": {"old": "Alice Shop", "new": "Alice Ltd"},
+        "plan": {"old": "Standard", "new": "Gold"},
+    }
+    assert event.ip == "198.51.100.23"
+    assert event.actor.email == "admin@example.test"
+
+
+def test_admin_suspension_records_the_admins_ip(admin_client, alice_account):
+    admin_client.post(
+        reverse("accounts:customer_suspend", args=[alice_account.pk]), REMOTE_ADDR="198.51.100.24"
+    )
+    event = AuditEvent.objects.get(action="account.suspended", target_id=str(alice_account.pk))
+    assert event.ip == "198.51.100.24"
+
+
+@pytest.mark.parametrize("value", ["Acme\r\nForged: line", "Acme\nline", "Acme\rline"])
+def test_admin_single_line_fields_refuse_line_breaks(admin_client, alice_account, plan, value):
+    edit = admin_client.post(
+        reverse("accounts:customer_edit", args=[alice_account.pk]), {"name": value, "plan": plan.pk}
+    )
+    assert edit.status_code == 200
+    assert "Use a single line (no line breaks)." in edit.content.decode()
+    alice_account.refresh_from_db()
+    assert alice_account.name == "Alice Shop"
+    plan_page = admin_client.post(
+        reverse("accounts:plan_create"),
+        {
+            "name": "Gold",
+            "description": value,
+            "max_databases": 1,
+            "max_mailboxes": 1,
+            "max_dns_zones": 1,
+            "disk_quota_mb": 1,
+        },
+    )
+    assert "Use a single line (no line breaks)." in plan_page.content.decode()
+    assert not Plan.objects.filter(name="Gold").exists()
+
+
+@pytest.mark.parametrize(("length", "accepted"), [(99, True), (100, True), (101, False)])
+def test_account_names_are_capped_at_100_characters(
+    admin_client, alice_account, plan, length, accepted
+):
+    name = "n" * length
+    admin_client.post(
+        reverse("accounts:customer_edit", args=[alice_account.pk]), {"name": name, "plan": plan.pk}
+    )
+    alice_account.refresh_from_db()
+    assert (alice_account.name == name) is accepted

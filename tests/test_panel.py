@@ -72,9 +72,24 @@ def _seen_ip(client, **headers) -> str:
 
 def test_behind_a_proxy_the_client_address_is_the_last_forwarded_entry(client, db, settings):
     settings.BEHIND_PROXY = True
+    settings.TRUSTED_PROXIES = ["10.0.0.0/24"]
     forged_then_real = {"HTTP_X_FORWARDED_FOR": "203.0.113.9, 198.51.100.7"}
     assert _seen_ip(client, REMOTE_ADDR="10.0.0.2", **forged_then_real) == "198.51.100.7"
     assert _seen_ip(client, REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="junk") == "10.0.0.2"
+
+
+def test_forwarded_for_from_an_untrusted_peer_is_ignored(client, db, settings):
+    settings.BEHIND_PROXY = True
+    settings.TRUSTED_PROXIES = ["10.0.0.0/24"]
+    forged = {"HTTP_X_FORWARDED_FOR": "198.51.100.7"}
+    assert _seen_ip(client, REMOTE_ADDR="203.0.113.50", **forged) == "203.0.113.50"
+
+
+def test_a_chain_of_trusted_proxies_is_walked_to_the_client(client, db, settings):
+    settings.BEHIND_PROXY = True
+    settings.TRUSTED_PROXIES = ["10.0.0.0/24", "10.0.1.5"]
+    chain = {"HTTP_X_FORWARDED_FOR": "203.0.113.9, 198.51.100.7, 10.0.1.5"}
+    assert _seen_ip(client, REMOTE_ADDR="10.0.0.2", **chain) == "198.51.100.7"
 
 
 def test_without_a_proxy_forwarded_headers_are_ignored(client, db):

@@ -11,6 +11,7 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
+from panel import errors
 from panel.pagination import paginate, querystring_without_page
 from security.forms import AuditFilterForm
 from security.models import AuditEvent
@@ -73,7 +74,8 @@ def audit_list(request):
         "qs": querystring_without_page(request),
         "filtered": bool(request.GET.dict().keys() - {"page"}),
     }
-    return render(request, "security/audit_list.html", context)
+    status = 400 if form.is_bound and not form.is_valid() else 200
+    return render(request, "security/audit_list.html", context, status=status)
 
 
 def audit_detail(request, pk: int):
@@ -112,8 +114,14 @@ def _rows(events):
         yield writer.writerow([_cell(value) for value in row])
 
 
+def _first_errors(form) -> str:
+    return " ".join(f"{form[name].label}: {messages[0]}" for name, messages in form.errors.items())
+
+
 def audit_export(request):
-    _, events = filtered_events(request)
+    form, events = filtered_events(request)
+    if form.is_bound and not form.is_valid():
+        raise errors.Invalid("The filters are not valid: " + _first_errors(form))
     response = StreamingHttpResponse(
         _rows(events.order_by("-created_at", "-id")), content_type="text/csv; charset=utf-8"
     )

@@ -1,0 +1,109 @@
+"""Generated: every URL of the URL conf, as admin and as customer, gets input no field can
+store (NUL, lone surrogates, CR/LF, 100 kB, 4,000 levels of nesting) in its query string,
+its form fields and a JSON body. Nothing may answer 5xx; the guard itself answers 400."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls.converters import IntConverter, UUIDConverter
+
+from tests.conftest import in_sudo_mode, login_with_second_factor
+
+NASTY = {
+    "nul": "a\x00b",
+    "crlf": "line one\r\nline two",
+    "huge": "x" * 100_000,
+    "nested": "[" * 4000,
+}
+# The test client cannot encode a lone surrogate: it goes as raw bytes (a form body) or as a
+# JSON escape (which json.loads turns into a real lone surrogate).
+SURROGATE_FORM = b"%ED%A0%80"
+FALLBACK_FIELDS = ["name", "email", "q", "password", "username", "code", "description"]
+FIELD_NAME = re.compile(r'<(?:input|select|textarea)[^>]*\bname="([^"]+)"')
+
+
+def _walk(patterns, prefix="", namespace=""):
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from _walk(entry.url_patterns, prefix + str(entry.pattern), inner)
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield namespace + entry.name, getattr(entry.pattern, "converters", {})
+
+
+def _sample(converter, pk: int):
+    if isinstance(converter, IntConverter):
+        return pk
+    if isinstance(converter, UUIDConverter):
+        return uuid.UUID(int=0)
+    return "x"
+
+
+def _urls(pk: int) -> list[str]:
+    urls = set()
+    for name, converters in _walk(get_resolver().url_patterns):
+        kwargs = {key: _sample(conv, pk) for key, conv in converters.items()}
+        urls.add(reverse(name, kwargs=kwargs))
+    return sorted(urls)
+
+
+def _fields(client, url) -> list[str]:
+    response = client.get(url)
+    if response.status_code == 200 and "html" in response.get("Content-Type", ""):
+        names = set(FIELD_NAME.findall(response.content.decode())) - {"csrfmiddlewaretoken"}
+        if names:
+            return sorted(set(names))
+    return FALLBACK_FIELDS
+
+
+def _probe(fresh_client, url) -> list[str]:
+    """Every nasty input at URL; returns 'METHOD url what: status' for each 5xx."""
+    failures = []
+
+    def check(what, response):
+        if response.status_code >= 500:
+            failures.append(f"{what} {url}: {response.status_code}")
+
+    client = fresh_client()  # one login per URL; a logout URL only ends its own session
+    fields = _fields(client, url)
+    for label, value in NASTY.items():
+        check(f"GET ?{label}", client.get(url, dict.fromkeys(fields, value)))
+        check(f"POST form {label}", client.post(url, dict.fromkeys(fields, value)))
+        body = json.dumps(dict.fromkeys(fields, value))
+        check(f"POST json {label}", client.post(url, body, content_type="application/json"))
+    surrogate = b"&".join(f.encode() + b"=" + SURROGATE_FORM for f in fields)
+    check(
+        "POST form surrogate",
+        client.post(url, surrogate, content_type="application/x-www-form-urlencoded"),
+    )
+    check("GET ?surrogate", client.get(url + "?" + surrogate.decode()))
+    escaped = json.dumps(dict.fromkeys(fields, "\ud800"))
+    check("POST json surrogate", client.post(url, escaped, content_type="application/json"))
+    check(
+        "POST json nesting",
+        client.post(url, "[" * 4000, content_type="application/json"),
+    )
+    return failures
+
+
+@pytest.mark.parametrize("role", ["customer", "admin"])
+def test_no_url_answers_5xx_to_unstorable_input(
+    role, alice_account, bob_account, admin_user, admin_device
+):
+    def fresh_client():
+        client = Client(raise_request_exception=False)
+        if role == "admin":
+            return in_sudo_mode(login_with_second_factor(client, admin_user, admin_device))
+        client.force_login(alice_account.owner)
+        return in_sudo_mode(client)
+
+    urls = _urls(alice_account.pk)
+    assert len(urls) > 30  # the walk found the URL conf, not an empty list
+    failures = [failure for url in urls for failure in _probe(fresh_client, url)]
+    assert failures == []
