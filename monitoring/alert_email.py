@@ -15,23 +15,41 @@ from django.db import transaction
 
 from monitoring.choices import CloseReason
 from monitoring.models import AlertEvent
-from outbox.services import queue_email
+from outbox.services import queue_email, queue_emails
 
 TEMPLATE = "monitoring/emails/alert"
 
 
 def queue(event: AlertEvent, *, opened: bool) -> int:
     """Write the email to every active administrator; returns the number of recipients."""
-    admins = list(
-        get_user_model()
-        .objects.filter(role="admin", is_active=True)
-        .values_list("email", flat=True)
-    )
+    admins = _admins()
     if not admins:
         return 0
     context = {"event": event, "opened": opened, "retired": _closed_by_retirement(event, opened)}
     queue_email("alert", admins, context, template=TEMPLATE)
     return len(admins)
+
+
+def queue_many(events: list[AlertEvent], *, opened: bool) -> int:
+    """The emails of a whole evaluation pass: one query for the recipients, one INSERT."""
+    if not events:
+        return 0
+    admins = _admins()
+    if not admins:
+        return 0
+    contexts = [
+        {"event": e, "opened": opened, "retired": _closed_by_retirement(e, opened)} for e in events
+    ]
+    queue_emails("alert", admins, contexts, template=TEMPLATE)
+    return len(events) * len(admins)
+
+
+def _admins() -> list[str]:
+    return list(
+        get_user_model()
+        .objects.filter(role="admin", is_active=True)
+        .values_list("email", flat=True)
+    )
 
 
 def _closed_by_retirement(event: AlertEvent, opened: bool) -> bool:

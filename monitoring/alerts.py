@@ -144,8 +144,7 @@ def _open_all(found: list[tuple[AlertRule, Server, object]], now: datetime) -> l
             for e in events
         ]
     )
-    for event in events:
-        alert_email.queue(event, opened=True)
+    alert_email.queue_many(events, opened=True)
     return events
 
 
@@ -179,8 +178,7 @@ def _close_all(events: list[AlertEvent], now: datetime) -> list[AlertEvent]:
             for e in closed
         ]
     )  # fmt: skip
-    for event in closed:
-        alert_email.queue(event, opened=False)
+    alert_email.queue_many(closed, opened=False)
     return closed
 
 

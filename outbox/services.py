@@ -50,6 +50,23 @@ def queue_email(
     return message
 
 
+def queue_emails(
+    kind: str, to: list[str], contexts: list[dict], *, template: str | None = None
+) -> list[Message]:
+    """One message per context to the same recipients, in one INSERT; handed over after commit."""
+    recipients = [one_line(address) for address in to]
+    rows = []
+    for context in contexts:
+        subject, text, html = render(template or f"emails/{kind}", context)
+        rows.append(
+            Message(kind=kind, to=recipients, subject=subject, text_body=text, html_body=html)
+        )
+    messages = Message.objects.bulk_create(rows)
+    ids = [message.pk for message in messages]
+    transaction.on_commit(lambda: [hand_over(message_id) for message_id in ids])
+    return messages
+
+
 def hand_over(message_id: int, countdown: int | None = None) -> bool:
     """Enqueue the send task; a broker outage is logged, the row waits for the sweep."""
     from outbox.tasks import send_message

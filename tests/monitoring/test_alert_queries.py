@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from monitoring import alerts
 from monitoring.models import AlertEvent, ServerState
+from outbox.models import Message
 from provisioning.servers.models import Server
 from security.models import AuditEvent
 
@@ -42,17 +43,18 @@ def _counted(now) -> tuple[dict, int]:
 
 
 @pytest.mark.parametrize("count", [10, 1000])
-def test_a_pass_opens_and_closes_any_number_of_alerts_in_constant_queries(count):
+def test_a_pass_opens_and_closes_any_number_of_alerts_in_constant_queries(count, admin_user):
     now = timezone.now()
     _servers_gone_silent(count, now)
     opened, open_queries = _counted(now)
     assert opened == {"opened": count, "closed": 0}
     assert AlertEvent.objects.open().filter(rule__kind="silent").count() == count
     assert AuditEvent.objects.filter(action="monitoring.alert_opened").count() == count
-    # 14 = SAVEPOINT/RELEASE of the test transaction, open events, rules, six breach queries
+    # 16 = SAVEPOINT/RELEASE of the test transaction, open events, rules, six breach queries
     # (two per windowed rule), the new events' servers, one INSERT each for events and audit
-    # events, one count.
-    assert open_queries == 14, "\n".join(q["sql"][:90] for q in _last)
+    # events, the administrators and one INSERT of their emails into the outbox, one count.
+    assert Message.objects.filter(kind="alert").count() == count
+    assert open_queries == 16, "\n".join(q["sql"][:90] for q in _last)
 
     # Every agent reports again: one pass closes them all.
     ServerState.objects.update(last_report_at=now, last_sample_at=now)
@@ -60,5 +62,7 @@ def test_a_pass_opens_and_closes_any_number_of_alerts_in_constant_queries(count)
     assert closed == {"opened": 0, "closed": count}
     assert not AlertEvent.objects.open().exists()
     assert AuditEvent.objects.filter(action="monitoring.alert_closed").count() == count
-    # 13: no servers to fetch and no events to insert, one UPDATE closing them all.
-    assert close_queries == 13, "\n".join(q["sql"][:90] for q in _last)
+    # 15: no servers to fetch and no events to insert, one UPDATE closing them all, the
+    # administrators and one INSERT of the emails.
+    assert Message.objects.filter(kind="alert").count() == 2 * count
+    assert close_queries == 15, "\n".join(q["sql"][:90] for q in _last)

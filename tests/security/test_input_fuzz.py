@@ -28,13 +28,24 @@ FALLBACK_FIELDS = ["name", "email", "q", "password", "username", "code", "descri
 FIELD_NAME = re.compile(r'<(?:input|select|textarea)[^>]*\bname="([^"]+)"')
 
 
-def _walk(patterns, prefix="", namespace=""):
+def _params(pattern) -> dict:
+    """Path converters, or for a regex route (DRF's routers) its named groups as integers."""
+    converters = getattr(pattern, "converters", None)
+    if converters:
+        return dict(converters)
+    regex = getattr(pattern, "regex", None)
+    return {name: IntConverter() for name in regex.groupindex} if regex is not None else {}
+
+
+def _walk(patterns, prefix="", namespace="", outer=None):
+    outer = outer or {}
     for entry in patterns:
         if isinstance(entry, URLResolver):
             inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
-            yield from _walk(entry.url_patterns, prefix + str(entry.pattern), inner)
+            params = outer | _params(entry.pattern)
+            yield from _walk(entry.url_patterns, prefix + str(entry.pattern), inner, params)
         elif isinstance(entry, URLPattern) and entry.name:
-            yield namespace + entry.name, getattr(entry.pattern, "converters", {})
+            yield namespace + entry.name, outer | _params(entry.pattern)
 
 
 def _sample(converter, pk: int):
