@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
-from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from panel.errors import Unavailable
-from security import audit, emails, lockout, throttle, tokens, user_sessions
+from security import audit, lockout, throttle, tokens, user_sessions
 from security.choices import TokenPurpose
 from security.exceptions import RateLimited
+from security.tasks import send_password_reset
 
 
 def request_reset(request, email: str) -> None:
@@ -33,33 +31,12 @@ def request_reset(request, email: str) -> None:
         "ip": lockout.client_ip(request),
         "user_agent": request.META.get("HTTP_USER_AGENT", "")[:512],
     }
-    from security.tasks import send_password_reset
-
     try:
         send_password_reset.apply_async((email, origin), retry=False)
     except Exception as exc:  # the broker is unreachable: say so, keep nothing half-done
         raise Unavailable(
             "Password reset is temporarily unavailable. Try again in a minute.", retry_after=60
         ) from exc
-
-
-@transaction.atomic
-def send_reset(email: str, origin: dict) -> bool:
-    """In the worker: queue the reset email if an active account has that address."""
-    user = get_user_model().objects.filter(email__iexact=email, is_active=True).first()
-    if user is None:
-        return False
-    raw = tokens.issue(user, TokenPurpose.RESET_PASSWORD)
-    link = emails.absolute(
-        "security:password_reset_confirm", uidb64=tokens.uid_for(user), token=raw
-    )
-    emails.queue("password_reset", user.email, {"user": user, "link": link})
-    source = SimpleNamespace(
-        user=None,
-        META={"REMOTE_ADDR": origin.get("ip"), "HTTP_USER_AGENT": origin.get("user_agent", "")},
-    )
-    audit.record(source, "auth.password_reset_requested", target=user, actor=None)
-    return True
 
 
 @transaction.atomic

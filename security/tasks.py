@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from security import passwords, user_sessions
+from security import reset_mail, user_sessions
 
 
 @shared_task(name="security.prune_sessions")
@@ -13,4 +13,4 @@ def prune_sessions() -> int:
 @shared_task(name="security.send_password_reset", acks_late=True)
 def send_password_reset(email: str, origin: dict) -> bool:
     """Queued by every reset request; only an existing account gets an email."""
-    return passwords.send_reset(email, origin)
+    return reset_mail.send_reset(email, origin)

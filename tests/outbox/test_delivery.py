@@ -9,7 +9,7 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from outbox import services
+from outbox import delivery, services
 from outbox.choices import State
 from outbox.models import Message
 from panel.stack import free_port
@@ -88,7 +88,7 @@ def test_nothing_is_queued_when_the_event_rolls_back(celery_worker, settings):
 
 def test_backoff_doubles_up_to_its_cap(settings):
     settings.OUTBOX_RETRY_BACKOFF, settings.OUTBOX_RETRY_BACKOFF_MAX = 5, 30
-    assert [services.backoff(n) for n in range(1, 6)] == [5, 10, 20, 30, 30]
+    assert [delivery.backoff(n) for n in range(1, 6)] == [5, 10, 20, 30, 30]
 
 
 def test_beat_sweep_sends_a_row_the_broker_never_got(celery_worker, settings):
