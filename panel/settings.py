@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "security",
     "provisioning",
     "provisioning.dns",
+    "provisioning.mail",
     "monitoring",
     "rest_framework",
     "drf_spectacular",

@@ -1,0 +1,1 @@
+"""Mail hosting: domains, mailboxes, aliases on Postfix + Dovecot + rspamd. See docs/mail.md."""
