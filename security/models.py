@@ -11,13 +11,16 @@ from django.db import models
 from django.utils import timezone
 from django_otp.models import Device
 
-from accounts.querysets import OwnedQuerySet
 from security.choices import TokenPurpose
 
 
-class AuditEventQuerySet(OwnedQuerySet):
-    def owned_by(self, user) -> AuditEventQuerySet:
-        """A customer sees the events of their own hosting account and their own actions."""
+class AuditEventQuerySet(models.QuerySet):
+    def for_user(self, user) -> AuditEventQuerySet:
+        """Admins see every event; a customer sees those of their own hosting account."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_admin:
+            return self
         account = getattr(user, "hosting_account", None)
         if account is None:
             return self.filter(actor=user)

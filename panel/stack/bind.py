@@ -22,9 +22,10 @@ from panel.stack.common import (
     free_port,
     is_root,
     pid_alive,
+    pid_from_file,
     tool,
 )
-from panel.stack.daemon import Daemon, pid_from_file, spawn_until_listening
+from panel.stack.daemon import Daemon, spawn_until_listening
 
 BIND_USER = "bind"  # Debian's bind9 package creates it; named drops to it when run as root
 TSIG_NAME = "hearth-axfr"

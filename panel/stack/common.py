@@ -256,3 +256,20 @@ def install_packages(packages: Sequence[str]) -> None:
 
 def python() -> str:
     return sys.executable
+
+
+def pid_from_file(pidfile: Path, marker: bytes) -> int | None:
+    """The pid in PIDFILE if that process is alive and its command line contains MARKER."""
+    try:
+        pid = int(pidfile.read_text().split()[0])
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except (OSError, ValueError, IndexError):
+        return None
+    return pid if marker in cmdline and pid_alive(pid) else None
+
+
+def log_tail(logfile: Path, lines: int = 20) -> str:
+    try:
+        return "\n".join(logfile.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"

@@ -1,5 +1,5 @@
-"""What the stack's own servers share: finding them by pidfile, starting them with a log,
-stopping them, and reading the end of their log when they will not come up."""
+"""What the stack's own servers share: starting them with a log, stopping them, and reading
+the end of their log when they will not come up (pidfile and log helpers: common.py)."""
 
 from __future__ import annotations
 
@@ -8,24 +8,7 @@ import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
-from panel.stack.common import pid_alive, port_accepts, terminate, wait_until
-
-
-def log_tail(logfile: Path, lines: int = 20) -> str:
-    try:
-        return "\n".join(logfile.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log)"
-
-
-def pid_from_file(pidfile: Path, program: bytes) -> int | None:
-    """The pid PIDFILE names if it is alive and its command line mentions PROGRAM."""
-    try:
-        pid = int(pidfile.read_text().strip())
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except (OSError, ValueError):
-        return None
-    return pid if program in cmdline and pid_alive(pid) else None
+from panel.stack.common import log_tail, port_accepts, terminate, wait_until
 
 
 def spawn_until_listening(argv: Sequence[str], logfile: Path, ports: Sequence[int]):

@@ -20,12 +20,13 @@ from panel.stack.common import (
     StackError,
     free_port,
     is_root,
+    pid_from_file,
     port_accepts,
     psql,
     terminate,
     tool,
 )
-from panel.stack.daemon import Daemon, pid_from_file, spawn_until_listening
+from panel.stack.daemon import Daemon, spawn_until_listening
 
 SCHEMA = Path("/usr/share/pdns-backend-pgsql/schema/schema.pgsql.sql")
 CONF_NAME = "pdns.conf"

@@ -16,6 +16,7 @@ from panel.stack.common import (
     fallback_dir,
     free_port,
     give_to,
+    log_tail,
     pid_alive,
     pid_exists,
     psql,
@@ -25,7 +26,6 @@ from panel.stack.common import (
     user_can_use,
     wait_until,
 )
-from panel.stack.daemon import log_tail
 
 PG_ROOT = Path("/usr/lib/postgresql")
 SUPERUSER = "postgres"

@@ -8,8 +8,8 @@ import socket
 from dataclasses import dataclass
 from pathlib import Path
 
-from panel.stack.common import HOST, StackError, free_port, run, wait_until
-from panel.stack.daemon import Daemon, pid_from_file
+from panel.stack.common import HOST, StackError, free_port, pid_from_file, run, wait_until
+from panel.stack.daemon import Daemon
 
 CONF_NAME = "redis.conf"
 START_ATTEMPTS = 3
