@@ -6,6 +6,7 @@ from __future__ import annotations
 from rest_framework.authentication import BaseAuthentication
 
 from api import services
+from panel.client_ip import client_ip
 from panel.middleware import use_credential
 
 
@@ -17,7 +18,7 @@ class ApiTokenAuthentication(BaseAuthentication):
         scheme, _, raw = header.partition(" ")
         if scheme.lower() != self.keyword.lower() or not raw.strip():
             return None
-        token = services.check(raw.strip(), request.META.get("REMOTE_ADDR"))
+        token = services.check(raw.strip(), client_ip(request))
         use_credential(token.pk)
         return token.user, token
 

@@ -6,6 +6,7 @@ from django.conf import settings
 from rest_framework.throttling import BaseThrottle
 
 from api.permissions import token_of
+from panel.client_ip import client_ip
 from security.throttle import SlidingWindow
 
 
@@ -49,4 +50,4 @@ class PerAddressThrottle(_WindowThrottle):
     scope = "address"
 
     def ident(self, request) -> str | None:
-        return request.META.get("REMOTE_ADDR") or "unknown"
+        return client_ip(request) or "unknown"

@@ -1,7 +1,5 @@
 """Typed errors of the security app (see panel/errors.py for how they become answers)."""
 
-from django.core.exceptions import PermissionDenied
-
 from panel.errors import DomainError, Kind
 
 
@@ -49,8 +47,11 @@ class InvalidCode(SecurityError):
         super().__init__(message)
 
 
-class EmailNotVerified(PermissionDenied):
+class EmailNotVerified(SecurityError):
     """Unverified users cannot create resources."""
+
+    kind = Kind.FORBIDDEN
+    code = "email_not_verified"
 
     def __init__(self):
         super().__init__("Confirm your email address before creating resources.")

@@ -27,12 +27,13 @@ from provisioning.exceptions import (
     NotVerified,
     QuotaExceeded,
 )
-from security.exceptions import InvalidCode, RateLimited, TokenExpired
+from security.exceptions import EmailNotVerified, InvalidCode, RateLimited, TokenExpired
 
 EXPECTED = [
     (AccountsError("x"), 400),
     (PlanInUse("x"), 409),
     (InvalidCode(), 400),
+    (EmailNotVerified(), 403),
     (TokenExpired(), 400),
     (RateLimited("slow down", retry_after=30), 429),
     (PayloadError("x"), 400),
