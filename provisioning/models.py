@@ -1,6 +1,5 @@
-"""Django finds provisioning's models here: each kind keeps its own, this module imports them.
-
-A new kind (DNS, mail) adds one import line; the migration history stays the app's one.
+"""Django finds the provisioning app's models here: engine, servers and databases keep their own,
+this module imports them (one migration history). DNS and mail are apps of their own.
 """
 
 from provisioning.databases.models import Database, DatabaseRole
