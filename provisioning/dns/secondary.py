@@ -132,7 +132,7 @@ class BindSecondaryBackend(Backend):
     def ensure_zone(self, zone: str, primary: tuple[str, int]) -> bool:
         if not SAFE_ZONE.match(zone):
             raise BackendError("This zone name cannot be used on the secondary.", detail=zone)
-        host, port = primary
+        host, port = verify.resolve(primary[0]), primary[1]  # BIND takes addresses only
         config = (
             f'{{ type secondary; primaries port {port} {{ {host} key "{self.tsig_name}"; }}; '
             f'file "{zone}db"; }};'

@@ -48,8 +48,14 @@ def publish_peers(primary, zone_name: str) -> int:
     backends = [get_backend(server, SECONDARY_ROLE) for server in active_secondaries()]
     key_ids = {primary.ensure_tsig_key(b.tsig_name, b.tsig_secret) for b in backends}
     primary.allow_axfr(zone_name, sorted(key_ids))
-    primary.set_metadata(zone_name, "ALSO-NOTIFY", [f"{b.dns_host}:{b.dns_port}" for b in backends])
+    notify = [_notify_address(b.dns_host, b.dns_port) for b in backends]
+    primary.set_metadata(zone_name, "ALSO-NOTIFY", notify)
     return len(backends)
+
+
+def _notify_address(host: str, port: int) -> str:
+    address = verify.resolve(host)
+    return f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
 
 
 def wait_for_serial(secondary, zone_name: str, target: int | None) -> int | None:

@@ -12,7 +12,7 @@ from django.urls import reverse
 from provisioning.dns import services
 from provisioning.dns.models import Zone
 from provisioning.engine.models import JobStep
-from tests.dns.conftest import register_bind, run_jobs
+from tests.dns.conftest import pdns_api, register_bind, run_jobs
 from tests.dns.dnsquery import answers, rcode, serial
 
 
@@ -154,3 +154,34 @@ def test_a_secondary_that_is_away_does_not_undo_a_change(
     step = JobStep.objects.get(job__kind="dns_zone.change", server__name="bind-down")
     assert step.state == "done" and "lagging: bind-down" in step.log
     assert zone.secondaries.get(server__name="bind-down").serial is None
+
+
+def test_servers_named_by_host_name_work_as_in_compose(
+    alice_account, dns_server, bind_server, zone_name, pdns_address
+):
+    """`pdns:53` in compose: dnspython, BIND's primaries and ALSO-NOTIFY need addresses."""
+    from django.conf import settings
+
+    from provisioning.dns.servers import register_dns_server, register_secondary
+
+    register_dns_server(
+        "local-dns",
+        api_url=settings.PDNS_API_URL,
+        api_key=settings.PDNS_API_KEY,
+        dns_address=f"localhost:{pdns_address[1]}",
+    )
+    register_secondary(
+        "bind-1",
+        dns_address=f"localhost:{bind_server.dns_port}",
+        rndc_address=bind_server.rndc_address,
+        rndc_secret=bind_server.rndc_secret,
+        tsig_name=bind_server.tsig_name,
+        tsig_secret=bind_server.tsig_secret,
+    )
+    zone = services.create_zone(alice_account, zone_name, actor=alice_account.owner)
+    run_jobs()
+    zone.refresh_from_db()
+    assert zone.state == "active", zone.error_message
+    assert serial(bind_address(bind_server), zone_name) == serial(pdns_address, zone_name)
+    notify = pdns_api("GET", f"/zones/{zone_name}/metadata/ALSO-NOTIFY").json()["metadata"]
+    assert notify == [f"127.0.0.1:{bind_server.dns_port}"]
