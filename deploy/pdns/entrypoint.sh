@@ -3,8 +3,9 @@
 # (API key and database password inside, mode 0600, never on a command line), then serve.
 #
 # Environment: PDNS_API_KEY, PDNS_DB_PASSWORD (both from `make env`), PDNS_DB_HOST
-# (pdns-db), PDNS_DB_PORT (5432), PDNS_DB_NAME and PDNS_DB_USER (pdns), PDNS_DNS_PORT (5300), PDNS_API_PORT (8081),
-# PDNS_API_ALLOW_FROM (who may reach the API: compose's network), PDNS_DEFAULT_SOA.
+# (pdns-db), PDNS_DB_PORT (5432), PDNS_DB_NAME and PDNS_DB_USER (pdns), PDNS_DNS_PORT
+# (5300), PDNS_API_PORT (8081), PDNS_API_ALLOW_FROM (who may reach the API: compose's
+# network), PDNS_DEFAULT_SOA.
 set -eu
 : "${PDNS_API_KEY:?set PDNS_API_KEY (make env)}"
 : "${PDNS_DB_PASSWORD:?set PDNS_DB_PASSWORD (make env)}"
@@ -16,9 +17,10 @@ schema=/usr/share/pdns-backend-pgsql/schema/schema.pgsql.sql
 conf_dir=/run/pdns
 
 export PGPASSWORD="$PDNS_DB_PASSWORD"
-tables=$(psql -h "$host" -p "$port" -U "$user" -d "$db" -tAc \
-    "SELECT count(*) FROM information_schema.tables WHERE table_name = 'domains'")
-if [ "$tables" = 0 ]; then
+# (not information_schema.tables: it lists information_schema's own view "domains")
+missing=$(psql -h "$host" -p "$port" -U "$user" -d "$db" -tAc \
+    "SELECT to_regclass('public.domains') IS NULL")
+if [ "$missing" = t ]; then
     echo "pdns: applying $schema to $db on $host"
     psql -v ON_ERROR_STOP=1 -q -h "$host" -p "$port" -U "$user" -d "$db" -f "$schema"
 fi
