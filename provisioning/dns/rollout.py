@@ -9,7 +9,9 @@ to transfer, ALSO-NOTIFY) on each of its zones.
 from __future__ import annotations
 
 import math
+import time
 
+from django.conf import settings
 from django.db import transaction
 
 from provisioning.dns import sync, verify
@@ -123,18 +125,26 @@ def remove_batch(ctx: StepContext) -> None:
 
 
 def check_serials(ctx: StepContext) -> None:
-    """Wait (bounded) for the secondary to serve each zone at its primary's serial."""
+    """Wait for the secondary to serve each zone at its primary's serial: one deadline
+    (DNS_SECONDARY_WAIT_SECONDS) for all of them, not one per zone."""
     ids = ctx.job.params["zones"]
     zones = Zone.objects.filter(pk__in=ids).exclude(state=ResourceState.DELETING)
-    primaries, lagging = _Primaries(), []
+    primaries, targets = _Primaries(), {}
     for zone in zones.select_related("server").order_by("pk"):
         primary = primaries[zone.server]
-        target = verify.soa_serial(primary.dns_host, primary.dns_port, zone.name)
-        served = sync.wait_for_serial(ctx.backend, zone.name, target)
-        sync.record_serial(zone, ctx.server, served)
-        if served != target:
-            lagging.append(zone.name)
-    summary = f"{len(ids) - len(lagging)} of {len(ids)} zones in sync"
+        targets[zone] = verify.soa_serial(primary.dns_host, primary.dns_port, zone.name)
+    served: dict = {}
+    deadline = time.monotonic() + settings.DNS_SECONDARY_WAIT_SECONDS
+    while True:
+        for zone in [z for z in targets if served.get(z) != targets[z]]:
+            served[zone] = ctx.backend.serial(zone.name)
+        lagging = [zone.name for zone in targets if served.get(zone) != targets[zone]]
+        if not lagging or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    for zone in targets:
+        sync.record_serial(zone, ctx.server, served.get(zone))
+    summary = f"{len(targets) - len(lagging)} of {len(targets)} zones in sync"
     ctx.log(f"{summary}; lagging: {', '.join(lagging[:10])}" if lagging else summary)
 
 
