@@ -23,7 +23,7 @@ need = { if [ "$$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	exit 1; fi; }
 
 .PHONY: all venv assets browser dns run test bench lint lock lock-upgrade sbom agent-wheel env \
-	image image-test base-image lint-tools up down status clean distclean api-schema
+	image pdns-image image-test base-image lint-tools up down status clean distclean api-schema
 
 all: venv assets
 
@@ -135,6 +135,7 @@ comma := ,
 PODMAN := CONTAINERS_CONF=$(CURDIR)/deploy/podman/containers.conf podman
 BASE_IMAGE ?= localhost/hearth-base:bookworm
 IMAGE ?= localhost/hearth:local
+PDNS_IMAGE ?= localhost/hearth-pdns:local
 # Handed to the build as a secret (never stored in the image), for a TLS-inspecting proxy.
 CA_BUNDLE ?= /etc/ssl/certs/ca-certificates.crt
 
@@ -155,8 +156,14 @@ image: base-image
 		-t $(IMAGE) .
 
 # Build, then start the image's web and worker against a PostgreSQL and Redis of the stack.
-image-test: image venv
-	HEARTH_IMAGE=$(IMAGE) $(STACK) test tests/shipping/image_check.py -p no:cacheprovider $(ARGS)
+# Compose's PowerDNS (deploy/pdns/), from the same base.
+pdns-image: base-image
+	$(PODMAN) build --isolation=chroot --format docker --network host \
+		--build-arg BASE_IMAGE=$(BASE_IMAGE) -f deploy/pdns/Dockerfile -t $(PDNS_IMAGE) .
+
+image-test: image pdns-image venv
+	HEARTH_IMAGE=$(IMAGE) HEARTH_PDNS_IMAGE=$(PDNS_IMAGE) $(STACK) test \
+		tests/shipping/image_check.py tests/shipping/pdns_image_check.py -p no:cacheprovider $(ARGS)
 
 # The committed OpenAPI snapshot (tests/api/test_schema.py compares it with the code).
 api-schema: venv

@@ -3,8 +3,10 @@
 # `beat` run Celery; `setup` only sets up; anything else runs as a command (e.g. `manage.py`).
 #
 # Setting up: migrate (manage.py migrate connects as DATABASE_OWNER_URL's role when that is
-# set), create the first administrator once and print its password, and register the managed
-# PostgreSQL named by PROVISIONING_PG_URL. HEARTH_SETUP=0 skips it on extra web nodes.
+# set), create the first administrator once and print its password, register the managed
+# PostgreSQL named by PROVISIONING_PG_URL and the PowerDNS primary named by PDNS_API_URL
+# (PDNS_API_KEY, PDNS_DNS_ADDRESS) as the default DNS server. HEARTH_SETUP=0 skips it on
+# extra web nodes.
 set -eu
 
 setup() {
@@ -12,6 +14,9 @@ setup() {
     python manage.py createadmin --if-none --email "${HEARTH_ADMIN_EMAIL:-admin@hearth.local}"
     if [ -n "${PROVISIONING_PG_URL:-}" ]; then
         python manage.py ensure_default_db_server --name "${HEARTH_MANAGED_PG_NAME:-managed}"
+    fi
+    if [ -n "${PDNS_API_URL:-}" ]; then
+        python manage.py ensure_default_dns_server --name "${HEARTH_DNS_SERVER_NAME:-local-dns}"
     fi
 }
 

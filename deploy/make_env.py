@@ -23,6 +23,9 @@ GENERATED = {
     "HEARTH_APP_DB_PASSWORD": lambda: secrets.token_urlsafe(24),
     "DBSERVER_PASSWORD": lambda: secrets.token_urlsafe(24),
     "REDIS_PASSWORD": lambda: secrets.token_urlsafe(24),
+    "PDNS_API_KEY": lambda: secrets.token_urlsafe(32),
+    "PDNS_DB_PASSWORD": lambda: secrets.token_urlsafe(24),
+    "PDNS_DB_SUPERUSER_PASSWORD": lambda: secrets.token_urlsafe(24),
 }
 SETTINGS = {
     "ALLOWED_HOSTS": "127.0.0.1,localhost",

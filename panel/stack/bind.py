@@ -48,11 +48,16 @@ class BindServer(Daemon):
     tsig_secret: str = field(default_factory=new_secret)
     rndc_secret: str = field(default_factory=new_secret)
     host: str = HOST
+    tsig_name: str = TSIG_NAME  # each secondary its own key name: PowerDNS keys them by name
     pid: int | None = None
 
     @property
     def address(self) -> str:
         return f"{self.host}:{self.dns_port}"
+
+    @property
+    def address_tuple(self) -> tuple[str, int]:
+        return (self.host, self.dns_port)
 
     @property
     def rndc_address(self) -> str:
@@ -64,7 +69,7 @@ class BindServer(Daemon):
 
     def conf(self) -> str:
         return f"""// Written by panel.stack; edit panel/stack/bind.py instead.
-key "{TSIG_NAME}" {{ algorithm hmac-sha256; secret "{self.tsig_secret}"; }};
+key "{self.tsig_name}" {{ algorithm hmac-sha256; secret "{self.tsig_secret}"; }};
 key "{RNDC_KEY}" {{ algorithm hmac-sha256; secret "{self.rndc_secret}"; }};
 controls {{
     inet {self.host} port {self.rndc_port} allow {{ {self.host}; }} keys {{ "{RNDC_KEY}"; }};
@@ -79,7 +84,7 @@ options {{
     recursion no;
     notify no;
     allow-query {{ any; }};
-    allow-transfer {{ none; }};
+    allow-transfer {{ key "{self.tsig_name}"; }};  // a test may AXFR with the key
     dnssec-validation no;
     transfers-in 50;
 }};
@@ -113,9 +118,11 @@ options {{
         self.pid = None
 
 
-def start_bind(directory: Path) -> BindServer:
+def start_bind(directory: Path, tsig_name: str = TSIG_NAME) -> BindServer:
     """Start a BIND secondary in DIRECTORY on free ports, with fresh TSIG and rndc keys."""
-    server = BindServer(directory.absolute(), free_port(), free_port(), started=True)
+    server = BindServer(
+        directory.absolute(), free_port(), free_port(), tsig_name=tsig_name, started=True
+    )
     server.start()
     return server
 

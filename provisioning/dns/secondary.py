@@ -6,6 +6,9 @@ tsig_name. Credentials (encrypted): tsig_secret (AXFR from the primary), rndc_se
 
 from __future__ import annotations
 
+import base64
+import binascii
+import ipaddress
 import os
 import re
 import subprocess
@@ -20,6 +23,45 @@ from provisioning.engine.backends import Backend, BackendError
 
 RNDC_KEY = "hearth-rndc"
 SAFE_ZONE = re.compile(r"^[a-z0-9_.-]+\.$")
+# A TSIG key name as named.conf and PowerDNS take it: DNS labels, no quotes or spaces.
+TSIG_NAME = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*\.?$")
+HOSTNAME = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*$")
+MIN_SECRET_BYTES = 16
+
+
+# --- connection settings, checked by the server form and again here ----------------------
+
+
+def check_address(value: str) -> str:
+    """'host:port' ([v6]:port) with an IP or hostname and a port; ValueError says why."""
+    host, sep, port = value.strip().rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError("Give host:port, e.g. 192.0.2.53:53 or [2001:db8::53]:53.")
+    bare = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+    try:
+        ipaddress.ip_address(bare)
+    except ValueError:
+        if bare != host or len(host) > 253 or not HOSTNAME.match(host.lower()):
+            raise ValueError(f"{host} is neither an IP address nor a host name.") from None
+    return f"{host.lower()}:{int(port)}"
+
+
+def check_tsig_name(value: str) -> str:
+    name = value.strip().lower()
+    if len(name) > 253 or not TSIG_NAME.match(name):
+        raise ValueError("A key name is DNS labels (letters, digits, hyphens) joined by dots.")
+    return name
+
+
+def check_secret(value: str) -> str:
+    """A base64 HMAC-SHA256 secret of at least MIN_SECRET_BYTES bytes."""
+    try:
+        raw = base64.b64decode(value.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError("A key secret is base64 (as tsig-keygen prints it).") from None
+    if len(raw) < MIN_SECRET_BYTES:
+        raise ValueError(f"A key secret holds at least {MIN_SECRET_BYTES} bytes.")
+    return value.strip()
 
 
 def _rndc_binary() -> str:
@@ -38,9 +80,15 @@ class BindSecondaryBackend(Backend):
         secrets = server.credentials_for(SECONDARY_ROLE)
         self.dns_host, self.dns_port = split_address(config.get("dns_address", server.address))
         self.rndc_host, self.rndc_port = split_address(config.get("rndc_address", ""), 953)
-        self.tsig_name = config.get("tsig_name", "")
-        self.tsig_secret = secrets.get("tsig_secret", "")
-        self._rndc_secret = secrets.get("rndc_secret", "")
+        try:  # they reach named.conf syntax (rndc's config, addzone): checked once more
+            self.tsig_name = check_tsig_name(config.get("tsig_name", ""))
+            self.tsig_secret = check_secret(secrets.get("tsig_secret", ""))
+            self._rndc_secret = check_secret(secrets.get("rndc_secret", ""))
+        except ValueError as exc:
+            raise BackendError(
+                f"The DNS secondary {server.name} is not set up right: {exc}",
+                detail=f"{server.name}: bad connection settings",
+            ) from None
 
     def _rndc(self, *args: str) -> tuple[int, str]:
         with tempfile.NamedTemporaryFile("w", suffix=".conf", delete=False) as handle:
@@ -84,7 +132,7 @@ class BindSecondaryBackend(Backend):
     def ensure_zone(self, zone: str, primary: tuple[str, int]) -> bool:
         if not SAFE_ZONE.match(zone):
             raise BackendError("This zone name cannot be used on the secondary.", detail=zone)
-        host, port = primary
+        host, port = verify.resolve(primary[0]), primary[1]  # BIND takes addresses only
         config = (
             f'{{ type secondary; primaries port {port} {{ {host} key "{self.tsig_name}"; }}; '
             f'file "{zone}db"; }};'

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from django.db import transaction
 
 from provisioning.dns import dnssec, rrsets, sync, verify
-from provisioning.dns.choices import RevisionState
+from provisioning.dns.choices import SECONDARY_ROLE, RevisionState
 from provisioning.dns.drift import DRIFT_RULE
 from provisioning.dns.models import Zone, ZoneRevision
 from provisioning.engine.backends import BackendError
@@ -198,6 +198,12 @@ def delete_failed(job, zone) -> None:
 
 # --- kinds -------------------------------------------------------------------------------
 
+
+def _on_each_secondary(name: str, do, undo=None) -> Step:
+    """One step per active secondary (its own server, its own retries and undo)."""
+    return Step(name, do, undo, role=SECONDARY_ROLE, each=sync.secondary_servers)
+
+
 register_drift_rule(DRIFT_RULE)
 
 register(
@@ -207,7 +213,9 @@ register(
         steps=[
             Step("create_zone", create_zone, remove_zone),
             Step("verify", verify_zone),
-            Step("secondaries", sync.add_to_secondaries, sync.remove_from_secondaries),
+            _on_each_secondary(
+                "add_to_secondary", sync.add_to_secondary, sync.remove_from_secondary
+            ),
         ],
         running_state=ResourceState.PENDING,
         on_done=zone_ready,
@@ -221,7 +229,7 @@ register(
         steps=[
             Step("apply", apply_change, restore_previous),
             Step("verify", verify_change),
-            Step("secondaries", sync.add_to_secondaries),
+            _on_each_secondary("sync_secondary", sync.sync_secondary),
         ],
         running_state=ResourceState.UPDATING,
         on_done=zone_ready,
@@ -233,10 +241,11 @@ register(
         name="dns_zone.delete",
         role="dns",
         steps=[
-            Step("remove_from_secondaries", sync.remove_from_secondaries),
+            _on_each_secondary(
+                "remove_from_secondary", sync.remove_from_secondary, sync.add_to_secondary
+            ),
             Step("remove_zone", remove_zone),
             Step("verify_gone", verify_gone),
-            Step("verify_gone_secondaries", sync.verify_gone_everywhere),
         ],
         running_state=ResourceState.DELETING,
         on_done=zone_gone,
@@ -272,7 +281,7 @@ register(
         steps=[
             Step("create_keys", dnssec.turn_on, dnssec.turn_off),
             Step("check_ds", dnssec.check_signed),
-            Step("secondaries", sync.wait_for_secondaries),
+            _on_each_secondary("sync_secondary", sync.sync_secondary),
         ],
         running_state=ResourceState.UPDATING,
         on_done=_dnssec_outcome(True),
@@ -286,7 +295,7 @@ register(
         steps=[
             Step("remove_keys", dnssec.turn_off, dnssec.turn_on),
             Step("check_unsigned", dnssec.check_unsigned),
-            Step("secondaries", sync.wait_for_secondaries),
+            _on_each_secondary("sync_secondary", sync.sync_secondary),
         ],
         running_state=ResourceState.UPDATING,
         on_done=_dnssec_outcome(False),

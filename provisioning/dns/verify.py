@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import ipaddress
+import socket
+import time
+
 import dns.exception
 import dns.flags
 import dns.message
@@ -14,14 +18,43 @@ from django.conf import settings
 
 from provisioning.engine.backends import BackendError
 
+RESOLVE_TTL = 30.0  # seconds a host name's address is reused (containers move on restart)
+_resolved: dict[str, tuple[float, str]] = {}
+
+
+def resolve(host: str) -> str:
+    """HOST as an IP address: dnspython, BIND's `primaries` and ALSO-NOTIFY take only those
+    (`pdns:53` in compose names a container). BackendError(permanent=False) if unknown."""
+    try:
+        return str(ipaddress.ip_address(host))
+    except ValueError:
+        pass
+    cached = _resolved.get(host)
+    if cached and cached[0] > time.monotonic():
+        return cached[1]
+    try:
+        found = socket.getaddrinfo(host, None, proto=socket.IPPROTO_UDP)
+        # IPv4 first: `localhost` may list ::1 before 127.0.0.1, where the server listens.
+        found.sort(key=lambda entry: entry[0] != socket.AF_INET)
+        address = found[0][4][0]
+    except (OSError, UnicodeError) as exc:
+        raise BackendError(
+            "The DNS server's host name does not resolve.",
+            permanent=False,
+            detail=f"{host}: {exc}",
+        ) from None
+    _resolved[host] = (time.monotonic() + RESOLVE_TTL, address)
+    return address
+
 
 def ask(host: str, port: int, name: str, rtype: str, *, dnssec: bool = False):
     """One query over UDP (TCP if truncated); BackendError(permanent=False) on timeout."""
     query = dns.message.make_query(name, rtype, want_dnssec=dnssec)
     query.flags &= ~dns.flags.RD
     timeout = settings.DNS_QUERY_TIMEOUT
+    where = resolve(host)
     try:
-        response, _ = dns.query.udp_with_fallback(query, host, port=port, timeout=timeout)
+        response, _ = dns.query.udp_with_fallback(query, where, port=port, timeout=timeout)
     except (dns.exception.Timeout, OSError) as exc:
         raise BackendError(
             "The DNS server did not answer.",

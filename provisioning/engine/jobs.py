@@ -37,14 +37,21 @@ def create_job(
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
         params=params or {},
     )
+    rows = [
+        (step.name, step_server)
+        for step in kind.steps
+        for step_server in _servers_of(step, job, resource, server)
+    ]
     JobStep.objects.bulk_create(
-        JobStep(
-            job=job,
-            position=index,
-            name=step.name,
-            server=step.server(job, resource) if step.server else server,
-        )
-        for index, step in enumerate(kind.steps, start=1)
+        JobStep(job=job, position=index, name=name, server=step_server)
+        for index, (name, step_server) in enumerate(rows, start=1)
     )
     enqueue_on_commit(job)
     return job
+
+
+def _servers_of(step, job, resource, server) -> list:
+    """The servers STEP acts on in this job: one row each (`each`), else exactly one."""
+    if step.each is not None:
+        return list(step.each(job, resource))
+    return [step.server(job, resource) if step.server else server]

@@ -22,6 +22,9 @@ what `do` made (None: nothing to undo). `inspect`, if given, answers whether wha
 made is really there; the runner asks it after `do` and fails the step if not. `server`
 picks the server the step acts on when the job is created (default: the job's server);
 the step records it, runs on that server's worker queue, and is undone there.
+`each`, instead, returns a list of servers: the job gets one step of that name per server
+in the list, in order (a server listed twice gets two steps, e.g. one batch each), and each
+is run, retried and undone on its own.
 """
 
 from __future__ import annotations
@@ -49,6 +52,7 @@ class StepContext:
 StepFunc = Callable[[StepContext], None]
 InspectFunc = Callable[[StepContext], bool]
 ServerFunc = Callable[[Any, Any], Any]  # (job, resource) -> Server
+ServersFunc = Callable[[Any, Any], list]  # (job, resource) -> [Server, ...]
 Hook = Callable[[Any, Any], None]  # (job, resource)
 
 
@@ -60,6 +64,7 @@ class Step:
     inspect: InspectFunc | None = None
     role: str | None = None  # the backend role; default: the kind's role
     server: ServerFunc | None = None  # default: the job's server
+    each: ServersFunc | None = None  # one step per server returned (see the module's doc)
 
 
 @dataclass(frozen=True)

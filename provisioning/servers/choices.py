@@ -4,7 +4,8 @@ from django.db import models
 class ServerRole(models.TextChoices):
     DATABASE = "database", "Database"
     MAIL = "mail", "Mail"
-    DNS = "dns", "DNS"
+    DNS = "dns", "DNS (PowerDNS primary)"
+    DNS_SECONDARY = "dns-secondary", "DNS secondary (BIND)"
     WEB = "web", "Web"
 
 

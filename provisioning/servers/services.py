@@ -10,24 +10,38 @@ from provisioning.engine.choices import ResourceState
 from provisioning.exceptions import ProvisioningError
 from provisioning.servers.choices import ServerRole, ServerStatus
 from provisioning.servers.models import Server
-from provisioning.servers.signals import server_retired
+from provisioning.servers.signals import server_retired, server_roles_added
 from security import audit
 
 
 @transaction.atomic
-def save_server(server: Server, *, database: dict | None, password: str | None, actor) -> Server:
+def save_server(
+    server: Server,
+    *,
+    database: dict | None,
+    password: str | None,
+    actor,
+    connections: dict[str, tuple[dict, dict | None]] | None = None,
+) -> Server:
     """Create or update SERVER with its database connection settings.
 
-    PASSWORD None (or empty) keeps the stored one.
+    PASSWORD None (or empty) keeps the stored one. CONNECTIONS gives other roles'
+    settings and secrets ({role: (settings, secrets or None to keep them)}).
     """
     created = server.pk is None
+    before = set() if created else set(Server.objects.get(pk=server.pk).roles)
     if database is not None:
         server.set_role_connection(
             ServerRole.DATABASE, database, {"password": password} if password else None
         )
+    for role, (config, secrets) in (connections or {}).items():
+        server.set_role_connection(role, config, secrets)
     server.save()
     action = "server.created" if created else "server.updated"
     audit.record(actor, action, target=server, roles=server.roles, address=server.address)
+    added = [role for role in server.roles if role not in before]
+    if added:
+        server_roles_added.send(sender=Server, server=server, roles=added, actor=actor)
     return server
 
 

@@ -31,6 +31,7 @@ def server_form(request, pk: int | None = None):
                 form.save(commit=False),
                 database=form.database_settings(),
                 password=form.cleaned_data["db_password"] or None,
+                connections=form.connections(),
                 actor=request.user,
             )
         except ProvisioningError as exc:

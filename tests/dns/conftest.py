@@ -65,19 +65,50 @@ def bind_server():
     server.destroy()
 
 
+@pytest.fixture(scope="session")
+def bind_server_2():
+    """A second BIND secondary with its own TSIG key name (PowerDNS keys them by name)."""
+    from panel.stack.bind import start_bind
+    from panel.stack.common import VAR
+
+    server = start_bind(VAR / f"bind-test-{secrets.token_hex(4)}", tsig_name="hearth-axfr-2")
+    yield server
+    server.destroy()
+
+
 @pytest.fixture
-def secondary(db, bind_server, dns_server):
-    from panel.stack.bind import TSIG_NAME
+def stopped_bind():
+    """A BIND secondary of this test only, started and then stopped: it cannot be reached."""
+    from panel.stack.bind import start_bind
+    from panel.stack.common import VAR
+
+    server = start_bind(VAR / f"bind-test-{secrets.token_hex(4)}", tsig_name="hearth-axfr-3")
+    server.stop()
+    yield server
+    server.destroy()
+
+
+def register_bind(name: str, bind):
     from provisioning.dns.servers import register_secondary
 
     return register_secondary(
-        "bind-1",
-        dns_address=bind_server.address,
-        rndc_address=bind_server.rndc_address,
-        rndc_secret=bind_server.rndc_secret,
-        tsig_name=TSIG_NAME,
-        tsig_secret=bind_server.tsig_secret,
+        name,
+        dns_address=bind.address,
+        rndc_address=bind.rndc_address,
+        rndc_secret=bind.rndc_secret,
+        tsig_name=bind.tsig_name,
+        tsig_secret=bind.tsig_secret,
     )
+
+
+@pytest.fixture
+def secondary(db, bind_server, dns_server):
+    return register_bind("bind-1", bind_server)
+
+
+@pytest.fixture
+def second_secondary(db, bind_server_2, secondary):
+    return register_bind("bind-2", bind_server_2)
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from django.urls import reverse
 from provisioning.dns import services
 from provisioning.dns.models import Zone
 from provisioning.engine.models import JobStep
-from tests.dns.conftest import run_jobs
+from tests.dns.conftest import pdns_api, register_bind, run_jobs
 from tests.dns.dnsquery import answers, rcode, serial
 
 
@@ -72,26 +72,116 @@ def test_deleting_the_zone_removes_it_from_primary_and_secondary(
     assert rcode(bind_address(bind_server), zone.name) == "REFUSED"
 
 
-def test_a_secondary_that_is_down_does_not_undo_the_zone(
-    alice_account, secondary, zone_name, pdns_address, fast_jobs
-):
-    from panel.stack.common import free_port
-    from provisioning.dns.choices import SECONDARY_ROLE
+def _steps(kind: str) -> list[tuple[str, str, str]]:
+    steps = JobStep.objects.filter(job__kind=kind).select_related("server").order_by("position")
+    return [(step.name, step.server.name, step.state) for step in steps]
 
-    config = secondary.settings_for(SECONDARY_ROLE)
-    down = {
-        **config,
-        "rndc_address": f"127.0.0.1:{free_port()}",
-        "dns_address": f"127.0.0.1:{free_port()}",
-    }
-    secondary.set_role_connection(SECONDARY_ROLE, down, None)
-    secondary.save()
-    fast_jobs.DNS_SECONDARY_WAIT_SECONDS = 0.5
+
+def test_each_secondary_is_a_step_of_its_own(
+    alice_account, second_secondary, zone_name, bind_server, bind_server_2, pdns_address
+):
     zone = services.create_zone(alice_account, zone_name, actor=alice_account.owner)
     run_jobs()
     zone.refresh_from_db()
+    assert zone.state == "active", zone.error_message
+    assert _steps("dns_zone.create") == [
+        ("create_zone", "local-dns", "done"),
+        ("verify", "local-dns", "done"),
+        ("add_to_secondary", "bind-1", "done"),
+        ("add_to_secondary", "bind-2", "done"),
+    ]
+    primary_serial = serial(pdns_address, zone_name)
+    for bind in (bind_server, bind_server_2):
+        assert serial(bind_address(bind), zone_name) == primary_serial
+    assert {(s.server.name, s.serial) for s in zone.secondaries.all()} == {
+        ("bind-1", primary_serial),
+        ("bind-2", primary_serial),
+    }
+
+
+def test_a_failure_on_the_second_secondary_undoes_the_first_and_the_primary(
+    alice_account, secondary, stopped_bind, zone_name, bind_server, pdns_address, fast_jobs
+):
+    register_bind("bind-down", stopped_bind)
+    zone = services.create_zone(alice_account, zone_name, actor=alice_account.owner)
+    run_jobs()
+    zone.refresh_from_db()
+    assert zone.state == "failed"
+    assert "bind-down cannot be reached" in zone.error_message
+    assert _steps("dns_zone.create") == [
+        ("create_zone", "local-dns", "rolled_back"),
+        ("verify", "local-dns", "rolled_back"),
+        ("add_to_secondary", "bind-1", "rolled_back"),
+        ("add_to_secondary", "bind-down", "failed"),
+    ]
+    assert rcode(pdns_address, zone_name) == "REFUSED"
+    assert rcode(bind_address(bind_server), zone_name) == "REFUSED"
+    assert not zone.secondaries.exists()
+
+
+def test_deleting_names_each_secondary_and_a_failure_puts_the_zone_back_on_the_first(
+    alice_client, zone, bind_server, stopped_bind, pdns_address, fast_jobs
+):
+    register_bind("bind-down", stopped_bind)
+    run_jobs()  # the new secondary's push job fails: it cannot be reached
+    alice_client.post(reverse("dns:zone_delete", args=[zone.pk]), {"confirm": zone.display_name})
+    run_jobs()
+    zone.refresh_from_db()
     assert zone.state == "active"
-    assert rcode(pdns_address, zone_name) == "NOERROR"
-    step = JobStep.objects.get(job__kind="dns_zone.create", name="secondaries")
-    assert "bind-1" in step.log and "lagging: bind-1" in step.log
-    assert zone.secondaries.get().serial is None
+    assert _steps("dns_zone.delete") == [
+        ("remove_from_secondary", "bind-1", "rolled_back"),
+        ("remove_from_secondary", "bind-down", "failed"),
+        ("remove_zone", "local-dns", "pending"),
+        ("verify_gone", "local-dns", "pending"),
+    ]
+    assert rcode(pdns_address, zone.name) == "NOERROR"
+    assert serial(bind_address(bind_server), zone.name) == serial(pdns_address, zone.name)
+
+
+def test_a_secondary_that_is_away_does_not_undo_a_change(
+    alice_client, zone, stopped_bind, pdns_address, fast_jobs
+):
+    register_bind("bind-down", stopped_bind)
+    fast_jobs.DNS_SECONDARY_WAIT_SECONDS = 0.5
+    run_jobs()
+    url = reverse("dns:record_add", args=[zone.pk])
+    alice_client.post(url, {"name": "new", "type": "A", "ttl": "300", "value": "192.0.2.77"})
+    alice_client.post(reverse("dns:zone_apply", args=[zone.pk]))
+    run_jobs()
+    zone.refresh_from_db()
+    assert zone.state == "active" and not zone.error_message
+    assert answers(pdns_address, "new." + zone.name, "A") == {"192.0.2.77"}
+    step = JobStep.objects.get(job__kind="dns_zone.change", server__name="bind-down")
+    assert step.state == "done" and "lagging: bind-down" in step.log
+    assert zone.secondaries.get(server__name="bind-down").serial is None
+
+
+def test_servers_named_by_host_name_work_as_in_compose(
+    alice_account, dns_server, bind_server, zone_name, pdns_address
+):
+    """`pdns:53` in compose: dnspython, BIND's primaries and ALSO-NOTIFY need addresses."""
+    from django.conf import settings
+
+    from provisioning.dns.servers import register_dns_server, register_secondary
+
+    register_dns_server(
+        "local-dns",
+        api_url=settings.PDNS_API_URL,
+        api_key=settings.PDNS_API_KEY,
+        dns_address=f"localhost:{pdns_address[1]}",
+    )
+    register_secondary(
+        "bind-1",
+        dns_address=f"localhost:{bind_server.dns_port}",
+        rndc_address=bind_server.rndc_address,
+        rndc_secret=bind_server.rndc_secret,
+        tsig_name=bind_server.tsig_name,
+        tsig_secret=bind_server.tsig_secret,
+    )
+    zone = services.create_zone(alice_account, zone_name, actor=alice_account.owner)
+    run_jobs()
+    zone.refresh_from_db()
+    assert zone.state == "active", zone.error_message
+    assert serial(bind_address(bind_server), zone_name) == serial(pdns_address, zone_name)
+    notify = pdns_api("GET", f"/zones/{zone_name}/metadata/ALSO-NOTIFY").json()["metadata"]
+    assert notify == [f"127.0.0.1:{bind_server.dns_port}"]

@@ -112,11 +112,16 @@ def deployment(cluster, tmp_path_factory):
     port = free_port()
     redis_url = re.sub(r"/\d+$", "/9", settings.REDIS_URL)
     env_file = tmp_path_factory.mktemp("image") / "image.env"
+    made = [line for line in render().splitlines() if not line.startswith("PDNS_API_KEY=")]
     env_file.write_text(
-        render() + f"HEARTH_DEV=0\nDATABASE_URL={app_url}\nDATABASE_OWNER_URL={owner_url}\n"
+        "\n".join(made)
+        + f"\nHEARTH_DEV=0\nDATABASE_URL={app_url}\nDATABASE_OWNER_URL={owner_url}\n"
         f"REDIS_URL={redis_url}\nPORT={port}\nALLOWED_HOSTS=127.0.0.1\nHTTPS=false\n"
         f"PROVISIONING_PG_URL=postgres://postgres:{cluster.password}@127.0.0.1:{cluster.port}/postgres\n"
         "HEARTH_ADMIN_EMAIL=owner@example.test\n"
+        # The stack's PowerDNS stands in for compose's pdns service.
+        f"PDNS_API_URL={settings.PDNS_API_URL}\nPDNS_API_KEY={settings.PDNS_API_KEY}\n"
+        f"PDNS_DNS_ADDRESS={settings.PDNS_DNS_ADDRESS}\n"
     )
     return {
         "env_file": env_file,
@@ -184,6 +189,18 @@ def test_setup_registers_the_managed_postgresql(deployment, setup_output, cluste
     with psycopg.connect(deployment["owner_url"]) as conn:
         rows = conn.execute("SELECT name, address FROM provisioning_server").fetchall()
     assert ("managed", "127.0.0.1") in rows
+
+
+def test_setup_registers_the_powerdns_primary_as_the_default_dns_server(deployment, setup_output):
+    assert "DNS server 'local-dns' registered" in setup_output
+    with psycopg.connect(deployment["owner_url"]) as conn:
+        row = conn.execute(
+            "SELECT roles, connection, credentials_encrypted FROM provisioning_server"
+            " WHERE name = 'local-dns'"
+        ).fetchone()
+    roles, connection, sealed = row
+    assert roles == ["dns"] and connection["dns"]["api_url"] == settings.PDNS_API_URL
+    assert sealed and settings.PDNS_API_KEY not in sealed  # encrypted at rest
 
 
 def test_the_image_has_every_migration_applied_and_none_missing(deployment, setup_output):
