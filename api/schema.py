@@ -17,6 +17,20 @@ PROBLEM = {
         "retry_after": {"type": "integer"},
         "instance": {"type": "string"},
         "errors": {"type": "object", "description": "Field errors of a 400 (validation)."},
+        "issues": {
+            "type": "array",
+            "description": "Every problem of a refused record set or zone file.",
+            "items": {
+                "type": "object",
+                "required": ["index", "field", "message"],
+                "properties": {
+                    "index": {"type": "integer", "description": "The rrset or record, or -1."},
+                    "field": {"type": "string"},
+                    "message": {"type": "string"},
+                    "line": {"type": ["integer", "null"], "description": "In a zone file."},
+                },
+            },
+        },
     },
 }
 
