@@ -2,7 +2,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
-from api.views import account, admin, databases, dns
+from api.views import account, admin, admin_catalog, admin_watch, databases, dns
 
 app_name = "api"
 
@@ -24,6 +24,18 @@ router.register(
 # Administration
 router.register("admin/accounts", admin.AdminAccountViewSet, basename="admin-account")
 router.register("admin/jobs", admin.AdminJobViewSet, basename="admin-job")
+router.register("admin/plans", admin_catalog.AdminPlanViewSet, basename="admin-plan")
+router.register("admin/servers", admin_catalog.AdminServerViewSet, basename="admin-server")
+router.register(
+    "admin/drift-reports", admin_watch.AdminDriftReportViewSet, basename="admin-drift-report"
+)
+router.register("admin/alert-rules", admin_watch.AdminAlertRuleViewSet, basename="admin-alert-rule")
+router.register(
+    "admin/alert-events", admin_watch.AdminAlertEventViewSet, basename="admin-alert-event"
+)
+router.register(
+    "admin/audit-events", admin_watch.AdminAuditEventViewSet, basename="admin-audit-event"
+)
 
 
 def _public(view):

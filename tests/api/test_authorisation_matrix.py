@@ -15,8 +15,11 @@ from django.utils import timezone
 
 from api import urls as api_urls
 from api.models import ApiToken
+from monitoring.alerts import ensure_default_rules
+from monitoring.models import AlertEvent, AlertRule
 from provisioning.databases.models import DatabaseRole
 from provisioning.dns import services as dns_services
+from provisioning.engine.drift import run_drift_check
 from provisioning.engine.models import ProvisioningJob
 from security.models import AuditEvent, UserSession
 from tests.api.conftest import expire, make_token, token_client
@@ -77,6 +80,7 @@ def world(alice_account, bob_account, admin_user, db_server, dns_server):
     db = bulk_databases(alice_account, db_server, 1)[0]
     role = DatabaseRole.objects.create(database=db, name=db.name, is_owner=True, state="active")
     zone = dns_services.create_zone(alice_account, "matrix.example.test", actor=owner)
+    ensure_default_rules()
     token_raw = make_token(owner, EVERYTHING, name="mine")
     session = UserSession.objects.create(user=owner, session_key="k" * 40)
     event = AuditEvent.objects.create(action="database.created", account_id=alice_account.pk)
@@ -89,6 +93,14 @@ def world(alice_account, bob_account, admin_user, db_server, dns_server):
         "token": ApiToken.objects.get(name="mine").pk,
         "admin-account": alice_account.pk,
         "admin-job": ProvisioningJob.objects.filter(account=alice_account).first().pk,
+        "admin-plan": alice_account.plan.pk,
+        "admin-server": db_server.pk,
+        "admin-drift-report": run_drift_check(actor=admin_user).pk,
+        "admin-alert-rule": AlertRule.objects.first().pk,
+        "admin-alert-event": AlertEvent.objects.create(
+            rule=AlertRule.objects.first(), server=db_server, opened_at=timezone.now(), message="x"
+        ).pk,
+        "admin-audit-event": event.pk,
         "dns-zone": zone.pk,
         "dns-record": zone.records.first().pk,
         "dns-revision": zone.revisions.get().number,
