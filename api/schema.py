@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
+from api.agent_schema import add_agent_api
+
 PROBLEM = {
     "type": "object",
     "required": ["type", "title", "status", "detail", "code"],
@@ -63,4 +65,4 @@ def add_problem_responses(result, generator, request, public):
         for operation in item.values():
             if isinstance(operation, dict) and "responses" in operation:
                 operation["responses"].setdefault("4XX", problem)
-    return result
+    return add_agent_api(result)  # its errors are {"error": ...}, not problem documents
