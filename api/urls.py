@@ -2,6 +2,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
+from api import ui
 from api.views import account, admin, admin_catalog, admin_watch, databases, dns
 
 app_name = "api"
@@ -46,5 +47,6 @@ def _public(view):
 urlpatterns = [
     path("account/", account.AccountView.as_view(), name="account"),
     path("schema/", _public(SpectacularAPIView.as_view(api_version="v1")), name="schema"),
+    path("docs/", ui.api_docs, name="docs"),
     path("", include(router.urls)),
 ]

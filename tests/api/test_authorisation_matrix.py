@@ -25,7 +25,7 @@ from security.models import AuditEvent, UserSession
 from tests.api.conftest import expire, make_token, token_client
 from tests.provisioning.conftest import bulk_databases
 
-PUBLIC = {"api:schema"}
+PUBLIC = {"api:schema", "api:docs"}
 SAFE = {"get", "head", "options"}
 # Path parameters naming a parent object → the key of that object in `world`.
 PARENTS = {"database_pk": "database", "zone_pk": "dns-zone"}
