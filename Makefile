@@ -11,6 +11,9 @@ NPM_STAMP := node_modules/.stamp
 VENDOR := static/vendor
 # chart.umd.js names its source map, which whitenoise's manifest storage needs to exist.
 VENDOR_FILES := $(VENDOR)/htmx.min.js $(VENDOR)/chart.umd.js $(VENDOR)/chart.umd.js.map
+# Swagger UI for the API docs page (its CSS names its source map too).
+SWAGGER_FILES := swagger-ui-bundle.js swagger-ui.css swagger-ui.css.map
+VENDOR_FILES += $(addprefix $(VENDOR)/swagger-ui/,$(SWAGGER_FILES))
 STACK := $(PY) -m panel.stack
 ARGS ?=
 PYTEST_ARGS ?=
@@ -64,7 +67,7 @@ sbom: venv
 agent-wheel: venv
 	$(PY) -m build --no-isolation --outdir agent/dist agent/
 
-# --- front-end libraries (htmx, Chart.js) into static/vendor/ -------------------------------
+# --- front-end libraries (htmx, Chart.js, Swagger UI) into static/vendor/ -------------------------------
 
 assets: $(VENDOR_FILES)
 
@@ -80,6 +83,10 @@ $(VENDOR)/htmx.min.js: $(NPM_STAMP)
 $(VENDOR)/chart.umd.js $(VENDOR)/chart.umd.js.map: $(VENDOR)/%: $(NPM_STAMP)
 	@mkdir -p $(@D)
 	cp node_modules/chart.js/dist/$* $@
+
+$(addprefix $(VENDOR)/swagger-ui/,$(SWAGGER_FILES)): $(VENDOR)/swagger-ui/%: $(NPM_STAMP)
+	@mkdir -p $(@D)
+	cp node_modules/swagger-ui-dist/$* $@
 
 # --- the two commands -----------------------------------------------------------------------
 

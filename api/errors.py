@@ -75,9 +75,22 @@ def _translate(exc: drf.APIException) -> tuple[DomainError, dict]:
     return _Translated(KINDS[cls], message, code=CODES[cls], retry_after=retry), extra
 
 
+def _issues(exc: DomainError) -> dict:
+    """A refused record set lists every issue: which item (index, import line), field, why."""
+    issues = getattr(exc, "issues", None)
+    if not issues:
+        return {}
+    return {
+        "issues": [
+            {"index": i.index, "field": i.field, "message": i.message, "line": i.line}
+            for i in issues
+        ]
+    }
+
+
 def to_domain_error(exc) -> tuple[DomainError, dict] | None:
     if isinstance(exc, DomainError):
-        return exc, {}
+        return exc, _issues(exc)
     if isinstance(exc, Http404):
         return errors.NotFound(), {}
     if isinstance(exc, PermissionDenied):

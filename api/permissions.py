@@ -36,10 +36,19 @@ class ScopedAccess(BasePermission):
             raise Forbidden("This needs an administrator.", code="admin_required")
         token = token_of(request)
         write = request.method not in SAFE_METHODS
-        if token is not None and not token.allows(kind, write=write):
+        # A view over several kinds (jobs) names them all; any one of them will do.
+        kinds = getattr(view, "scope_kinds", None) or (kind,)
+        if token is not None and not any(token.allows(k, write=write) for k in kinds):
             level = "write" if write else "read"
-            raise ScopeMissing(f"This token lacks the {kind}:{level} scope.")
+            wanted = " or ".join(f"{k}:{level}" for k in kinds)
+            raise ScopeMissing(f"This token lacks the {wanted} scope.")
         return True
+
+
+def readable_kinds(request, kinds) -> list[str]:
+    """Those of KINDS the request may read (a session: all of them)."""
+    token = token_of(request)
+    return [k for k in kinds if token is None or token.allows(k, write=False)]
 
 
 def restrict(request, kind: str, queryset):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
+from api.agent_schema import add_agent_api
+
 PROBLEM = {
     "type": "object",
     "required": ["type", "title", "status", "detail", "code"],
@@ -17,6 +19,20 @@ PROBLEM = {
         "retry_after": {"type": "integer"},
         "instance": {"type": "string"},
         "errors": {"type": "object", "description": "Field errors of a 400 (validation)."},
+        "issues": {
+            "type": "array",
+            "description": "Every problem of a refused record set or zone file.",
+            "items": {
+                "type": "object",
+                "required": ["index", "field", "message"],
+                "properties": {
+                    "index": {"type": "integer", "description": "The rrset or record, or -1."},
+                    "field": {"type": "string"},
+                    "message": {"type": "string"},
+                    "line": {"type": ["integer", "null"], "description": "In a zone file."},
+                },
+            },
+        },
     },
 }
 
@@ -49,4 +65,4 @@ def add_problem_responses(result, generator, request, public):
         for operation in item.values():
             if isinstance(operation, dict) and "responses" in operation:
                 operation["responses"].setdefault("4XX", problem)
-    return result
+    return add_agent_api(result)  # its errors are {"error": ...}, not problem documents

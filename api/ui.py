@@ -7,6 +7,7 @@ API itself can never create one.
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -55,3 +56,9 @@ def token_revoke(request, pk: int):
     services.revoke_token(token, request=request)
     messages.success(request, f"The token {token.name} was revoked.")
     return redirect("api_tokens")
+
+
+@login_not_required
+def api_docs(request):
+    """The API reference: Swagger UI (from static/vendor) reading /api/v1/schema/."""
+    return render(request, "api/docs.html")

@@ -2,7 +2,8 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
-from api.views import account, admin, databases
+from api import ui
+from api.views import account, admin, admin_catalog, admin_watch, databases, dns
 
 app_name = "api"
 
@@ -15,8 +16,27 @@ router.register("jobs", account.JobViewSet, basename="job")
 router.register("audit-events", account.AuditEventViewSet, basename="audit-event")
 router.register("sessions", account.SessionViewSet, basename="session")
 router.register("tokens", account.TokenViewSet, basename="token")
+# DNS
+router.register("dns/zones", dns.ZoneViewSet, basename="dns-zone")
+router.register(r"dns/zones/(?P<zone_pk>\d+)/records", dns.RecordViewSet, basename="dns-record")
+router.register(
+    r"dns/zones/(?P<zone_pk>\d+)/revisions", dns.RevisionViewSet, basename="dns-revision"
+)
+# Administration
 router.register("admin/accounts", admin.AdminAccountViewSet, basename="admin-account")
 router.register("admin/jobs", admin.AdminJobViewSet, basename="admin-job")
+router.register("admin/plans", admin_catalog.AdminPlanViewSet, basename="admin-plan")
+router.register("admin/servers", admin_catalog.AdminServerViewSet, basename="admin-server")
+router.register(
+    "admin/drift-reports", admin_watch.AdminDriftReportViewSet, basename="admin-drift-report"
+)
+router.register("admin/alert-rules", admin_watch.AdminAlertRuleViewSet, basename="admin-alert-rule")
+router.register(
+    "admin/alert-events", admin_watch.AdminAlertEventViewSet, basename="admin-alert-event"
+)
+router.register(
+    "admin/audit-events", admin_watch.AdminAuditEventViewSet, basename="admin-audit-event"
+)
 
 
 def _public(view):
@@ -27,5 +47,6 @@ def _public(view):
 urlpatterns = [
     path("account/", account.AccountView.as_view(), name="account"),
     path("schema/", _public(SpectacularAPIView.as_view(api_version="v1")), name="schema"),
+    path("docs/", ui.api_docs, name="docs"),
     path("", include(router.urls)),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db.models import Q
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
 from rest_framework.response import Response
@@ -10,7 +11,7 @@ from rest_framework.views import APIView
 from api import serializers as s
 from api import services as token_services
 from api.models import ApiToken
-from api.permissions import ScopedAccess, token_of
+from api.permissions import ScopedAccess, readable_kinds, token_of
 from api.views.base import ApiViewSet, RetrieveWithETag, etag_of
 from panel.errors import NotFound
 from provisioning.engine.models import ProvisioningJob
@@ -37,10 +38,17 @@ class AccountView(APIView):
         return Response(data, headers={"ETag": etag_of(data)})
 
 
+# A job's kind starts with the resource it changes; each prefix is read with that scope.
+JOB_KIND_PREFIXES = {"databases": ("database",), "dns": ("dns_",), "mail": ("mail",)}
+# Kinds whose jobs' resource is the object a token may be restricted to (a zone's id).
+JOBS_OF_OBJECT = {"dns": "dns_zone."}
+
+
 class JobViewSet(mixins.ListModelMixin, RetrieveWithETag, ApiViewSet):
-    """Jobs are read with the scope of what they change; the databases scope covers them."""
+    """Jobs are read with the scope of what they change: a dns token sees the zones' jobs."""
 
     scope_kind = "databases"
+    scope_kinds = tuple(JOB_KIND_PREFIXES)
     queryset = ProvisioningJob.objects.none()
     filter_fields = {"state": "state", "kind": "kind"}
 
@@ -53,16 +61,28 @@ class JobViewSet(mixins.ListModelMixin, RetrieveWithETag, ApiViewSet):
         return queryset
 
     def get_queryset(self):
-        # Object restrictions name resources, not jobs: a restricted token sees no jobs.
-        token = token_of(self.request)
-        if token is not None and token.allowed_ids(self.scope_kind) is not None:
-            return ProvisioningJob.objects.none()
-        queryset = self.get_base_queryset()
+        queryset = self.get_base_queryset().filter(self._visible_kinds())
         for param, field in self.filter_fields.items():
             value = self.request.query_params.get(param)
             if value:
                 queryset = queryset.filter(**{field: value})
         return queryset
+
+    def _visible_kinds(self) -> Q:
+        """The jobs the token's scopes reach. A token restricted to named objects sees only
+        their jobs where the job's resource is that object (a zone), else none of the kind."""
+        token = token_of(self.request)
+        if token is None:
+            return Q()  # a session has its user's rights
+        visible = Q(pk__in=[])
+        for kind in readable_kinds(self.request, self.scope_kinds):
+            ids = token.allowed_ids(kind)
+            for prefix in JOB_KIND_PREFIXES[kind]:
+                if ids is None:
+                    visible |= Q(kind__startswith=prefix)
+                elif kind in JOBS_OF_OBJECT:
+                    visible |= Q(kind__startswith=JOBS_OF_OBJECT[kind], resource_id__in=ids)
+        return visible
 
     def get_serializer_class(self):
         return s.JobDetailSerializer if self.action == "retrieve" else s.JobSerializer

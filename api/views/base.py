@@ -8,14 +8,35 @@ import json
 from django.core.serializers.json import DjangoJSONEncoder
 from rest_framework import mixins, status
 from rest_framework.response import Response
+from rest_framework.reverse import reverse
 from rest_framework.viewsets import GenericViewSet
 
 from api.permissions import ScopedAccess, restrict
+from panel.errors import Forbidden
+from provisioning.engine.models import ProvisioningJob
 
 
 def etag_of(data) -> str:
     body = json.dumps(data, sort_keys=True, cls=DjangoJSONEncoder).encode()
     return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+def job_url(request, resource) -> str:
+    """The URL of RESOURCE's latest job (the one a 202 just started)."""
+    job = ProvisioningJob.objects.for_resource(resource).order_by("-pk").first()
+    return reverse("api:job-detail", args=[job.pk], request=request)
+
+
+def accepted(body: dict) -> Response:
+    """A 202 whose Location is the job doing the work."""
+    return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["job"]})
+
+
+def account_of(request):
+    account = getattr(request.user, "hosting_account", None)
+    if account is None:
+        raise Forbidden("Only a customer with a hosting account can do this.", code="no_account")
+    return account
 
 
 class ApiViewSet(GenericViewSet):

@@ -3,36 +3,17 @@
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status
+from rest_framework import mixins
 from rest_framework.decorators import action
-from rest_framework.response import Response
-from rest_framework.reverse import reverse
 
 from api import serializers as s
 from api.idempotency import idempotent
 from api.permissions import may_create, restrict
-from api.views.base import ApiViewSet, RetrieveWithETag
-from panel.errors import Forbidden, NotFound
+from api.views.base import ApiViewSet, RetrieveWithETag, accepted, account_of, job_url
+from panel.errors import NotFound
 from provisioning.databases import services
 from provisioning.databases.models import Database, DatabaseRole
 from provisioning.databases.views import connection_string
-from provisioning.engine.models import ProvisioningJob
-
-
-def job_url(request, resource) -> str:
-    job = ProvisioningJob.objects.for_resource(resource).order_by("-pk").first()
-    return reverse("api:job-detail", args=[job.pk], request=request)
-
-
-def _accepted(body: dict, request) -> Response:
-    return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["job"]})
-
-
-def _account_of(request):
-    account = getattr(request.user, "hosting_account", None)
-    if account is None:
-        raise Forbidden("Only a customer with a hosting account can do this.", code="no_account")
-    return account
 
 
 class DatabaseViewSet(mixins.ListModelMixin, RetrieveWithETag, ApiViewSet):
@@ -48,7 +29,7 @@ class DatabaseViewSet(mixins.ListModelMixin, RetrieveWithETag, ApiViewSet):
     @idempotent
     def create(self, request):
         may_create(request, self.scope_kind)
-        account = _account_of(request)
+        account = account_of(request)
         data = s.DatabaseCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         db, password = services.create_database(
@@ -64,12 +45,12 @@ class DatabaseViewSet(mixins.ListModelMixin, RetrieveWithETag, ApiViewSet):
             "connection": connection_string(db, db.owner_role, password),
             "job": job_url(request, db),
         }
-        return _accepted(body, request)
+        return accepted(body)
 
     @extend_schema(request=None, responses={202: s.Accepted})
     def destroy(self, request, pk=None):
         db = services.delete_database(self.get_object(), actor=request.user)
-        return _accepted({"job": job_url(request, db)}, request)
+        return accepted({"job": job_url(request, db)})
 
 
 class RoleViewSet(mixins.ListModelMixin, RetrieveWithETag, ApiViewSet):
@@ -108,7 +89,7 @@ class RoleViewSet(mixins.ListModelMixin, RetrieveWithETag, ApiViewSet):
             actor=request.user,
         )
         body = {"role": s.RoleSerializer(role).data, "password": password}
-        return _accepted(body | {"job": job_url(request, role)}, request)
+        return accepted(body | {"job": job_url(request, role)})
 
     @extend_schema(request=s.PasswordSerializer, responses={202: s.RoleAccepted})
     @action(detail=True, methods=["post"], url_path="reset-password")
@@ -121,9 +102,9 @@ class RoleViewSet(mixins.ListModelMixin, RetrieveWithETag, ApiViewSet):
             actor=request.user,
         )
         body = {"role": s.RoleSerializer(role).data, "password": password}
-        return _accepted(body | {"job": job_url(request, role)}, request)
+        return accepted(body | {"job": job_url(request, role)})
 
     @extend_schema(request=None, responses={202: s.Accepted})
     def destroy(self, request, database_pk=None, pk=None):
         role = services.remove_role(self.get_object(), actor=request.user)
-        return _accepted({"job": job_url(request, role)}, request)
+        return accepted({"job": job_url(request, role)})

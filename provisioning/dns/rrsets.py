@@ -38,16 +38,16 @@ def changed_keys(old: Iterable[Rec], new: Iterable[Rec]) -> list[Key]:
 
 
 def patch_between(old: Iterable[Rec], new: Iterable[Rec]) -> list[dict]:
-    """The rrsets that turn OLD into NEW: REPLACE what differs, DELETE what went away."""
+    """The rrsets that turn OLD into NEW: REPLACE what differs, DELETE what went away.
+
+    DELETEs come first: PowerDNS checks each rrset against the zone as the PATCH goes, so a
+    CNAME replaced by an A at the same name must be gone before the A arrives.
+    """
     old, new = list(old), list(new)
     after = group(new)
-    patch = []
-    for key in changed_keys(old, new):
-        if key in after:
-            patch.append(rrset(key, *after[key]))
-        else:
-            patch.append(rrset(key, 0, (), "DELETE"))
-    return patch
+    keys = changed_keys(old, new)
+    deletes = [rrset(key, 0, (), "DELETE") for key in keys if key not in after]
+    return deletes + [rrset(key, *after[key]) for key in keys if key in after]
 
 
 def diff(old: Iterable[Rec], new: Iterable[Rec]) -> dict[str, list[list]]:

@@ -59,11 +59,16 @@ def bob_api(bob_account):
 @pytest.fixture
 def admin_api(admin_user):
     return token_client(
-        make_token(admin_user, {"admin": "write", "databases": "write", "account": "write"})
+        make_token(
+            admin_user,
+            {"admin": "write", "databases": "write", "dns": "write", "account": "write"},
+        )
     )
 
 
 # The real target PostgreSQL server and job helpers of the provisioning tests.
+# The stack's real PowerDNS, registered as the DNS server, and fresh zone names.
+from tests.dns.conftest import dns_server, pdns_address, zone_name  # noqa: E402, F401
 from tests.provisioning.conftest import db_server, target_pg  # noqa: E402, F401
 
 

@@ -1,0 +1,134 @@
+"""Administrators' watch: drift reports, alert rules and events, the audit log (and CSV).
+
+The same queries and services as the admin pages: the drift check runs on a worker like the
+page's button, alert rules are edited through the page's form, the audit filters are the
+timeline's form.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import Count
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.renderers import BaseRenderer
+from rest_framework.response import Response
+from rest_framework.reverse import reverse
+
+from api import admin_serializers as a
+from api import serializers as s
+from api.form_input import body_of, validated
+from api.views.base import ApiViewSet, RetrieveWithETag
+from monitoring import services as monitoring_services
+from monitoring.forms import AlertRuleForm
+from monitoring.models import AlertEvent, AlertRule
+from provisioning.engine.models import DriftReport
+from security.forms import AuditFilterForm
+from security.models import AuditEvent
+from security.views import audit as audit_pages
+
+
+class CsvText(BaseRenderer):
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return data.encode() if isinstance(data, str) else b""
+
+
+class AdminDriftReportViewSet(mixins.ListModelMixin, RetrieveWithETag, ApiViewSet):
+    """Drift reports, newest first; one report with its findings; POST runs a new check."""
+
+    scope_kind = "admin"
+    queryset = DriftReport.objects.none()
+
+    def get_base_queryset(self):
+        if self.action == "retrieve":
+            return DriftReport.objects.prefetch_related("findings__server")
+        return DriftReport.objects.annotate(finding_count=Count("findings"))
+
+    def get_serializer_class(self):
+        return a.DriftReportDetail if self.action == "retrieve" else a.DriftReportSerializer
+
+    @extend_schema(request=None, responses={202: a.DriftStarted})
+    def create(self, request):
+        from provisioning.tasks import drift_check
+
+        actor_id = request.user.pk
+        transaction.on_commit(lambda: drift_check.delay(actor_id))
+        reports = reverse("api:admin-drift-report-list", request=request)
+        body = {
+            "detail": "The drift check is running; its report appears here.",
+            "reports": reports,
+        }
+        return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": reports})
+
+
+class AdminAlertRuleViewSet(mixins.ListModelMixin, RetrieveWithETag, ApiViewSet):
+    scope_kind = "admin"
+    serializer_class = a.AlertRuleSerializer
+    queryset = AlertRule.objects.none()
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def get_base_queryset(self):
+        return AlertRule.objects.all()
+
+    @extend_schema(request=a.AlertRuleSerializer, responses={200: a.AlertRuleSerializer})
+    def partial_update(self, request, pk=None):
+        rule = self.get_object()
+        form = AlertRuleForm(instance=rule)
+        current = {name: getattr(rule, name) for name in form.fields}
+        form = validated(AlertRuleForm(current | body_of(request), instance=rule))
+        rule = monitoring_services.update_alert_rule(form, actor=request.user)
+        return Response(a.AlertRuleSerializer(rule).data)
+
+
+class AdminAlertEventViewSet(mixins.ListModelMixin, RetrieveWithETag, ApiViewSet):
+    """Alert events, newest first; `?open=true` for those still open."""
+
+    scope_kind = "admin"
+    serializer_class = a.AlertEventSerializer
+    queryset = AlertEvent.objects.none()
+    filter_fields = {"server": "server_id", "kind": "rule__kind"}
+
+    def get_base_queryset(self):
+        events = AlertEvent.objects.select_related("rule", "server")
+        return events.open() if self.request.query_params.get("open") == "true" else events
+
+    @extend_schema(parameters=[OpenApiParameter("open", OpenApiTypes.BOOL)])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+
+AUDIT_FILTERS = [
+    OpenApiParameter(name, OpenApiTypes.DATE if name in ("since", "until") else OpenApiTypes.STR)
+    for name in AuditFilterForm.base_fields
+]
+
+
+class AdminAuditEventViewSet(mixins.ListModelMixin, RetrieveWithETag, ApiViewSet):
+    """The whole audit log with the timeline's filters, and the same as CSV."""
+
+    scope_kind = "admin"
+    serializer_class = s.AuditEventSerializer
+    queryset = AuditEvent.objects.none()
+
+    def get_base_queryset(self):
+        form, events = audit_pages.filtered_events(self.request)
+        if form.is_bound:
+            validated(form)
+        return events
+
+    @extend_schema(parameters=AUDIT_FILTERS)
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(parameters=AUDIT_FILTERS, responses={(200, "text/csv"): OpenApiTypes.STR})
+    @action(detail=False, methods=["get"], renderer_classes=[CsvText])
+    def export(self, request):
+        """The filtered events as CSV (formulas neutralised), streamed."""
+        self.get_base_queryset()  # invalid filters: a 400 problem before anything streams
+        return audit_pages.audit_export(request._request)
