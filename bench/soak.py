@@ -5,10 +5,10 @@ worker is killed and Redis restarted at random; prints what was asked, answered 
     make soak SOAK_ARGS="--agents 50 --minutes 3"
 
 What runs: `python -m panel.stack run` (web, worker, beat, supervised) on a database of
-its own (`soak_<panel database>`, created fresh by the owner role, dropped at the end) and a
-Redis of its own (so restarting it disturbs nobody else). The managed database server is
-the stack's (PROVISIONING_PG_URL); the soak's customer has a prefix of its own, and what it
-created there is removed at the end.
+its own (`soak_hearth`, created fresh by the owner role, dropped at the end) and a Redis of
+its own, so restarting it disturbs nobody else (panel/stack/scratch.py). The managed
+database server is the stack's (PROVISIONING_PG_URL); the soak's customer has a prefix of
+its own, and what it created there is removed at the end.
 
 Load: N simulated agents, each taking one sample every --sample-seconds and sending what
 it holds (at most 100 samples), keeping unacknowledged samples for the next send as the
@@ -32,14 +32,12 @@ import os
 import random
 import secrets
 import signal
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 from collections import Counter
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 from psycopg import sql
@@ -48,8 +46,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.payload import one_sample  # noqa: E402
-from panel.stack.common import HOST, free_port, wait_until  # noqa: E402
-from panel.stack.redis import RedisServer, start_redis  # noqa: E402
+from panel.stack.common import HOST, wait_until  # noqa: E402
+from panel.stack.redis import RedisServer  # noqa: E402
+from panel.stack.scratch import ScratchPanel  # noqa: E402
 
 BATCH = 100
 
@@ -67,91 +66,6 @@ def options(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--senders", type=int, default=8, help="client threads for agents")
     parser.add_argument("--seed", type=int, default=None)
     return parser.parse_args(argv)
-
-
-# --- the soak's own database and Redis -----------------------------------------------------
-
-
-def soak_database() -> dict[str, str]:
-    runtime = os.environ.get("DATABASE_URL", "")
-    if not runtime:
-        sys.exit("run under the stack: make soak (or python -m panel.stack exec -- ...)")
-    owner = os.environ.get("DATABASE_OWNER_URL") or runtime
-    name = "soak_" + urlsplit(runtime).path.lstrip("/")
-    ident = sql.Identifier(name)
-    with psycopg.connect(owner, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(ident))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(ident))
-        user = urlsplit(runtime).username
-        if user and user != urlsplit(owner).username:
-            grant = sql.SQL("GRANT CONNECT ON DATABASE {} TO {}")
-            conn.execute(grant.format(ident, sql.Identifier(user)))
-
-    def renamed(url: str) -> str:
-        return urlunsplit(urlsplit(url)._replace(path="/" + name))
-
-    return {"DATABASE_URL": renamed(runtime), "DATABASE_OWNER_URL": renamed(owner)}
-
-
-def drop_database(env: dict[str, str], owner: str) -> None:
-    """Drop the soak's database, connected (as the owner) to the panel's own."""
-    name = urlsplit(env["DATABASE_OWNER_URL"]).path.lstrip("/")
-    with psycopg.connect(owner, autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
-
-
-# --- the panel, as make run starts it -----------------------------------------------------
-
-
-class Panel:
-    def __init__(self, env: dict[str, str], log: Path) -> None:
-        self.port = free_port()
-        self.env = {**os.environ, **env, "HEARTH_PORT": str(self.port), "PYTHONUNBUFFERED": "1"}
-        self.log = log
-        self.proc: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        out = self.log.open("w")
-        self.proc = subprocess.Popen(  # noqa: S603 - argv list
-            [sys.executable, "-m", "panel.stack", "run"],
-            cwd=ROOT,
-            env=self.env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        running = lambda: "Hearth is running at" in self.log.read_text()  # noqa: E731
-        if not wait_until(lambda: running() or self.proc.poll() is not None, 300, 0.5):
-            sys.exit(f"the panel did not start:\n{self.log.read_text()[-3000:]}")
-        if self.proc.poll() is not None:
-            sys.exit(f"the panel stopped:\n{self.log.read_text()[-3000:]}")
-
-    def worker_groups(self) -> list[int]:
-        """Process groups of the running Celery workers started by this panel."""
-        found = []
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit():
-                continue
-            try:
-                argv = (entry / "cmdline").read_bytes().split(b"\0")
-                environ = (entry / "environ").read_bytes()
-            except OSError:
-                continue
-            if b"worker" in argv and b"celery" in b" ".join(argv):
-                mine = f"HEARTH_PORT={self.port}".encode() in environ.split(b"\0")
-                if mine and os.getpgid(int(entry.name)) == int(entry.name):
-                    found.append(int(entry.name))
-        return found
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(120)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
 
 
 # --- what the soak sets up in the panel's database -----------------------------------------
@@ -353,9 +267,9 @@ class Jobs(threading.Thread):
 
 
 class Faults(threading.Thread):
-    def __init__(self, panel: Panel, redis: RedisServer, mean: float, down: float, rng) -> None:
+    def __init__(self, panel: ScratchPanel, mean: float, down: float, rng) -> None:
         super().__init__(daemon=True)
-        self.panel, self.redis, self.mean, self.down, self.rng = panel, redis, mean, down, rng
+        self.panel, self.redis, self.mean, self.down, self.rng = panel, panel.redis, mean, down, rng
         self.stopping = threading.Event()
         self.done: Counter = Counter()
         self.log: list[str] = []
@@ -363,11 +277,11 @@ class Faults(threading.Thread):
     def run(self) -> None:
         while not self.stopping.wait(self.rng.expovariate(1 / self.mean)):
             if self.rng.random() < 0.5:
-                groups = self.panel.worker_groups()
-                for group in groups:
+                group = self.panel.group_of("worker")
+                if group is not None:  # None: just killed, not restarted yet
                     os.killpg(group, signal.SIGKILL)
-                self.done["worker killed"] += bool(groups)
-                self.log.append(f"{time.strftime('%H:%M:%S')} worker killed ({groups})")
+                    self.done["worker killed"] += 1
+                    self.log.append(f"{time.strftime('%H:%M:%S')} worker killed ({group})")
             else:
                 self.redis.stop()
                 self.log.append(f"{time.strftime('%H:%M:%S')} redis stopped")
@@ -496,14 +410,12 @@ def report(args, tally: Tally, agents: Agents, jobs: Jobs, faults: Faults, data:
 def main(argv: list[str] | None = None) -> int:
     args = options(argv)
     rng = random.Random(args.seed)
-    workdir = Path(tempfile.mkdtemp(prefix="hearth-soak-"))
-    redis = start_redis(workdir / "redis", free_port())
-    owner = os.environ.get("DATABASE_OWNER_URL") or os.environ.get("DATABASE_URL", "")
-    env = {**soak_database(), "REDIS_URL": redis.url(0)}
-    os.environ.update(env)
+    if not os.environ.get("DATABASE_URL"):
+        sys.exit("run under the stack: make soak (or python -m panel.stack exec -- ...)")
+    panel = ScratchPanel(Path(tempfile.mkdtemp(prefix="hearth-soak-")), "soak_hearth")
+    os.environ.update({**panel.db_env, "REDIS_URL": panel.redis.url(0)})
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "panel.settings")
     os.environ.setdefault("HEARTH_DEV", "1")
-    panel = Panel(env, workdir / "panel.log")
     data = None
     try:
         panel.start()
@@ -512,29 +424,28 @@ def main(argv: list[str] | None = None) -> int:
         tally = Tally()
         agents = Agents(data["keys"], panel.port, tally, args.sample_seconds, args.senders)
         jobs = Jobs(data, panel.port, tally, args.job_seconds, args.keep_databases)
-        faults = Faults(panel, redis, args.fault_seconds, args.redis_down, rng)
+        faults = Faults(panel, args.fault_seconds, args.redis_down, rng)
         agents.start()
         jobs.start()
         faults.start()
         time.sleep(args.minutes * 60)
         faults.stop()
         jobs.stop()
-        if not redis.is_running():
-            RedisServer(redis.dir, redis.port, started=True).start()
+        if not panel.redis.is_running():
+            RedisServer(panel.redis.dir, panel.redis.port, started=True).start()
         took = drain(agents, data["account"], args.drain_seconds)
         data["restarts"] = restarts(panel.log)
         agents.stop()
         report(args, tally, agents, jobs, faults, data, took)
         return 0
     finally:
-        panel.stop()
-        if data is not None:
-            clean_managed_server(data["prefix"])
         from django.db import connections
 
         connections.close_all()
-        drop_database(env, owner)
-        RedisServer(redis.dir, redis.port).destroy()
+        panel.stop()
+        if data is not None:
+            clean_managed_server(data["prefix"])
+        panel.destroy()
 
 
 if __name__ == "__main__":

@@ -17,12 +17,8 @@ other tests use, stays up. Each row says what the feature does without Redis:
 
 from __future__ import annotations
 
-import http.client
 import json
-import os
 import secrets
-import signal
-import subprocess
 import time
 import urllib.parse
 from dataclasses import dataclass, field
@@ -38,16 +34,15 @@ from accounts import services as accounts
 from api import services as api_services
 from monitoring import alerts
 from monitoring.models import AlertEvent, AlertRule, Sample
-from panel.stack.common import HOST, ROOT, free_port, port_accepts, wait_until
+from panel.stack.common import free_port
 from panel.stack.redis import RedisServer, start_redis
-from panel.stack.run import child_commands, web_env
 from provisioning.engine.choices import JobState
 from provisioning.models import ProvisioningJob
 from security import login_flow
 from tests.conftest import PASSWORD
 from tests.monitoring.conftest import make_key, make_server, now_ts, report
+from tests.stack_web import ask, web_server
 
-WAIT = 120.0
 METRICS_TOKEN = "redis-down-metrics-token"  # noqa: S105 - a test's own scrape token
 CSRF = secrets.token_hex(16)  # 32 characters: a valid unmasked CSRF secret
 
@@ -140,11 +135,6 @@ ROWS = [
 ]
 
 
-def _test_database_url() -> str:
-    db = settings.DATABASES["default"]
-    return f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-
-
 @pytest.fixture
 def own_redis(tmp_path):
     server = start_redis(tmp_path / "redis", free_port())
@@ -155,32 +145,9 @@ def own_redis(tmp_path):
 @pytest.fixture
 def panel(own_redis, tmp_path):
     """The development web server `make run` starts, on our Redis and the test database."""
-    port = free_port()
-    env = {
-        **os.environ,
-        **web_env(True, {}),
-        "HEARTH_DEV": "1",
-        "REDIS_URL": own_redis.url(0),
-        "DATABASE_URL": _test_database_url(),
-        "MONITORING_METRICS_TOKEN": METRICS_TOKEN,
-        "PYTHONUNBUFFERED": "1",
-    }
-    env.pop("SECURITY_REDIS_URL", None)
-    log = (tmp_path / "web.log").open("w")
-    proc = subprocess.Popen(
-        child_commands(True, port, env)["web"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    assert wait_until(lambda: port_accepts(port) or proc.poll() is not None, WAIT)
-    assert proc.poll() is None, (tmp_path / "web.log").read_text()[-3000:]
-    yield port
-    os.killpg(proc.pid, signal.SIGTERM)
-    proc.wait(WAIT)
-    log.close()
+    environment = {"REDIS_URL": own_redis.url(0), "MONITORING_METRICS_TOKEN": METRICS_TOKEN}
+    with web_server(tmp_path, **environment) as port:
+        yield port
 
 
 def _session_of(client) -> str:
@@ -244,13 +211,7 @@ def _ask(port: int, row: Row, who: dict) -> tuple[int, dict, str]:
             "application/json" if row.who == "agent" else "application/x-www-form-urlencoded"
         )
     headers["Cookie"] = "; ".join(cookies)
-    connection = http.client.HTTPConnection(HOST, port, timeout=60)
-    try:
-        connection.request(row.method, path, body=_body(row, who), headers=headers)
-        response = connection.getresponse()
-        return response.status, dict(response.getheaders()), response.read().decode()
-    finally:
-        connection.close()
+    return ask(port, row.method, path, _body(row, who), headers)
 
 
 def _check(row: Row, status: int, headers: dict, body: str, expected: int) -> list[str]:
