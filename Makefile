@@ -25,7 +25,7 @@ need = { if [ "$$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	else echo "$(2) is missing: sudo apt-get install --no-install-recommends $(1)" >&2; \
 	exit 1; fi; }
 
-.PHONY: all venv assets browser dns run test bench lint lock lock-upgrade sbom agent-wheel env \
+.PHONY: all venv assets browser dns run test bench soak lint lock lock-upgrade sbom agent-wheel env \
 	image pdns-image image-test base-image lint-tools up down status clean distclean api-schema
 
 all: venv assets
@@ -99,6 +99,11 @@ test: venv assets browser dns lint-tools
 # Every bench against its baseline in one run, printed as one table (bench/README.md).
 bench: venv assets
 	$(STACK) exec -- $(PY) bench/run.py
+
+# Soak (not in CI; docs/reliability.md): agents, jobs, a killed worker, Redis restarts.
+# SOAK_ARGS="--agents 50 --minutes 3" for a shorter run.
+soak: venv assets dns
+	$(STACK) exec -- $(PY) bench/soak.py $(SOAK_ARGS)
 
 # The browser tests drive Debian's Chromium through Playwright (no browser download).
 browser:

@@ -5,25 +5,24 @@ a server, stays open while it holds, and closes when it clears, or when its serv
 retired (close reason "server retired", not "resolved"). Opening and closing write an audit
 event and, after the commit, queue the administrators' email (`monitoring.alert_email`,
 retried while the mail server is unreachable). The open count is cached
-for the top bar.
+for the top bar (`monitoring.alert_count`, which falls back to the database).
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
 
-from monitoring import alert_email
+from monitoring import alert_count, alert_email
 from monitoring.choices import CloseReason, RuleKind
 from monitoring.models import AlertEvent, AlertRule, ServerState
 from provisioning.servers.choices import ServerStatus
 from provisioning.servers.models import Server
 from security import audit
 
-OPEN_COUNT_KEY = "monitoring:open-alerts"
+OPEN_COUNT_KEY = alert_count.KEY
 _THRESHOLD_COLUMN = {RuleKind.CPU: "cpu_percent", RuleKind.MEMORY: "mem_percent"}
 
 
@@ -122,9 +121,7 @@ def ensure_default_rules() -> None:
 
 
 def refresh_open_count() -> int:
-    count = AlertEvent.objects.open().count()
-    cache.set(OPEN_COUNT_KEY, count, timeout=None)
-    return count
+    return alert_count.refresh()
 
 
 def _open_all(found: list[tuple[AlertRule, Server, object]], now: datetime) -> list[AlertEvent]:

@@ -1,17 +1,15 @@
-"""The top bar's critical indicator: open alerts, read from the cache (no database query).
+"""The top bar's critical indicator: open alerts, from the cache (the database without it).
 
-The count is written whenever an alert opens or closes and by every evaluation run (beat).
+The count is written by every evaluation pass (beat); see monitoring/alert_count.py.
 """
 
 from __future__ import annotations
 
-from django.core.cache import cache
-
-from monitoring.alerts import OPEN_COUNT_KEY
+from monitoring import alert_count
 
 
 def alerts(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated or not user.is_admin:
         return {}
-    return {"open_alert_count": lambda: cache.get(OPEN_COUNT_KEY, 0)}
+    return {"open_alert_count": alert_count.current}

@@ -2,13 +2,17 @@
 
 Per-server gauges are read from the database at scrape time (the latest report of each
 server); the panel's ingestion counters and latency histogram come from Redis, so every
-web worker contributes to the same totals (see monitoring/stats.py).
+web worker contributes to the same totals (see monitoring/stats.py). Without Redis the
+scrape still answers with the per-server gauges and leaves the ingestion families out (a
+counter reported as 0 would look like a reset to Prometheus).
 """
 
 from __future__ import annotations
 
 import hmac
+import logging
 
+import redis
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpResponse
@@ -24,6 +28,8 @@ from prometheus_client.registry import Collector
 
 from monitoring import stats
 from monitoring.metrics import METRICS
+
+logger = logging.getLogger(__name__)
 
 # One gauge per figure kept in the server state, named and described by the vocabulary.
 GAUGES = {m.name: m.description for m in METRICS if m.state}
@@ -60,7 +66,11 @@ class LatestSampleCollector(Collector):
 
 class IngestionCollector(Collector):
     def collect(self):
-        data = stats.read()
+        try:
+            data = stats.read()
+        except redis.RedisError as exc:
+            logger.warning("/metrics without the ingestion counters (Redis unavailable: %s)", exc)
+            return
         yield CounterMetricFamily(
             "hearth_agent_reports_ingested", "Agent reports accepted", value=data.get("ingested", 0)
         )

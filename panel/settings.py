@@ -128,6 +128,9 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "hearth"),
+        # A Redis outage answers in about a second instead of hanging the request; each
+        # user of the cache decides what an outage means (docs/reliability.md).
+        "OPTIONS": {"socket_connect_timeout": 1.0, "socket_timeout": 1.0},
     }
 }
 

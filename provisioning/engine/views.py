@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.contrib import messages
 from django.db import transaction
 from django.http import HttpResponse
@@ -9,12 +11,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.access import admin_required
+from panel.errors import Unavailable
 from panel.pagination import paginate, querystring_without_page
 from provisioning.engine import services as job_services
 from provisioning.engine.choices import JobState
 from provisioning.engine.models import DriftFinding, DriftReport, ProvisioningJob
 from provisioning.exceptions import ProvisioningError
 from provisioning.ui import render_page_or_fragment, toast_error
+
+logger = logging.getLogger(__name__)
 
 
 @admin_required
@@ -83,6 +88,19 @@ def drift_run(request):
     from provisioning.tasks import drift_check
 
     actor_id = request.user.pk
-    transaction.on_commit(lambda: drift_check.delay(actor_id))
+    transaction.on_commit(lambda: _start_drift_check(drift_check, actor_id))
     messages.success(request, "Drift check started; refresh in a moment for the results.")
     return redirect("provisioning:drift")
+
+
+def _start_drift_check(task, actor_id: int) -> None:
+    """Queue the check at once (no retrying for seconds); without a broker, say so (503)."""
+    try:
+        task.apply_async((actor_id,), retry=False)
+    except Exception as exc:  # kombu/redis raise many kinds while the broker is unreachable
+        logger.warning("drift check not queued (broker unavailable: %s)", exc)
+        raise Unavailable(
+            "The drift check cannot start: the task queue is temporarily unavailable. "
+            "Try again in a minute.",
+            retry_after=60,
+        ) from exc
