@@ -34,7 +34,6 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django_htmx",
     "django_otp",
-    "django_otp.plugins.otp_totp",
     "csp",
     "panel.apps.PanelConfig",
     "outbox",
@@ -194,6 +193,8 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY el
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
+# Database sessions keyed by the SHA-256 of the cookie: a dump of the panel DB holds no cookie.
+SESSION_ENGINE = "security.session_store"
 SESSION_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 

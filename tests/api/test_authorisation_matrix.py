@@ -68,7 +68,7 @@ def world(alice_account, bob_account, admin_user, db_server):
     db = bulk_databases(alice_account, db_server, 1)[0]
     role = DatabaseRole.objects.create(database=db, name=db.name, is_owner=True, state="active")
     token_raw = make_token(owner, name="mine")
-    session = UserSession.objects.create(user=owner, session_key="k" * 40)
+    session = UserSession.objects.create(user=owner, session_key_hash="k" * 64)
     event = AuditEvent.objects.create(action="database.created", account_id=alice_account.pk)
     return {
         "database": db.pk,

@@ -18,7 +18,7 @@ from django.utils import timezone
 from accounts.models import User
 from provisioning.models import Database, DatabaseRole, Server
 from security.exceptions import EmailNotVerified
-from security.models import AuditEvent, EmailToken, UserSession
+from security.models import AuditEvent, EmailToken, UserSession, session_key_digest
 from security.tokens import uid_for
 from security.verification import ensure_verified, require_verified_email
 from tests.conftest import PASSWORD
@@ -298,7 +298,9 @@ def test_changing_the_password_ends_all_other_sessions(alice_account):
     assert here.get(reverse("accounts:dashboard")).status_code == 200
     assert elsewhere.get(reverse("accounts:dashboard")).status_code == 302
     active = UserSession.objects.active().filter(user=user)
-    assert list(active.values_list("session_key", flat=True)) == [here.session.session_key]
+    assert list(active.values_list("session_key_hash", flat=True)) == [
+        session_key_digest(here.session.session_key)
+    ]
     assert SESSION_KEY in here.session
 
 
