@@ -26,6 +26,7 @@ from provisioning.exceptions import ProvisioningError
 from provisioning.servers.models import Server
 from provisioning.ui import form_error, render_page_or_fragment, toast_error
 from security import sudo
+from security.verification import require_verified_email
 
 
 def _posted(request):
@@ -51,6 +52,7 @@ def database_list(request):
 
 
 @customer_required
+@require_verified_email
 def database_create(request):
     account = request.user.hosting_account
     form = DatabaseCreateForm(_posted(request), prefix=account.prefix)
@@ -125,6 +127,7 @@ def database_delete(request, pk: int):
     return render(request, "provisioning/database_delete.html", {"db": db, "form": form})
 
 
+@require_verified_email
 def role_create(request, pk: int):
     db = get_database_for_user(request, pk)
     form = RoleCreateForm(_posted(request), prefix=db.account.prefix)

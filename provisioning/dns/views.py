@@ -22,6 +22,7 @@ from provisioning.engine.models import ProvisioningJob
 from provisioning.exceptions import ProvisioningError
 from provisioning.ui import form_error, toast_error
 from security import sudo
+from security.verification import require_verified_email
 
 
 def _posted(request):
@@ -39,6 +40,7 @@ def zone_list(request):
 
 
 @customer_required
+@require_verified_email
 def zone_create(request):
     account = request.user.hosting_account
     form = ZoneCreateForm(_posted(request))
@@ -130,6 +132,7 @@ def _record_error(form: RecordForm, exc: ProvisioningError) -> None:
 
 
 @require_POST
+@require_verified_email
 def record_add(request, pk: int):
     zone = get_zone_for_user(request, pk)
     form = RecordForm(request.POST)
