@@ -20,7 +20,7 @@ from provisioning.dns.models import Zone
 from provisioning.dns.names import relative
 from provisioning.engine.models import ProvisioningJob
 from provisioning.exceptions import ProvisioningError
-from provisioning.ui import form_error, toast_error
+from provisioning.ui import form_error, render_live_list, toast_error
 from security import sudo
 from security.verification import require_verified_email
 
@@ -36,7 +36,7 @@ def zone_list(request):
         "page": paginate(request, Zone.objects.for_user(request.user).order_by("name")),
         "usage": usage_for(account, keys=("dns_zones",)),
     }
-    return render(request, "dns/zone_list.html", context)
+    return render_live_list(request, "dns/zone_list.html", "dns/_zone_rows.html", context)
 
 
 @customer_required
