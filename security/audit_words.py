@@ -74,7 +74,8 @@ def humanize_code(code: str) -> str:
     """'dns.zone_created' -> 'DNS zone created'; 'database.create' -> 'Database create'."""
     subject, _, verb = code.partition(".")
     phrase = _words(verb)
-    if subject and not phrase.lower().startswith(_words(subject).lower()):
+    first = phrase.split()[0].lower() if phrase else ""
+    if subject and first != _words(subject).lower():
         phrase = f"{_words(subject)} {phrase}".strip()
     return phrase[:1].upper() + phrase[1:] if phrase else ""
 
