@@ -13,7 +13,7 @@ from accounts.choices import AccountStatus
 from accounts.exceptions import AccountsError
 from accounts.forms import AccountEditForm, ConfirmNameForm, CustomerCreateForm, PlanForm
 from accounts.models import HostingAccount, Plan
-from accounts.usage import usage_for
+from accounts.usage import available_quotas, usage_for
 from panel.pagination import paginate, querystring_without_page
 from security import sudo
 from security.models import AuditEvent
@@ -150,7 +150,12 @@ def customer_delete(request, pk: int):
 @admin_required
 def plan_list(request):
     plans = Plan.objects.annotate(account_count=Count("accounts")).order_by("name")
-    return render(request, "accounts/plan_list.html", {"page": paginate(request, plans)})
+    page = paginate(request, plans)
+    quotas = available_quotas()
+    for plan in page.object_list:
+        plan.quota_values = [getattr(plan, field) for _, _, field in quotas]
+    context = {"page": page, "quota_labels": [label for _, label, _ in quotas]}
+    return render(request, "accounts/plan_list.html", context)
 
 
 @admin_required
