@@ -7,6 +7,7 @@ from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from accounts import dashboard as panels
 from accounts import services
 from accounts.access import admin_required, customer_required, get_account_for_user
 from accounts.choices import AccountStatus
@@ -32,6 +33,7 @@ def admin_overview(request):
         "counts": counts,
         "plan_count": Plan.objects.count(),
         "recent_events": AuditEvent.objects.select_related("actor")[:10],
+        "sections": panels.sections_for(request, panels.ADMIN),
     }
     return render(request, "accounts/admin_overview.html", context)
 
@@ -186,8 +188,14 @@ def plan_delete(request, pk: int):
 @customer_required
 def dashboard(request):
     account = request.user.hosting_account
-    return render(
-        request,
-        "accounts/dashboard.html",
-        {"account": account, "usage": usage_for(account)},
-    )
+    usage = usage_for(account)
+    context = {
+        "account": account,
+        "usage": usage,
+        "warnings": panels.warnings_from(usage),
+        "security_events": AuditEvent.objects.filter(
+            account_id=account.pk, action__in=panels.SECURITY_ACTIONS
+        )[:8],
+        "sections": panels.sections_for(request, panels.CUSTOMER),
+    }
+    return render(request, "accounts/dashboard.html", context)

@@ -386,6 +386,11 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     },
 }
+# Quotas at 80 % / 100 % are emailed to the account's owner once per crossing.
+CELERY_BEAT_SCHEDULE["accounts-quota-warnings"] = {
+    "task": "accounts.tasks.send_quota_warnings",
+    "schedule": 900.0,
+}
 CELERY_BEAT_SCHEDULE["security-prune-sessions"] = {
     "task": "security.prune_sessions",
     "schedule": 24 * 60 * 60,

@@ -12,6 +12,7 @@ from django.apps import apps
 ACTIONS = {
     "account.created": "Hosting account created",
     "account.deleted": "Hosting account deleted",
+    "account.quota_warning": "Quota warning emailed",
     "account.resumed": "Hosting account resumed",
     "account.suspended": "Hosting account suspended",
     "account.updated": "Hosting account changed",
@@ -28,6 +29,7 @@ ACTIONS = {
     "auth.login_failed": "Failed sign-in",
     "auth.login_succeeded": "Signed in",
     "auth.logout": "Signed out",
+    "auth.new_device": "Signed in from a new device",
     "auth.password_changed": "Password changed",
     "auth.password_reset": "Password reset",
     "auth.password_reset_requested": "Password reset asked for",

@@ -42,13 +42,19 @@ def track_login(request, user) -> UserSession:
     if request.session.session_key is None:
         request.session.save()
     agent = request.META.get("HTTP_USER_AGENT", "")[:512]
+    described = {key: value[:100] for key, value in describe_user_agent(agent).items()}
+    earlier = UserSession.objects.filter(user=user)
+    new_device = earlier.exists() and not earlier.filter(**described).exists()
     tracked = UserSession.objects.create(
         user=user,
         session_key_hash=session_key_digest(request.session.session_key),
         ip=client_ip(request),
         user_agent=agent,
-        **{key: value[:100] for key, value in describe_user_agent(agent).items()},
+        **described,
     )
+    if new_device:
+        # Shown on the person's dashboard: a sign-in from a browser/system not seen before.
+        audit.record(request, "auth.new_device", target=user, actor=user, browser=str(tracked))
     request.session[SESSION_ID] = tracked.pk
     request.session[SESSION_SEEN] = int(time.time())
     session_limits.stamp(request.session)
