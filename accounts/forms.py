@@ -5,6 +5,7 @@ from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import password_validation
 from django.core.validators import RegexValidator
 
+from accounts import usage
 from accounts.models import HostingAccount, Plan, User, prefix_validator
 from security.validators import password_field_kwargs
 
@@ -97,6 +98,12 @@ class PlanForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         for name in ("name", "description"):
             self.fields[name].validators.append(single_line)
+        # Only quotas of capabilities that exist (an app counts them); the others keep their
+        # stored value until their pages land.
+        counted = {field for _, _, field in usage.available_quotas()}
+        for _, _, field in usage.QUOTAS:
+            if field not in counted:
+                del self.fields[field]
 
 
 class ConfirmNameForm(forms.Form):

@@ -129,3 +129,25 @@ class HostingAccount(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status == AccountStatus.ACTIVE
+
+
+class QuotaNotice(models.Model):
+    """An account was emailed that a quota reached a level (80 % or 100 %): once per crossing.
+
+    The row is removed when usage falls back below 80 %, so the next crossing is emailed again.
+    """
+
+    account = models.ForeignKey(HostingAccount, on_delete=models.CASCADE, related_name="+")
+    quota = models.CharField(max_length=32)
+    level = models.CharField(max_length=8)  # "near" or "full"
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "quota", "level"], name="quotanotice_once_per_level"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.quota} {self.level}"

@@ -1,8 +1,8 @@
 """Usage of a hosting account against its plan's quotas.
 
 `accounts` knows nothing of the apps that own resources, so those apps register a
-counter for their quota at start-up (in their AppConfig.ready); until they do, the
-usage is zero.
+counter for their quota at start-up (in their AppConfig.ready); until one does, its quota is
+not shown anywhere (plans, plan form, usage bars): there is nothing behind it yet.
 """
 
 from __future__ import annotations
@@ -28,6 +28,11 @@ def register_counter(key: str, counter: Counter) -> None:
     _counters[key] = counter
 
 
+def available_quotas() -> list[tuple[str, str, str]]:
+    """The quotas some app counts, i.e. those with pages behind them (plans show only these)."""
+    return [quota for quota in QUOTAS if quota[0] in _counters]
+
+
 @dataclass(frozen=True)
 class QuotaUsage:
     key: str
@@ -47,13 +52,12 @@ class QuotaUsage:
 
 
 def usage_for(account, keys: tuple[str, ...] | None = None) -> list[QuotaUsage]:
-    """Every quota of ACCOUNT's plan, or only KEYS (each counter costs a query)."""
+    """Every counted quota of ACCOUNT's plan, or only KEYS (each counter costs a query)."""
     rows = []
-    for key, label, field in QUOTAS:
+    for key, label, field in available_quotas():
         if keys is not None and key not in keys:
             continue
-        counter = _counters.get(key)
-        used = counter(account) if counter else 0
+        used = _counters[key](account)
         rows.append(QuotaUsage(key, label, used, getattr(account.plan, field)))
     return rows
 

@@ -7,13 +7,14 @@ from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from accounts import dashboard as panels
 from accounts import services
 from accounts.access import admin_required, customer_required, get_account_for_user
 from accounts.choices import AccountStatus
 from accounts.exceptions import AccountsError
 from accounts.forms import AccountEditForm, ConfirmNameForm, CustomerCreateForm, PlanForm
 from accounts.models import HostingAccount, Plan
-from accounts.usage import usage_for
+from accounts.usage import available_quotas, usage_for
 from panel.pagination import paginate, querystring_without_page
 from security import sudo
 from security.models import AuditEvent
@@ -32,6 +33,7 @@ def admin_overview(request):
         "counts": counts,
         "plan_count": Plan.objects.count(),
         "recent_events": AuditEvent.objects.select_related("actor")[:10],
+        "sections": panels.sections_for(request, panels.ADMIN),
     }
     return render(request, "accounts/admin_overview.html", context)
 
@@ -150,7 +152,12 @@ def customer_delete(request, pk: int):
 @admin_required
 def plan_list(request):
     plans = Plan.objects.annotate(account_count=Count("accounts")).order_by("name")
-    return render(request, "accounts/plan_list.html", {"page": paginate(request, plans)})
+    page = paginate(request, plans)
+    quotas = available_quotas()
+    for plan in page.object_list:
+        plan.quota_values = [getattr(plan, field) for _, _, field in quotas]
+    context = {"page": page, "quota_labels": [label for _, label, _ in quotas]}
+    return render(request, "accounts/plan_list.html", context)
 
 
 @admin_required
@@ -181,8 +188,14 @@ def plan_delete(request, pk: int):
 @customer_required
 def dashboard(request):
     account = request.user.hosting_account
-    return render(
-        request,
-        "accounts/dashboard.html",
-        {"account": account, "usage": usage_for(account)},
-    )
+    usage = usage_for(account)
+    context = {
+        "account": account,
+        "usage": usage,
+        "warnings": panels.warnings_from(usage),
+        "security_events": AuditEvent.objects.filter(
+            account_id=account.pk, action__in=panels.SECURITY_ACTIONS
+        )[:8],
+        "sections": panels.sections_for(request, panels.CUSTOMER),
+    }
+    return render(request, "accounts/dashboard.html", context)

@@ -104,11 +104,11 @@ def _chart_data():
     from django.test import Client
     from django.utils import timezone
     from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from accounts import services
     from monitoring import rollups, storage
     from provisioning.servers.models import Server
+    from security.models import TOTPDevice
 
     server = Server.objects.create(name="charted", address="127.0.0.1")
     now = timezone.now()

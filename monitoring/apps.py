@@ -6,4 +6,6 @@ class MonitoringConfig(AppConfig):
     verbose_name = "Monitoring"
 
     def ready(self) -> None:
-        from monitoring import signals  # noqa: F401  (connects the receivers)
+        from monitoring import dashboard, signals  # noqa: F401  (connects the receivers)
+
+        dashboard.register()

@@ -34,7 +34,6 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django_htmx",
     "django_otp",
-    "django_otp.plugins.otp_totp",
     "csp",
     "panel.apps.PanelConfig",
     "outbox",
@@ -197,6 +196,8 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY el
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
+# Database sessions keyed by the SHA-256 of the cookie: a dump of the panel DB holds no cookie.
+SESSION_ENGINE = "security.session_store"
 SESSION_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 
@@ -387,6 +388,11 @@ CONTENT_SECURITY_POLICY = {
         "form-action": [SELF],
         "frame-ancestors": [NONE],
     },
+}
+# Quotas at 80 % / 100 % are emailed to the account's owner once per crossing.
+CELERY_BEAT_SCHEDULE["accounts-quota-warnings"] = {
+    "task": "accounts.tasks.send_quota_warnings",
+    "schedule": 900.0,
 }
 CELERY_BEAT_SCHEDULE["security-prune-sessions"] = {
     "task": "security.prune_sessions",

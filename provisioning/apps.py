@@ -16,3 +16,6 @@ class ProvisioningConfig(AppConfig):
         from provisioning.databases.services import register_usage_counters
 
         register_usage_counters()
+        from provisioning import dashboard
+
+        dashboard.register()

@@ -26,3 +26,27 @@ def render_page_or_fragment(request, page: str, fragment: str, context: dict):
     """htmx requests get the partial; normal requests the full page (same partial inside)."""
     template = fragment if getattr(request, "htmx", False) else page
     return render(request, template, context)
+
+
+# The id of a list's live region (templates/partials/_live_poll.html).
+LIVE_TARGET = "live-rows"
+
+
+def in_flight(obj) -> bool:
+    """A job not finished yet, or a resource whose job is (pending, updating, deleting)."""
+    finished = getattr(obj, "is_finished", None)
+    if finished is not None:
+        return not finished
+    return bool(getattr(obj, "is_busy", False))
+
+
+def render_live_list(request, page: str, rows: str, context: dict):
+    """A list page whose rows update while any of them has a job in flight.
+
+    The rows partial polls itself (htmx, every 2 s) while `live`; its poll gets the partial
+    alone, and the answer once nothing is in flight carries no trigger: polling ends.
+    """
+    context["live"] = any(in_flight(obj) for obj in context["page"].object_list)
+    htmx = getattr(request, "htmx", None)
+    polled = bool(htmx) and htmx.target == LIVE_TARGET
+    return render(request, rows if polled else page, context)

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import hashlib
+import secrets
+import time
+from base64 import b32encode
 from datetime import timedelta
+from importlib import import_module
+from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password
 from django.contrib.postgres.indexes import GinIndex
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.utils import timezone
-from django_otp.models import Device
+from django_otp.models import Device, ThrottlingMixin, TimestampMixin
+from django_otp.oath import TOTP
 
+from panel import field_crypto
 from security.choices import TokenPurpose
 
 
@@ -74,6 +83,74 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise RuntimeError("audit events are append-only")
+
+
+class TOTPDevice(TimestampMixin, ThrottlingMixin, Device):
+    """An authenticator app (RFC 6238: SHA-1, 30 s steps, 6 digits, one step of drift).
+
+    The shared secret is kept encrypted with the panel's field key (`panel.field_crypto`), so a
+    dump of the database does not hand out second factors.
+    """
+
+    key_encrypted = models.TextField()
+    step = models.PositiveSmallIntegerField(default=30)
+    t0 = models.BigIntegerField(default=0)
+    digits = models.PositiveSmallIntegerField(default=6)
+    tolerance = models.PositiveSmallIntegerField(default=1)
+    drift = models.SmallIntegerField(default=0)
+    # The step of the last accepted code: only later steps are accepted (no replay).
+    last_t = models.BigIntegerField(default=-1)
+
+    class Meta(Device.Meta):
+        verbose_name = "TOTP device"
+
+    def save(self, *args, **kwargs):
+        if not self.key_encrypted:
+            self.set_secret(secrets.token_bytes(20))
+        super().save(*args, **kwargs)
+
+    def set_secret(self, secret: bytes) -> None:
+        self.key_encrypted = field_crypto.encrypt_bytes(secret)
+
+    @property
+    def bin_key(self) -> bytes:
+        return field_crypto.decrypt_bytes(self.key_encrypted, what="Authenticator secrets")
+
+    def get_throttle_factor(self) -> int:
+        return settings.OTP_TOTP_THROTTLE_FACTOR
+
+    def verify_token(self, token) -> bool:
+        allowed, _ = self.verify_is_allowed()
+        if not allowed:
+            return False
+        totp = TOTP(self.bin_key, self.step, self.t0, self.digits, self.drift)
+        totp.time = time.time()
+        try:
+            accepted = totp.verify(int(token), self.tolerance, self.last_t + 1)
+        except (TypeError, ValueError):
+            accepted = False
+        if not accepted:
+            self.throttle_increment(commit=True)
+            return False
+        self.last_t, self.drift = totp.t(), totp.drift
+        self.throttle_reset(commit=False)
+        self.set_last_used_timestamp(commit=False)
+        self.save()
+        return True
+
+    @property
+    def config_url(self) -> str:
+        """The otpauth:// URI authenticator apps read from the QR code."""
+        issuer = settings.OTP_TOTP_ISSUER.replace(":", "")
+        label = quote(f"{issuer}:{self.user.get_username()}", safe="")
+        params = {
+            "secret": b32encode(self.bin_key).decode().rstrip("="),
+            "algorithm": "SHA1",
+            "digits": self.digits,
+            "period": self.step,
+            "issuer": issuer,
+        }
+        return f"otpauth://totp/{label}?{urlencode(params, quote_via=quote)}"
 
 
 class BackupCodeDevice(Device):
@@ -142,7 +219,8 @@ class UserSession(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tracked_sessions"
     )
-    session_key = models.CharField(max_length=40, unique=True)
+    # SHA-256 of the session key (see StoredSession): the cookie itself is never stored.
+    session_key_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
     last_activity = models.DateTimeField(default=timezone.now)
     ip = models.GenericIPAddressField(null=True, blank=True)
@@ -160,3 +238,24 @@ class UserSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.browser or 'Unknown browser'} on {self.os or 'unknown OS'}"
+
+
+def session_key_digest(session_key: str) -> str:
+    return hashlib.sha256(session_key.encode()).hexdigest()
+
+
+class StoredSession(AbstractBaseSession):
+    """Django's session table, keyed by the SHA-256 of the cookie (`security.session_store`).
+
+    Session keys are 32 random characters, so the digest cannot be turned back into a cookie:
+    a copy of this table cannot be used to take over a session.
+    """
+
+    session_key = models.CharField(max_length=64, primary_key=True)
+
+    class Meta(AbstractBaseSession.Meta):
+        db_table = "security_session"
+
+    @classmethod
+    def get_session_store_class(cls):
+        return import_module(settings.SESSION_ENGINE).SessionStore

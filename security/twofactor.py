@@ -12,11 +12,11 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from panel import field_crypto
 from security import audit, lockout, throttle, user_sessions
 from security.exceptions import InvalidCode, RateLimited, SecurityError
-from security.models import BackupCode, BackupCodeDevice
+from security.models import BackupCode, BackupCodeDevice, TOTPDevice
 
 _TOTP_FORMAT = re.compile(r"^\d{6}$")
 _BACKUP_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i
@@ -162,3 +162,14 @@ def _remove_devices(request, user) -> None:
         request=request,
         reason="two-factor turned off",
     )
+
+
+@transaction.atomic
+def reencrypt_secrets() -> int:
+    """Re-encrypt every authenticator secret with the first FIELD_ENCRYPTION_KEY key."""
+    count = 0
+    for device in TOTPDevice.objects.select_for_update().only("pk", "key_encrypted"):
+        device.key_encrypted = field_crypto.rotate(device.key_encrypted)
+        device.save(update_fields=["key_encrypted"])
+        count += 1
+    return count

@@ -13,7 +13,7 @@ from ua_parser import parse as parse_user_agent
 
 from panel.client_ip import client_ip
 from security import audit, session_limits
-from security.models import UserSession
+from security.models import UserSession, session_key_digest
 
 SESSION_ID = "security.session_id"
 SESSION_SEEN = "security.seen"
@@ -42,13 +42,19 @@ def track_login(request, user) -> UserSession:
     if request.session.session_key is None:
         request.session.save()
     agent = request.META.get("HTTP_USER_AGENT", "")[:512]
+    described = {key: value[:100] for key, value in describe_user_agent(agent).items()}
+    earlier = UserSession.objects.filter(user=user)
+    new_device = earlier.exists() and not earlier.filter(**described).exists()
     tracked = UserSession.objects.create(
         user=user,
-        session_key=request.session.session_key,
+        session_key_hash=session_key_digest(request.session.session_key),
         ip=client_ip(request),
         user_agent=agent,
-        **{key: value[:100] for key, value in describe_user_agent(agent).items()},
+        **described,
     )
+    if new_device:
+        # Shown on the person's dashboard: a sign-in from a browser/system not seen before.
+        audit.record(request, "auth.new_device", target=user, actor=user, browser=str(tracked))
     request.session[SESSION_ID] = tracked.pk
     request.session[SESSION_SEEN] = int(time.time())
     session_limits.stamp(request.session)
@@ -65,7 +71,9 @@ def sync_key(request) -> None:
     """After something else cycled the key (e.g. a password change), follow it."""
     tracked_id = request.session.get(SESSION_ID)
     if tracked_id is not None:
-        UserSession.objects.filter(pk=tracked_id).update(session_key=request.session.session_key)
+        UserSession.objects.filter(pk=tracked_id).update(
+            session_key_hash=session_key_digest(request.session.session_key)
+        )
 
 
 def touch(request) -> bool:
@@ -77,7 +85,7 @@ def touch(request) -> bool:
     if now - request.session.get(SESSION_SEEN, 0) < settings.SECURITY_SESSION_TOUCH_SECONDS:
         return True
     alive = UserSession.objects.active().filter(
-        pk=tracked_id, session_key=request.session.session_key
+        pk=tracked_id, session_key_hash=session_key_digest(request.session.session_key)
     )
     if alive.update(last_activity=timezone.now()) == 0:
         return False
@@ -93,7 +101,7 @@ def _kill(tracked: UserSession) -> None:
     tracked.revoked_at = timezone.now()
     tracked.save(update_fields=["revoked_at"])
     # Removing it from the session store makes the very next request anonymous.
-    _store()().delete(tracked.session_key)
+    _store().delete_digest(tracked.session_key_hash)
 
 
 @transaction.atomic

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 from functools import wraps
 
-from django.contrib import messages
 from django.db import transaction
-from django.http import HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import render
 from django.utils import timezone
 
 from outbox.models import Message
@@ -87,15 +85,22 @@ def ensure_verified(user) -> None:
 
 
 def require_verified_email(view):
-    """For views that create resources: unverified users are sent back with a clear message."""
+    """For every view that creates a resource: an unverified customer gets, instead of the
+    form, a page saying why with the button that sends the email again (403, nothing done).
+
+    The wrapped view is marked (`requires_verified_email`) so a test can check that every
+    resource-creating URL carries the guard.
+    """
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        if request.user.is_authenticated and not request.user.is_verified:
-            if request.headers.get("HX-Request") == "true":
-                return HttpResponse(NOT_VERIFIED, status=403)
-            messages.error(request, NOT_VERIFIED)
-            return redirect("security:settings")
+        user = request.user
+        if user.is_authenticated and not user.is_admin and not user.is_verified:
+            template = "security/_verify_required.html"
+            if request.headers.get("HX-Request") != "true":
+                template = "security/verify_required.html"
+            return render(request, template, {"message": NOT_VERIFIED}, status=403)
         return view(request, *args, **kwargs)
 
+    wrapper.requires_verified_email = True
     return wrapper

@@ -38,11 +38,11 @@ class Browser:
         self.base_url = base_url
         self.stack = contextlib.ExitStack()
 
-    def open(self, client, path: str) -> OpenedPage:
+    def open(self, client, path: str, *, viewport: dict | None = None) -> OpenedPage:
         playwright = self.stack.enter_context(sync_playwright())
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         self.stack.callback(browser.close)
-        context = browser.new_context()
+        context = browser.new_context(**({"viewport": viewport} if viewport else {}))
         session = client.cookies["sessionid"].value
         context.add_cookies([{"name": "sessionid", "value": session, "url": self.base_url}])
         opened = OpenedPage(context.new_page())

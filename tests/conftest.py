@@ -10,12 +10,12 @@ from django.db import connections
 from django.test import Client
 from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import services
 from accounts.models import Plan
 from panel import dbroles
 from security import session_limits, sudo, throttle
+from security.models import TOTPDevice
 
 PASSWORD = "correct-horse-battery-staple"
 

@@ -24,8 +24,9 @@ from provisioning.engine.choices import ResourceState
 from provisioning.engine.models import ProvisioningJob
 from provisioning.exceptions import ProvisioningError
 from provisioning.servers.models import Server
-from provisioning.ui import form_error, render_page_or_fragment, toast_error
+from provisioning.ui import form_error, render_live_list, render_page_or_fragment, toast_error
 from security import sudo
+from security.verification import require_verified_email
 
 
 def _posted(request):
@@ -47,10 +48,13 @@ def database_list(request):
         "usage": usage_for(account, keys=("databases", "disk_mb")),
         "prefix": account.prefix,
     }
-    return render(request, "provisioning/database_list.html", context)
+    return render_live_list(
+        request, "provisioning/database_list.html", "provisioning/_database_rows.html", context
+    )
 
 
 @customer_required
+@require_verified_email
 def database_create(request):
     account = request.user.hosting_account
     form = DatabaseCreateForm(_posted(request), prefix=account.prefix)
@@ -125,6 +129,7 @@ def database_delete(request, pk: int):
     return render(request, "provisioning/database_delete.html", {"db": db, "form": form})
 
 
+@require_verified_email
 def role_create(request, pk: int):
     db = get_database_for_user(request, pk)
     form = RoleCreateForm(_posted(request), prefix=db.account.prefix)
@@ -190,7 +195,12 @@ def database_overview(request):
         "state": state,
         "qs": querystring_without_page(request),
     }
-    return render(request, "provisioning/admin_databases.html", context)
+    return render_live_list(
+        request,
+        "provisioning/admin_databases.html",
+        "provisioning/_admin_database_rows.html",
+        context,
+    )
 
 
 def connection_string(db, role_name: str | None = None, password: str | None = None) -> str:

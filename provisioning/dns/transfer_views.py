@@ -11,8 +11,10 @@ from provisioning.dns.access import get_zone_for_user
 from provisioning.dns.forms import ImportForm
 from provisioning.exceptions import ProvisioningError
 from provisioning.ui import form_error
+from security.verification import require_verified_email
 
 
+@require_verified_email
 def zone_import(request, pk: int):
     zone = get_zone_for_user(request, pk)
     form = ImportForm(request.POST or None, request.FILES or None)

@@ -20,8 +20,9 @@ from provisioning.dns.models import Zone
 from provisioning.dns.names import relative
 from provisioning.engine.models import ProvisioningJob
 from provisioning.exceptions import ProvisioningError
-from provisioning.ui import form_error, toast_error
+from provisioning.ui import form_error, render_live_list, toast_error
 from security import sudo
+from security.verification import require_verified_email
 
 
 def _posted(request):
@@ -35,10 +36,11 @@ def zone_list(request):
         "page": paginate(request, Zone.objects.for_user(request.user).order_by("name")),
         "usage": usage_for(account, keys=("dns_zones",)),
     }
-    return render(request, "dns/zone_list.html", context)
+    return render_live_list(request, "dns/zone_list.html", "dns/_zone_rows.html", context)
 
 
 @customer_required
+@require_verified_email
 def zone_create(request):
     account = request.user.hosting_account
     form = ZoneCreateForm(_posted(request))
@@ -130,6 +132,7 @@ def _record_error(form: RecordForm, exc: ProvisioningError) -> None:
 
 
 @require_POST
+@require_verified_email
 def record_add(request, pk: int):
     zone = get_zone_for_user(request, pk)
     form = RecordForm(request.POST)

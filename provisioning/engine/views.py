@@ -17,7 +17,7 @@ from provisioning.engine import services as job_services
 from provisioning.engine.choices import JobState
 from provisioning.engine.models import DriftFinding, DriftReport, ProvisioningJob
 from provisioning.exceptions import ProvisioningError
-from provisioning.ui import render_page_or_fragment, toast_error
+from provisioning.ui import render_live_list, render_page_or_fragment, toast_error
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +34,9 @@ def job_list(request):
         "state": state,
         "qs": querystring_without_page(request),
     }
-    return render(request, "provisioning/job_list.html", context)
+    return render_live_list(
+        request, "provisioning/job_list.html", "provisioning/_job_rows.html", context
+    )
 
 
 @admin_required

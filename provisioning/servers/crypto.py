@@ -1,38 +1,17 @@
-"""Secrets at rest: Fernet with the key(s) from settings.FIELD_ENCRYPTION_KEY."""
+"""Server credentials at rest: JSON encrypted with the panel's field key (panel.field_crypto)."""
 
 from __future__ import annotations
 
 import json
-from functools import cache
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
-
-
-@cache
-def _fernet(keys: str) -> MultiFernet:
-    try:
-        return MultiFernet([Fernet(key.strip()) for key in keys.split(",") if key.strip()])
-    except (ValueError, TypeError) as exc:
-        message = f"FIELD_ENCRYPTION_KEY is not a valid Fernet key: {exc}"
-        raise ImproperlyConfigured(message) from None
-
-
-def fernet() -> MultiFernet:
-    return _fernet(settings.FIELD_ENCRYPTION_KEY)
+from panel import field_crypto
 
 
 def encrypt_json(value: dict) -> str:
-    return fernet().encrypt(json.dumps(value, sort_keys=True).encode()).decode()
+    return field_crypto.encrypt_bytes(json.dumps(value, sort_keys=True).encode())
 
 
 def decrypt_json(token: str) -> dict:
     if not token:
         return {}
-    try:
-        return json.loads(fernet().decrypt(token.encode()))
-    except InvalidToken:
-        raise ImproperlyConfigured(
-            "Stored credentials cannot be decrypted: FIELD_ENCRYPTION_KEY changed?"
-        ) from None
+    return json.loads(field_crypto.decrypt_bytes(token, what="Stored credentials"))

@@ -7,13 +7,19 @@ from django import forms
 
 from outbox.headers import has_break
 from provisioning.dns import secondary
+from provisioning.engine import backends
 from provisioning.servers.choices import ServerRole
 from provisioning.servers.models import Server
 
 
+def available_roles() -> list[tuple[str, str]]:
+    return [(value, label) for value, label in ServerRole.choices if value in backends.BACKENDS]
+
+
 class ServerForm(forms.ModelForm):
+    # Only roles some kind handles (a registered backend): no checkbox without pages behind it.
     roles = forms.MultipleChoiceField(
-        choices=ServerRole.choices, widget=forms.CheckboxSelectMultiple, required=False
+        choices=available_roles, widget=forms.CheckboxSelectMultiple, required=False
     )
     db_port = forms.IntegerField(
         label="PostgreSQL port", min_value=1, max_value=65535, initial=5432, required=False

@@ -35,6 +35,12 @@
     }
   });
 
+  // Escape closes the navigation drawer on phones (the checkbox drives it, no inline code).
+  document.addEventListener("keydown", function (event) {
+    var toggle = document.getElementById("nav-toggle");
+    if (event.key === "Escape" && toggle && toggle.checked) toggle.checked = false;
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     initToasts(document);
     if (window.htmx) {

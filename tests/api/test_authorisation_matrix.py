@@ -82,7 +82,7 @@ def world(alice_account, bob_account, admin_user, db_server, dns_server):
     zone = dns_services.create_zone(alice_account, "matrix.example.test", actor=owner)
     ensure_default_rules()
     token_raw = make_token(owner, EVERYTHING, name="mine")
-    session = UserSession.objects.create(user=owner, session_key="k" * 40)
+    session = UserSession.objects.create(user=owner, session_key_hash="k" * 64)
     event = AuditEvent.objects.create(action="database.created", account_id=alice_account.pk)
     return {
         "database": db.pk,

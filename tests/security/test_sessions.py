@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from security.models import AuditEvent, UserSession
+from security.models import AuditEvent, UserSession, session_key_digest
 from security.tasks import prune_sessions
 from security.user_sessions import SESSION_SEEN
 from tests.security.conftest import password_login
@@ -33,7 +33,7 @@ def _login(email, agent, ip="192.0.2.10"):
 def test_login_records_a_session_with_ip_and_parsed_user_agent(alice_account):
     client = _login(alice_account.owner.email, IPHONE, ip="198.51.100.7")
     tracked = UserSession.objects.get(user=alice_account.owner)
-    assert tracked.session_key == client.session.session_key
+    assert tracked.session_key_hash == session_key_digest(client.session.session_key)
     assert tracked.ip == "198.51.100.7"
     assert (tracked.browser, tracked.os, tracked.device) == ("Mobile Safari 17", "iOS 17", "iPhone")
     page = client.get(SETTINGS).content.decode()
@@ -54,7 +54,7 @@ def test_revoking_another_session_kills_it_on_its_next_request(alice_account):
     here = _login(alice_account.owner.email, FIREFOX)
     phone = _login(alice_account.owner.email, IPHONE)
     assert phone.get(DASHBOARD).status_code == 200
-    other = UserSession.objects.get(session_key=phone.session.session_key)
+    other = UserSession.objects.get(session_key_hash=session_key_digest(phone.session.session_key))
     response = here.post(reverse("security:session_revoke", args=[other.pk]), follow=True)
     assert "was ended" in response.content.decode()
     response = phone.get(DASHBOARD)
@@ -69,7 +69,7 @@ def test_a_revoked_session_cookie_stays_dead_even_replayed(alice_account):
     here = _login(alice_account.owner.email, FIREFOX)
     phone = _login(alice_account.owner.email, IPHONE)
     stolen_cookie = phone.cookies["sessionid"].value
-    other = UserSession.objects.get(session_key=stolen_cookie)
+    other = UserSession.objects.get(session_key_hash=session_key_digest(stolen_cookie))
     here.post(reverse("security:session_revoke", args=[other.pk]))
     replay = Client()
     replay.cookies["sessionid"] = stolen_cookie
@@ -145,7 +145,7 @@ def test_admins_see_and_revoke_any_users_sessions(admin_client, alice_account, b
 
 def test_customers_cannot_open_the_admin_sessions_page(alice_client, bob_account):
     assert alice_client.get(reverse("security:admin_sessions")).status_code == 403
-    bobs = UserSession.objects.create(user=bob_account.owner, session_key="x" * 32)
+    bobs = UserSession.objects.create(user=bob_account.owner, session_key_hash="x" * 64)
     url = reverse("security:admin_session_revoke", args=[bobs.pk])
     assert alice_client.post(url).status_code == 403
 
@@ -177,7 +177,7 @@ def test_expired_sessions_are_not_listed(alice_account, settings):
     client = _login(alice_account.owner.email, FIREFOX)
     stale = UserSession.objects.create(
         user=alice_account.owner,
-        session_key="s" * 32,
+        session_key_hash="s" * 64,
         browser="Ancient Browser 1",
         last_activity=timezone.now() - timedelta(seconds=settings.SESSION_COOKIE_AGE + 60),
     )
@@ -189,13 +189,15 @@ def test_expired_sessions_are_not_listed(alice_account, settings):
 def test_the_worker_prunes_long_ended_sessions(celery_worker, alice_account, settings):
     user = alice_account.owner
     long_ago = timezone.now() - timedelta(days=31)
-    old = UserSession.objects.create(user=user, session_key="o" * 32, revoked_at=long_ago)
+    old = UserSession.objects.create(user=user, session_key_hash="o" * 64, revoked_at=long_ago)
     dead = UserSession.objects.create(
         user=user,
-        session_key="d" * 32,
+        session_key_hash="d" * 64,
         last_activity=long_ago - timedelta(seconds=settings.SESSION_COOKIE_AGE),
     )
-    recent = UserSession.objects.create(user=user, session_key="r" * 32, revoked_at=timezone.now())
+    recent = UserSession.objects.create(
+        user=user, session_key_hash="r" * 64, revoked_at=timezone.now()
+    )
     assert prune_sessions.delay().get(timeout=30) == 2
     remaining = set(UserSession.objects.values_list("pk", flat=True))
     assert recent.pk in remaining and not {old.pk, dead.pk} & remaining

@@ -12,9 +12,8 @@ from django.contrib.auth.hashers import make_password
 from django.test import Client
 from django.urls import reverse
 from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from security.models import AuditEvent, BackupCode, BackupCodeDevice
+from security.models import AuditEvent, BackupCode, BackupCodeDevice, TOTPDevice
 from tests.conftest import PASSWORD
 from tests.security.conftest import code_at, code_for, password_login
 
