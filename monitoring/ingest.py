@@ -14,6 +14,7 @@ forward: an older batch arriving late from an agent's buffer does not replace ne
 from __future__ import annotations
 
 import json
+import weakref
 
 import psycopg
 from django.conf import settings
@@ -81,6 +82,16 @@ class _PreparedCursor(psycopg.Cursor):
     def execute(self, query, params=None, *, prepare=None, binary=None):
         return super().execute(query, params, prepare=True, binary=binary)
 
+    def _convert_query(self, query, params=None):
+        # psycopg keeps the converted query only when it sends it whole; Django's query log
+        # (DEBUG, CaptureQueriesContext) reads it, so keep it for prepared executions too.
+        self._query = converted = super()._convert_query(query, params)
+        return converted
+
+
+# psycopg connection -> its cursor for the statement (a connection belongs to one thread).
+_cursors: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
 
 def _params(key_hash: str, server_id: int, report: Report) -> list:
     latest = max(report.rows, key=lambda row: row["ts"])
@@ -95,18 +106,29 @@ def _params(key_hash: str, server_id: int, report: Report) -> list:
     return params
 
 
+def _prepared_cursor() -> _PreparedCursor:
+    """This thread's cursor for the statement, kept with its database connection."""
+    connection.ensure_connection()
+    raw = connection.connection
+    cursor = _cursors.get(raw)
+    if cursor is None or cursor.closed:
+        if raw.prepare_threshold is None:
+            raw.prepare_threshold = _ONLY_WHEN_ASKED
+        cursor = _cursors[raw] = _PreparedCursor(raw)
+    return cursor
+
+
 def _run(statement: str, params: list) -> tuple[int, int]:
     if settings.DATABASE_PGBOUNCER:  # a pooler may give each statement another session
         with connection.cursor() as cursor:
             cursor.execute(statement, params)
             return cursor.fetchone()
-    connection.ensure_connection()
-    raw = connection.connection
-    if raw.prepare_threshold is None:
-        raw.prepare_threshold = _ONLY_WHEN_ASKED
-    # In Django's wrapper: database errors mapped to Django's, the query logged when asked.
-    wrap = connection.make_debug_cursor if connection.queries_logged else connection.make_cursor
-    with wrap(_PreparedCursor(raw)) as cursor:
+    cursor = _prepared_cursor()
+    if connection.queries_logged:  # DEBUG or a query count: through Django's logging wrapper
+        logged = connection.make_debug_cursor(cursor)
+        logged.execute(statement, params)
+        return logged.fetchone()
+    with connection.wrap_database_errors:  # psycopg's errors as Django's (IntegrityError)
         cursor.execute(statement, params)
         return cursor.fetchone()
 

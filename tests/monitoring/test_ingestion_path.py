@@ -76,6 +76,7 @@ def test_a_report_costs_one_round_trip_whatever_the_table_holds(rows):
         status, _, _ = post_report(key, report(server, [now_ts(-10)]))
     assert status == 200
     assert len(later) == 1, [q["sql"][:80] for q in later]
+    assert "INSERT INTO monitoring_sample" in later[0]["sql"]  # logged, though prepared
     assert Sample.objects.filter(server=server).count() == 2
     assert ServerState.objects.count() == rows + 1
 
