@@ -244,7 +244,12 @@ SELECT %(now)s, 'system', 'monitoring.alert_opened', 'provisioning.server', serv
 def provisioning(databases: dict[str, str]) -> list[dict]:
     """bench/provisioning_jobs.py on the bench database: a job against raw psycopg."""
     out = ROOT / "var" / "bench-provisioning.json"
-    env = {**os.environ, **databases, "DJANGO_SETTINGS_MODULE": "panel.settings"}
+    env = {
+        **os.environ,
+        **databases,
+        "DJANGO_SETTINGS_MODULE": "panel.settings",
+        "LOG_LEVEL": "ERROR",
+    }
     argv = [sys.executable, str(ROOT / "bench" / "provisioning_jobs.py"), "--json", str(out)]
     subprocess.run([*argv, "--rounds", str(PROVISIONING_ROUNDS)], env=env, check=True)  # noqa: S603
     results = json.loads(out.read_text())
