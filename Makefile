@@ -97,7 +97,9 @@ test: venv assets browser dns lint-tools
 	$(STACK) test $(PYTEST_ARGS) $(ARGS)
 
 # Every bench against its baseline in one run, printed as one table (bench/README.md).
-bench: venv assets
+# The warm start first, while the stack's services are down (it starts and stops them).
+bench: venv assets dns
+	$(PY) bench/warm_start.py --json var/bench-warm-start.json
 	$(STACK) exec -- $(PY) bench/run.py
 
 # Soak (not in CI; docs/reliability.md): agents, jobs, a killed worker, Redis restarts.

@@ -16,7 +16,7 @@ from django.core.handlers.exception import convert_exception_to_response
 from django.core.handlers.wsgi import WSGIHandler
 from django.db import connection
 from django.middleware.security import SecurityMiddleware
-from django.urls import include, path
+from django.urls import ResolverMatch, include, path
 
 from panel.middleware import RequestIdMiddleware
 
@@ -39,6 +39,19 @@ MIDDLEWARE = (SecurityMiddleware, RequestIdMiddleware, AgentAPIMiddleware)
 
 
 class AgentAPIHandler(WSGIHandler):
+    def __init__(self) -> None:
+        super().__init__()
+        # The agent URLs have no parameters: each path resolves to one match, found once.
+        self._matches: dict[str, ResolverMatch] = {}
+
+    def resolve_request(self, request) -> ResolverMatch:
+        match = self._matches.get(request.path_info)
+        if match is None:
+            match = super().resolve_request(request)  # Resolver404 for anything else
+            self._matches[request.path_info] = match
+        request.resolver_match = match
+        return match
+
     def load_middleware(self, is_async: bool = False) -> None:
         self._view_middleware = []
         self._template_response_middleware = []

@@ -86,7 +86,7 @@ def register(request):
 def metrics(request):
     started = time.perf_counter()
     try:
-        agent = services.authenticate_agent(request.headers.get("Authorization", ""))
+        agent = services.authenticate_agent(request.META.get("HTTP_AUTHORIZATION", ""))
         report = parse_report(_read_body(request, settings.MONITORING_MAX_BODY_BYTES))
         stored = services.ingest_report(agent, report)
     except MonitoringError as exc:

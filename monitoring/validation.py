@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -220,7 +221,11 @@ def parse_report(body: bytes, now: datetime | None = None) -> Report:
     )
 
 
-MAX_JSON_DEPTH = 16  # a report nests 5 levels deep
+MAX_JSON_DEPTH = 16  # arrays and objects inside one another; a report nests 5 deep
+
+# A JSON text's strings (valid JSON: it parsed), and every byte that is not a bracket.
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
+_NOT_BRACKETS = bytes(sorted(set(range(256)) - set(b"[]{}")))
 
 
 def load_json(body: bytes):
@@ -228,6 +233,9 @@ def load_json(body: bytes):
 
     Too deep a nesting (e.g. 50,000 `[`), NUL characters and lone surrogates (`\\ud800`) are
     refused with a PayloadError (400) instead of crashing later in parsing or storage.
+
+    A body with no escape sequence, no NUL byte and no byte that may start an encoded
+    surrogate (0xED) cannot hold such texts: only its nesting is checked, on the bytes.
     """
     try:
         data = json.loads(body, parse_constant=_reject_constant)
@@ -235,8 +243,22 @@ def load_json(body: bytes):
         raise PayloadError("the body is nested too deeply") from None
     except ValueError:  # UnicodeDecodeError included
         raise PayloadError("the body is not valid JSON") from None
-    _check_texts(data)
+    if b"\\u" in body or b"\x00" in body or b"\xed" in body:
+        _check_texts(data)
+    else:
+        _check_depth(body)
     return data
+
+
+def _check_depth(body: bytes) -> None:
+    """Nesting of a UTF-8 JSON text, from its brackets alone (strings taken out first)."""
+    brackets = _STRING.sub(b"", body).translate(None, _NOT_BRACKETS)
+    for _level in range(MAX_JSON_DEPTH):
+        if not brackets:
+            return
+        brackets = brackets.replace(b"[]", b"").replace(b"{}", b"")  # the innermost level
+    if brackets:
+        raise PayloadError(f"the body is nested deeper than {MAX_JSON_DEPTH} levels")
 
 
 def _check_texts(data) -> None:
@@ -244,15 +266,20 @@ def _check_texts(data) -> None:
     todo = [(data, 1)]
     while todo:
         value, depth = todo.pop()
-        if depth > MAX_JSON_DEPTH:
-            raise PayloadError(f"the body is nested deeper than {MAX_JSON_DEPTH} levels")
         if isinstance(value, dict):
+            _check_depth_of(depth)
             _check_text_list(value.keys())
             todo.extend((item, depth + 1) for item in value.values())
         elif isinstance(value, list):
+            _check_depth_of(depth)
             todo.extend((item, depth + 1) for item in value)
         elif isinstance(value, str):
             _check_text_list((value,))
+
+
+def _check_depth_of(depth: int) -> None:
+    if depth > MAX_JSON_DEPTH:
+        raise PayloadError(f"the body is nested deeper than {MAX_JSON_DEPTH} levels")
 
 
 def _check_text_list(texts) -> None:

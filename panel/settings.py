@@ -109,8 +109,10 @@ if DATABASE_POOL_SIZE > 0:
         "timeout": env_int("DATABASE_POOL_TIMEOUT", 10),
     }
 # Behind pgbouncer in transaction pooling mode: no server-side cursors (they outlive the
-# transaction) and no connection kept by Django (pgbouncer keeps them).
-if env_bool("DATABASE_PGBOUNCER", False):
+# transaction) and no connection kept by Django (pgbouncer keeps them), and no statement
+# prepared in a session (monitoring's ingestion then sends its statement whole each time).
+DATABASE_PGBOUNCER = env_bool("DATABASE_PGBOUNCER", False)
+if DATABASE_PGBOUNCER:
     DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 # The role that owns the tables and runs `migrate`/`flush` (panel/dbroles.py); the panel

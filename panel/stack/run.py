@@ -186,7 +186,8 @@ def start_mail_sink(supervisor: Supervisor, env: Mapping[str, str]) -> None:
 
 def run_panel() -> int:
     """up (services in parallel), one bootstrap process (migrate, first admin, demo data,
-    default servers), then web + celery worker + beat (+ mail sink) until Ctrl-C."""
+    default servers), the web server once migrated, then celery worker + beat once it
+    answers (+ mail sink from the start) until Ctrl-C."""
     os.environ.setdefault("HEARTH_DEV", "1")
     debug = os.environ.get("DEBUG", os.environ["HEARTH_DEV"]).strip().lower() in TRUE
     port = int(os.environ.get("HEARTH_PORT", DEFAULT_WEB_PORT))
@@ -202,13 +203,16 @@ def run_panel() -> int:
     previous = signal.signal(signal.SIGTERM, raise_interrupt)
     try:
         start_mail_sink(supervisor, env)
-        code = run_bootstrap(bootstrap_command(debug), env, supervisor.start)
+        # The web server first: the first answer does not wait for the worker and beat,
+        # which start once it answers (the bootstrap's last steps run meanwhile).
+        code = run_bootstrap(bootstrap_command(debug), env, lambda: supervisor.start(["web"]))
         if code != 0:
             say(f"manage.py bootstrap failed (exit {code}); stopping")
             return code
         if problem := web_ready(supervisor, port):
             say(f"{problem}; stopping")
             return 1
+        supervisor.start()  # the worker and beat
         say(f"Hearth is running at http://{HOST}:{port} (Ctrl-C to stop)")
         supervisor.run()  # restarts a crashed web/worker/beat; returns only by Ctrl-C/SIGTERM
         return 0

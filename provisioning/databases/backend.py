@@ -170,14 +170,18 @@ class PostgresBackend(Backend):
     def ensure_role(self, name: str, password_verifier: str) -> bool:
         """Create the login role NAME (or reset its password); True if it was created."""
         role = _ident(name)
-        with self.connect() as conn, conn.transaction():
+        with self.connect() as conn:
             info = self.inspect_role(name, conn)
             if info is not None and not info.managed:
                 raise BackendError(f"A role named {name} already exists on the server.")
             password = sql.Literal(password_verifier)
             if info is None:
-                conn.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(role, password))
-                conn.execute(sql.SQL("COMMENT ON ROLE {} IS {}").format(role, sql.Literal(MARKER)))
+                # One round trip: statements sent together run as one transaction.
+                conn.execute(
+                    sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}; COMMENT ON ROLE {} IS {}").format(
+                        role, password, role, sql.Literal(MARKER)
+                    )
+                )
                 return True
             conn.execute(sql.SQL("ALTER ROLE {} LOGIN PASSWORD {}").format(role, password))
             return False
@@ -202,10 +206,7 @@ class PostgresBackend(Backend):
                     )
                 conn.execute(sql.SQL("DROP OWNED BY {}").format(_ident(name)))
         with self.connect() as conn:
-            conn.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = %s", [name]
-            )
-            conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(_ident(name)))
+            conn.execute(_terminate_and_drop_role(name))
         return "dropped"
 
     def ensure_privileges(
@@ -260,16 +261,22 @@ class PostgresBackend(Backend):
             raise BackendError(f"A database named {name} already exists on the server.")
         limit = sql.Literal(int(connection_limit))
         with self.connect() as conn:
-            if info is None:
+            if info is None:  # CREATE DATABASE must be a statement of its own
                 conn.execute(
                     sql.SQL(
                         "CREATE DATABASE {} OWNER {} TEMPLATE template0 ENCODING 'UTF8' "
                         "CONNECTION LIMIT {}"
                     ).format(db, role, limit)
                 )
-            conn.execute(sql.SQL("ALTER DATABASE {} CONNECTION LIMIT {}").format(db, limit))
-            conn.execute(sql.SQL("REVOKE ALL ON DATABASE {} FROM PUBLIC").format(db))
-            conn.execute(sql.SQL("GRANT ALL ON DATABASE {} TO {}").format(db, role))
+                grants = sql.SQL("")
+            else:
+                grants = sql.SQL("ALTER DATABASE {} CONNECTION LIMIT {}; ").format(db, limit)
+            conn.execute(
+                grants
+                + sql.SQL(
+                    "REVOKE ALL ON DATABASE {} FROM PUBLIC; GRANT ALL ON DATABASE {} TO {}"
+                ).format(db, db, role)
+            )
         return info is None
 
     def remove_database(self, name: str, *, owner: str) -> str:
@@ -277,20 +284,18 @@ class PostgresBackend(Backend):
 
         Returns "dropped", "absent", or "foreign" (owned by someone else: left alone).
         """
-        info = self.inspect_database(name)
-        if info is None:
-            return "absent"
-        if info.owner != owner or not self._is_managed(owner):
-            return "foreign"
-        db = _ident(name)
+        query = (
+            "SELECT r.rolname, shobj_description(r.oid, 'pg_authid') = %s FROM pg_database d "
+            "JOIN pg_roles r ON r.oid = d.datdba WHERE d.datname = %s"
+        )
         with self.connect() as conn:
-            conn.execute(sql.SQL("ALTER DATABASE {} CONNECTION LIMIT 0").format(db))
-            conn.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = %s AND pid <> pg_backend_pid()",
-                [name],
-            )
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(db))
+            row = conn.execute(query, [MARKER, name]).fetchone()
+            if row is None:
+                return "absent"
+            if row[0] != owner or not row[1]:
+                return "foreign"
+            # FORCE ends its sessions and keeps new ones out while it drops.
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(_ident(name)))
         return "dropped"
 
     def database_sizes(self, names: list[str]) -> dict[str, int]:
@@ -347,8 +352,13 @@ class PostgresBackend(Backend):
         if self.inspect_role(name) is None:
             return "absent"
         with self.connect() as conn:
-            conn.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = %s", [name]
-            )
-            conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(_ident(name)))
+            conn.execute(_terminate_and_drop_role(name))
         return "dropped"
+
+
+def _terminate_and_drop_role(name: str) -> sql.Composed:
+    """End the role's sessions and drop it, in one round trip (one implicit transaction)."""
+    return sql.SQL(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = {}; "
+        "DROP ROLE IF EXISTS {}"
+    ).format(sql.Literal(name), _ident(name))

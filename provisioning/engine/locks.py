@@ -11,6 +11,8 @@ from contextlib import contextmanager
 
 from django.db import connection
 
+from provisioning.engine.models import ProvisioningJob
+
 LOCK_NAMESPACE = 48_151  # first key of our advisory locks (second: hash of the scope)
 
 
@@ -24,7 +26,29 @@ def scope_lock(scope: str) -> Iterator[bool]:
         yield locked
     finally:
         if locked:
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT pg_advisory_unlock(%s, hashtext(%s))", [LOCK_NAMESPACE, scope]
-                )
+            _unlock(scope)
+
+
+_JOB_SCOPE_LOCK = (
+    "SELECT lock_scope, pg_try_advisory_lock(%s, hashtext(lock_scope)) "  # noqa: S608 - constant
+    f"FROM {ProvisioningJob._meta.db_table} WHERE id = %s"
+)
+
+
+@contextmanager
+def job_scope_lock(job_id: int) -> Iterator[tuple[str | None, bool]]:
+    """Find job JOB_ID's scope and try to take its lock, in one query; yields the scope
+    (None: no such job) and whether we hold the lock, and frees it at the end."""
+    with connection.cursor() as cursor:
+        cursor.execute(_JOB_SCOPE_LOCK, [LOCK_NAMESPACE, job_id])
+        scope, locked = cursor.fetchone() or (None, False)
+    try:
+        yield scope, locked
+    finally:
+        if locked:
+            _unlock(scope)
+
+
+def _unlock(scope: str) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_unlock(%s, hashtext(%s))", [LOCK_NAMESPACE, scope])

@@ -26,12 +26,43 @@ class StateMachineMixin:
         values = {"state": transition.target, **fields}
         if transition.phase:
             values["phase"] = transition.phase
-        guards = {field: getattr(self, field) for field in self.GUARDS}
-        rows = type(self).objects.filter(pk=self.pk, **guards).update(**values)
+        rows = type(self).objects.filter(pk=self.pk, **self._guards()).update(**values)
         if rows != 1:
             raise states.StaleTransition(f"{self}: changed by someone else before '{name}'.")
         for field, value in values.items():
             setattr(self, field, value)
+
+    @classmethod
+    def _apply_pair(cls, first: tuple, second: tuple) -> None:
+        """Two rows' transitions, each a (row, name, fields), in one conditional UPDATE: both
+        rows change if both still hold what we read, else neither (StaleTransition)."""
+        changes = []
+        for row, name, fields in (first, second):
+            transition = states.check(cls.TRANSITIONS, name, row.state, str(row))
+            changes.append((row, {"state": transition.target, **fields}))
+        values = {
+            field: models.Case(
+                *(
+                    models.When(pk=row.pk, then=models.Value(v[field], cls._meta.get_field(field)))
+                    for row, v in changes
+                    if field in v
+                ),
+                default=models.F(field),
+            )
+            for field in {field for _row, v in changes for field in v}
+        }
+        unchanged = [cls.objects.filter(pk=row.pk, **cls._guards(row)) for row, _v in changes]
+        rows = cls.objects.filter(pk__in=[row.pk for row, _v in changes])
+        if rows.filter(*map(models.Exists, unchanged)).update(**values) != 2:
+            raise states.StaleTransition(
+                f"{first[0]}: changed by someone else before '{first[1]}'."
+            )
+        for row, fields in changes:
+            for field, value in fields.items():
+                setattr(row, field, value)
+
+    def _guards(self) -> dict:
+        return {field: getattr(self, field) for field in self.GUARDS}
 
     @classmethod
     def _apply_all(cls, queryset, name: str, **fields) -> int:
@@ -117,7 +148,18 @@ class ProvisioningJob(StateMachineMixin, models.Model):
         due = job.filter(next_attempt_at__lte=now + timedelta(seconds=due_within))
         taken = cls._apply_all(due, "claim", started_at=Coalesce("started_at", now), **claimed)
         taken = taken or cls._apply_all(job, "take_over", **claimed)
-        return cls.objects.select_related("server").get(pk=pk) if taken else None
+        if not taken:
+            return None
+        # With it, in the same query: when the earliest unfinished job before it on its
+        # scope runs next (None: no earlier job waits), as `earlier_due`.
+        earlier = (
+            cls.objects.unfinished()
+            .filter(lock_scope=models.OuterRef("lock_scope"), pk__lt=models.OuterRef("pk"))
+            .order_by("next_attempt_at")
+            .values("next_attempt_at")[:1]
+        )
+        jobs = cls.objects.select_related("server")
+        return jobs.annotate(earlier_due=models.Subquery(earlier)).get(pk=pk)
 
     def release(self, *, due) -> None:
         self._apply("release", locked_by="", next_attempt_at=due)
@@ -216,7 +258,7 @@ class ProvisioningJob(StateMachineMixin, models.Model):
 
     @property
     def resource(self) -> models.Model | None:
-        model = self.resource_type.model_class()
+        model = ContentType.objects.get_for_id(self.resource_type_id).model_class()
         return model.objects.filter(pk=self.resource_id).first() if model else None
 
 
@@ -258,6 +300,13 @@ class JobStep(StateMachineMixin, models.Model):
 
     def complete(self, log: str) -> None:
         self._finish("complete", log)
+
+    def complete_and_start(self, log: str, following: JobStep, *, worker: str = "") -> None:
+        """`complete` this step and `start` FOLLOWING in one UPDATE (one round trip)."""
+        now = timezone.now()
+        done = (self, "complete", {"finished_at": now, "log": log[:500]})
+        start = {"started_at": now, "attempts": following.attempts + 1, "worker": worker}
+        self._apply_pair(done, (following, "start", start))
 
     def fail(self, log: str) -> None:
         self._finish("fail", log)

@@ -31,11 +31,10 @@ def run_job(job_id: int, server_id: int | None = None) -> str:
     takes it over if it is still marked running (its worker died: a redelivered message or
     the dispatcher brought it here). Returns what happened, for logs and tests.
     """
-    scope = ProvisioningJob.objects.filter(pk=job_id).values_list("lock_scope", flat=True)
-    if not scope:
-        return "not claimed"
     after: list = []  # what to send once the lock is free (the next job, the next server)
-    with locks.scope_lock(scope[0]) as locked:
+    with locks.job_scope_lock(job_id) as (scope, locked):
+        if scope is None:
+            return "not claimed"
         result = _run_locked(job_id, server_id, after) if locked else _busy(job_id)
     for send in after:
         send()
@@ -46,7 +45,7 @@ def _run_locked(job_id: int, server_id: int | None, after: list) -> str:
     job = ProvisioningJob.claim(job_id, worker=worker_id())
     if job is None:
         return "not claimed"  # another worker got there first, or it is not due yet
-    earlier = _earlier_job_due(job)
+    earlier = job.earlier_due  # the earliest unfinished job before it on its scope, if any
     if earlier is not None:
         # Not before the earlier job's next attempt (it may be backing off for minutes);
         # when it finishes it starts this one at once (_kick_next).
@@ -65,17 +64,6 @@ def _busy(job_id: int) -> str:
         return "not claimed"  # running under the lock's holder, or finished
     enqueue_job(job, countdown=BUSY_DELAY)
     return "released: another job holds the lock"
-
-
-def _earlier_job_due(job: ProvisioningJob):
-    """When the earliest unfinished job before JOB on its scope runs next, or None."""
-    return (
-        ProvisioningJob.objects.unfinished()
-        .filter(lock_scope=job.lock_scope, pk__lt=job.pk)
-        .order_by("next_attempt_at")
-        .values_list("next_attempt_at", flat=True)
-        .first()
-    )
 
 
 def _release(job: ProvisioningJob, reason: str, not_before=None) -> str:

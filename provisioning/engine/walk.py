@@ -60,11 +60,23 @@ class Walk:
         self.resource = job.resource
         self.context = StepContext(job=job, resource=self.resource)
         self.backends = Backends()
+        self._completed: tuple[JobStep, str] | None = None  # done, not yet written
 
     def forward(self) -> None:
         for step in self.steps:
             if step.state != StepState.DONE:
                 self._run(step, self.kind.step(step.name), undoing=False)
+        self._record_completed()
+
+    def _record_completed(self) -> None:
+        """Write the completion of the step that finished last, if not written yet.
+
+        Between two forward steps one UPDATE records the first as done and the next as
+        started; this writes a completion that no step follows (the last one, a hand-off).
+        """
+        if self._completed is not None:
+            (step, line), self._completed = self._completed, None
+            step.complete(line)
 
     def backward(self) -> None:
         for step in reversed(self.steps):
@@ -93,11 +105,14 @@ class Walk:
         A failed `do` leaves the step failed; a failed `undo` leaves it done (what it made
         is still there), so a later rollback tries again.
         """
-        self._here(step)
+        try:
+            self._here(step)
+        except HandOff:
+            self._record_completed()
+            raise
         context, previous_log = self.context, step.log
         context.step, context.server, context.log_lines = step, step.server, []
-        worker = worker_id()
-        step.start_undo(worker=worker) if undoing else step.start(worker=worker)
+        self._start(step, undoing=undoing)
         _test_pause(step.name)
         try:
             context.backend = self.backends.get(step.server, self.kind.role_of(spec))
@@ -112,7 +127,17 @@ class Walk:
         if undoing:
             step.undone(f"{previous_log} | undone: {line}")
         else:
-            step.complete(line)
+            self._completed = (step, line)  # written with the next step's start
+
+    def _start(self, step: JobStep, *, undoing: bool) -> None:
+        worker = worker_id()
+        if undoing:
+            step.start_undo(worker=worker)
+        elif self._completed is not None:
+            (done, line), self._completed = self._completed, None
+            done.complete_and_start(line, step, worker=worker)
+        else:
+            step.start(worker=worker)
 
     def _failed(self, step: JobStep, exc: Exception, *, undoing: bool, previous_log: str):
         if not isinstance(exc, BackendError):

@@ -76,6 +76,7 @@ def test_a_report_costs_one_round_trip_whatever_the_table_holds(rows):
         status, _, _ = post_report(key, report(server, [now_ts(-10)]))
     assert status == 200
     assert len(later) == 1, [q["sql"][:80] for q in later]
+    assert "INSERT INTO monitoring_sample" in later[0]["sql"]  # logged, though prepared
     assert Sample.objects.filter(server=server).count() == 2
     assert ServerState.objects.count() == rows + 1
 
@@ -126,3 +127,36 @@ def test_the_agent_path_validates_the_host_header():
     body = json.dumps(report(server, [now_ts(-5)])).encode()
     assert call("/api/agent/v1/metrics", body, key=key, host="evil.example")[0] == 400
     assert not Sample.objects.filter(server=server).exists()
+
+
+def _prepared_ingest_statements() -> list[tuple[str, int]]:
+    """This session's prepared statements that write samples, with their executions."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name, generic_plans + custom_plans FROM pg_prepared_statements "
+            "WHERE statement LIKE %s",
+            ["%INSERT INTO monitoring_sample%"],
+        )
+        return cursor.fetchall()
+
+
+def test_the_report_statement_is_prepared_once_per_session_and_reused():
+    connection.close()  # a new session, without what earlier tests prepared
+    server = make_server()
+    key = make_key(server)
+    for offset in (-30, -20, -10):
+        assert post_report(key, report(server, [now_ts(offset)]))[0] == 200
+    (name, executions), *others = _prepared_ingest_statements()
+    assert not others and executions == 3  # parsed once, executed three times
+    assert Sample.objects.filter(server=server).count() == 3
+
+
+def test_behind_pgbouncer_nothing_is_prepared(settings):
+    settings.DATABASE_PGBOUNCER = True
+    connection.close()  # a new session, without what earlier tests prepared
+    server = make_server()
+    key = make_key(server)
+    for offset in (-20, -10):
+        assert post_report(key, report(server, [now_ts(offset)]))[0] == 200
+    assert _prepared_ingest_statements() == []
+    assert Sample.objects.filter(server=server).count() == 2

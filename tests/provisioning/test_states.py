@@ -167,3 +167,27 @@ def test_transitions_write_their_fields(job):
     assert (row.state, row.attempts_total, row.locked_by) == (JobState.DONE, 2, "")
     assert (row.error_message, row.error_detail) == ("", "")  # the earlier attempt's error
     assert row.finished_at is not None
+
+
+def test_completing_a_step_and_starting_the_next_is_one_write_of_both(job):
+    first, second = job.steps.order_by("position")[:2]
+    first.start(worker="test:1")
+    first.complete_and_start("role made", second, worker="test:1")
+    rows = {step.pk: step for step in JobStep.objects.filter(pk__in=[first.pk, second.pk])}
+    done, started = rows[first.pk], rows[second.pk]
+    assert (done.state, done.log, done.finished_at is not None) == (SD, "role made", True)
+    assert (started.state, started.attempts, started.worker) == (SR, 1, "test:1")
+    assert started.started_at is not None and started.finished_at is None
+    assert (first.state, second.state) == (SD, SR)  # the objects follow
+
+
+def test_a_step_pair_where_one_row_changed_meanwhile_changes_neither(job):
+    first, second = job.steps.order_by("position")[:2]
+    first.start(worker="test:1")
+    JobStep.objects.filter(pk=second.pk).update(state=SF)  # someone else touched it
+    with pytest.raises(states.StaleTransition):
+        first.complete_and_start("role made", second, worker="test:1")
+    states_now = dict(
+        JobStep.objects.filter(pk__in=[first.pk, second.pk]).values_list("pk", "state")
+    )
+    assert states_now == {first.pk: SR, second.pk: SF}
