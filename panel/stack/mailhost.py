@@ -24,6 +24,7 @@ from panel.stack.common import (
     port_is_free,
     rel,
     say,
+    short_hash,
 )
 from panel.stack.dovecot import DovecotServer
 from panel.stack.maildb import DB_NAME, READER, ensure_mail_db, writer_url
@@ -41,6 +42,12 @@ MailService = DovecotServer | PostfixServer | RspamdServer
 
 def mail_available() -> bool:
     return dovecot.dovecot_available() and postfix.postfix_available() and rspamd.rspamd_available()
+
+
+def config_version() -> str:
+    """Changes whenever the code writing the servers' configuration does (then they restart)."""
+    sources = (dovecot.__file__, postfix.__file__, rspamd.__file__, __file__)
+    return short_hash("".join(Path(source).read_text() for source in sources))
 
 
 def pick_ports(saved: dict) -> dict[str, int]:
@@ -106,7 +113,9 @@ def up_mail(state: dict, started: list, pg_port: int, dns_address: str, redis_ur
     redis = urlsplit(redis_url)
     dkim_url = f"redis://{redis.hostname}:{redis.port}/{DKIM_REDIS_DB}"
     existing = servers(root, entry.get("ports", {}))
-    if entry.get("ports") and all(server.is_running() for server in existing):
+    version = config_version()
+    current = entry.get("version") == version
+    if current and entry.get("ports") and all(server.is_running() for server in existing):
         entry.update(pg_port=pg_port, redis_url=dkim_url)
         state["mail"] = entry
         say(f"mail:     already running (dir: {rel(root)})")
@@ -128,7 +137,7 @@ def up_mail(state: dict, started: list, pg_port: int, dns_address: str, redis_ur
         vhosts=vhosts,
         uid=uid,
         gid=gid,
-        smtp_port=ports["smtp"],
+        smtp_port=ports["relay"],
         api_key=passwords["doveadm"],
     )
     post.write_conf(
@@ -158,7 +167,7 @@ def up_mail(state: dict, started: list, pg_port: int, dns_address: str, redis_ur
         for server in fresh:
             server.stop()
         raise errors[0]
-    entry.update(dir=str(root), ports=ports, passwords=passwords, pg_port=pg_port)
+    entry.update(dir=str(root), ports=ports, passwords=passwords, pg_port=pg_port, version=version)
     entry["redis_url"] = dkim_url
     state["mail"] = entry
     say(

@@ -32,7 +32,7 @@ from panel.stack.common import (
     write_file,
 )
 
-PORTS = ("smtp", "submission")
+PORTS = ("smtp", "submission", "relay")
 MAPS = {
     "domains": "SELECT name FROM domains WHERE name = '%s' AND active",
     "mailboxes": "SELECT address FROM mailboxes WHERE address = '%s' AND active",
@@ -42,6 +42,9 @@ MAPS = {
     # Every mailbox maps to itself, so a catch-all never swallows an existing mailbox (a
     # suspended one too: it then fails virtual_mailbox_maps, and the sender gets a 550).
     "mailbox-self": "SELECT address FROM mailboxes WHERE address = '%s'",
+    # A suspended mailbox: refused at RCPT (it is "listed" through mailbox-self).
+    "suspended": "SELECT '550 5.2.1 This mailbox is suspended' FROM mailboxes "
+    "WHERE address = '%s' AND NOT active",
     "sender-login": "SELECT address FROM mailboxes WHERE address = '%s' AND active",
     "send-limit": "SELECT verdict FROM send_check('%s') AS verdict WHERE verdict IS NOT NULL",
 }
@@ -49,6 +52,7 @@ MAPS = {
 MASTER_CF = """\
 # Written by panel.stack on every start; edit panel/stack/postfix.py instead.
 {host}:{smtp} inet n - n - - smtpd
+  -o smtpd_relay_restrictions=reject_unauth_destination
 {host}:{submission} inet n - n - - smtpd
   -o syslog_name=postfix/submission
   -o smtpd_sasl_auth_enable=yes
@@ -57,6 +61,11 @@ MASTER_CF = """\
   -o smtpd_sender_login_maps=pgsql:{dir}/sender-login.cf
   -o smtpd_sender_restrictions=reject_sender_login_mismatch
   -o smtpd_data_restrictions=check_sasl_access,pgsql:{dir}/send-limit.cf
+# Mail the host itself sends (Dovecot's auto-replies): loopback only, may relay.
+{host}:{relay} inet n - n - - smtpd
+  -o syslog_name=postfix/internal
+  -o smtpd_relay_restrictions=permit_mynetworks,reject
+  -o smtpd_client_restrictions=permit_mynetworks,reject
 pickup    unix  n - n 60 1 pickup
 cleanup   unix  n - n - 0 cleanup
 qmgr      unix  n - n 300 1 qmgr
@@ -163,7 +172,8 @@ smtpd_sasl_auth_enable = no
 smtpd_tls_security_level = none
 smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated,
     reject_unauth_destination
-smtpd_recipient_restrictions = reject_unlisted_recipient,
+smtpd_recipient_restrictions = check_recipient_access pgsql:{self.dir}/suspended.cf,
+    reject_unlisted_recipient,
     check_policy_service inet:{h}:{quota_port}
 smtpd_milters = {milters}
 non_smtpd_milters = {milters}
