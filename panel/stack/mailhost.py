@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -94,8 +95,14 @@ def env_for(entry: dict, root: Path) -> dict[str, str]:
     }
 
 
-def up_mail(state: dict, started: list, pg_port: int, dns_address: str, redis_url: str):
-    """Start (or reuse) the mail host; return its environment (var/stack.env)."""
+def up_mail(
+    state: dict, started: list, pg_port: int, dns_address: Callable[[], str], redis_url: str
+):
+    """Start (or reuse) the mail host; return its environment (var/stack.env).
+
+    DNS_ADDRESS gives PowerDNS's address (it may still be starting: it is asked for only
+    once Dovecot and Postfix are on their way; rspamd needs it).
+    """
     if os.environ.get("HEARTH_MAIL", "").strip().lower() in {"0", "false", "no", "off"}:
         say("mail:     HEARTH_MAIL is off: no mail servers")
         return {}
@@ -147,18 +154,26 @@ def up_mail(state: dict, started: list, pg_port: int, dns_address: str, redis_ur
         quota_port=ports["quota"],
         milter_port=ports["milter"],
     )
-    spam.write_conf(
-        dns_address=dns_address,
-        redis_host=redis.hostname or HOST,
-        redis_port=redis.port or 6379,
-        redis_db=DKIM_REDIS_DB,
-    )
+    errors: list[BaseException] = []
     with ThreadPoolExecutor(max_workers=3) as pool:
-        futures = [pool.submit(server.start) for server in fresh]
-    errors = []
-    for server, future in zip(fresh, futures, strict=True):
+        futures = {server.name: pool.submit(server.start) for server in (dove, post)}
         try:
-            future.result()
+            address = dns_address()
+        except Exception as exc:  # noqa: BLE001 - reported below, after stopping the others
+            errors.append(exc)
+        else:
+            spam.write_conf(
+                dns_address=address,
+                redis_host=redis.hostname or HOST,
+                redis_port=redis.port or 6379,
+                redis_db=DKIM_REDIS_DB,
+            )
+            futures[spam.name] = pool.submit(spam.start)
+    for server in fresh:
+        if server.name not in futures:
+            continue
+        try:
+            futures[server.name].result()
             server.started = True
             started.append(server)
         except Exception as exc:  # noqa: BLE001 - reported below, after stopping the others

@@ -32,6 +32,7 @@ from panel.stack.common import (
     write_file,
 )
 
+MASTER = "/usr/lib/postfix/sbin/master"
 PORTS = ("smtp", "submission", "relay")
 MAPS = {
     "domains": "SELECT name FROM domains WHERE name = '%s' AND active",
@@ -198,7 +199,13 @@ delay_warning_time = 0
             entry = pwd.getpwnam("postfix")
             os.chown(data, entry.pw_uid, entry.pw_gid)
         self.pidfile.unlink(missing_ok=True)
-        argv = [tool("postfix"), "-c", self.dir, "start"]
+        # `postfix start` checks and creates the queue's layout (~2 s); once it exists,
+        # the master starts by itself in a few ms (-w: returns once it is running).
+        initialized = (self.dir / "queue" / "public").is_dir()
+        if initialized:
+            argv = [MASTER, "-c", self.dir, "-w"]
+        else:
+            argv = [tool("postfix"), "-c", self.dir, "start"]
         code, said = start_daemon(argv, self.dir / "start.out")
         if code != 0:
             raise StackError(f"postfix did not start\n{said}\n{self.log_tail()}")
