@@ -336,6 +336,16 @@ DNS_MAX_RECORDS_PER_ZONE = env_int("DNS_MAX_RECORDS_PER_ZONE", 2000)
 DNS_QUERY_TIMEOUT = float(env_str("DNS_QUERY_TIMEOUT", "2"))
 DNS_SECONDARY_WAIT_SECONDS = float(env_str("DNS_SECONDARY_WAIT_SECONDS", "10"))
 
+# --- Mail hosting, customers' side (provisioning/mail, docs/mail.md) ---
+# How many addresses one alias may forward to; how long a rotated DKIM key stays published.
+MAIL_ALIAS_MAX_DESTINATIONS = env_int("MAIL_ALIAS_MAX_DESTINATIONS", 20)
+MAIL_DKIM_RETIRE_HOURS = env_int("MAIL_DKIM_RETIRE_HOURS", 72)
+MAIL_DEFAULT_QUOTA_MB = env_int("MAIL_DEFAULT_QUOTA_MB", 1024)
+# The host name MX records, autoconfig and the connection card name (a server may override).
+MAIL_PUBLIC_HOSTNAME = env_str("MAIL_PUBLIC_HOSTNAME", "mail.hearth.test")
+CELERY_BEAT_SCHEDULE["mail-retire-dkim"] = {"task": "mail.retire_dkim_keys", "schedule": 600.0}
+CELERY_BEAT_SCHEDULE["mail-refresh-usage"] = {"task": "mail.refresh_usage", "schedule": 900.0}
+
 # --- security ---
 from csp.constants import NONE, SELF  # noqa: E402
 
