@@ -343,6 +343,8 @@ MAIL_DKIM_RETIRE_HOURS = env_int("MAIL_DKIM_RETIRE_HOURS", 72)
 MAIL_DEFAULT_QUOTA_MB = env_int("MAIL_DEFAULT_QUOTA_MB", 1024)
 # The host name MX records, autoconfig and the connection card name (a server may override).
 MAIL_PUBLIC_HOSTNAME = env_str("MAIL_PUBLIC_HOSTNAME", "mail.hearth.test")
+# The "check records" button asks this resolver ("host:port"); empty: the system's resolver.
+MAIL_CHECK_NAMESERVER = env_str("MAIL_CHECK_NAMESERVER", "")
 CELERY_BEAT_SCHEDULE["mail-retire-dkim"] = {"task": "mail.retire_dkim_keys", "schedule": 600.0}
 CELERY_BEAT_SCHEDULE["mail-refresh-usage"] = {"task": "mail.refresh_usage", "schedule": 900.0}
 

@@ -1,0 +1,40 @@
+"""Mail hosting fixtures: a mail server row, domains made directly, and job running."""
+
+from __future__ import annotations
+
+import secrets
+
+import pytest
+
+from provisioning.engine.choices import ResourceState
+from provisioning.mail.choices import DnsMode
+from provisioning.mail.models import MailDomain
+from provisioning.servers.models import Server
+
+
+@pytest.fixture
+def mail_server_row(db):
+    """A mail server the services can pick (no job runs against it in these tests)."""
+    server = Server.objects.create(name="mail-row", address="127.0.0.1", roles=["mail"])
+    server.set_role_connection("mail", {"hostname": "mx.hearth.test"}, {})
+    server.save()
+    return server
+
+
+@pytest.fixture
+def domain_name() -> str:
+    return f"m{secrets.token_hex(5)}.example.test"
+
+
+def make_domain(account, name: str, server, *, state=ResourceState.ACTIVE) -> MailDomain:
+    """A mail domain row as if its job had finished (for tests of what comes after)."""
+    return MailDomain.objects.create(
+        account=account,
+        server=server,
+        name=name,
+        display_name=name,
+        dns_mode=DnsMode.EXTERNAL,
+        dkim_selector="hearth1",
+        dkim_txt="v=DKIM1; k=rsa; p=MIIB",
+        state=state,
+    )
