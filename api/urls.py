@@ -2,7 +2,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
-from api.views import account, admin, databases
+from api.views import account, admin, databases, mail
 
 app_name = "api"
 
@@ -11,12 +11,16 @@ router.register("databases", databases.DatabaseViewSet, basename="database")
 router.register(
     r"databases/(?P<database_pk>\d+)/roles", databases.RoleViewSet, basename="database-role"
 )
+router.register("mail/domains", mail.MailDomainViewSet, basename="mail-domain")
+router.register("mail/mailboxes", mail.MailboxViewSet, basename="mailbox")
+router.register("mail/aliases", mail.AliasViewSet, basename="mail-alias")
 router.register("jobs", account.JobViewSet, basename="job")
 router.register("audit-events", account.AuditEventViewSet, basename="audit-event")
 router.register("sessions", account.SessionViewSet, basename="session")
 router.register("tokens", account.TokenViewSet, basename="token")
 router.register("admin/accounts", admin.AdminAccountViewSet, basename="admin-account")
 router.register("admin/jobs", admin.AdminJobViewSet, basename="admin-job")
+router.register("admin/mail/mailboxes", mail.AdminMailboxViewSet, basename="admin-mailbox")
 
 
 def _public(view):

@@ -19,10 +19,12 @@ from provisioning.databases.models import DatabaseRole
 from provisioning.engine.models import ProvisioningJob
 from security.models import AuditEvent, UserSession
 from tests.api.conftest import expire, make_token, token_client
+from tests.mailhosting.conftest import mail_world
 from tests.provisioning.conftest import bulk_databases
 
 PUBLIC = {"api:schema"}
 ACCOUNT_KIND = {"account", "audit", "session", "token"}
+MAIL_KIND = {"mail", "mailbox"}
 SAFE = {"get", "head", "options"}
 
 
@@ -70,7 +72,9 @@ def world(alice_account, bob_account, admin_user, db_server):
     token_raw = make_token(owner, name="mine")
     session = UserSession.objects.create(user=owner, session_key="k" * 40)
     event = AuditEvent.objects.create(action="database.created", account_id=alice_account.pk)
+    mail = mail_world(alice_account)
     return {
+        **mail,
         "database": db.pk,
         "database-role": role.pk,
         "job": ProvisioningJob.objects.filter(account=alice_account).first().pk,
@@ -121,7 +125,7 @@ def _expected_for_outsider(name: str, method: str, path: str, persona: str) -> s
     """Bob and a token restricted to another object: others' objects are 404, lists 200."""
     if name.startswith("admin-"):
         return {403}
-    if persona == "other_object" and name.split("-")[0] in ACCOUNT_KIND:
+    if persona == "other_object" and name.split("-")[0] in ACCOUNT_KIND | MAIL_KIND:
         return {403}  # its only scope is databases
     if name == "account":
         return {200}

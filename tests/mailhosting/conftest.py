@@ -8,7 +8,7 @@ import pytest
 
 from provisioning.engine.choices import ResourceState
 from provisioning.mail.choices import DnsMode
-from provisioning.mail.models import MailDomain
+from provisioning.mail.models import Alias, Mailbox, MailDomain
 from provisioning.servers.models import Server
 
 
@@ -38,3 +38,25 @@ def make_domain(account, name: str, server, *, state=ResourceState.ACTIVE) -> Ma
         dkim_txt="v=DKIM1; k=rsa; p=MIIB",
         state=state,
     )
+
+
+def mail_world(account) -> dict[str, int]:
+    """One domain, mailbox and alias of ACCOUNT, keyed by their API basenames."""
+    server = Server.objects.create(name="mail-world", address="127.0.0.1", roles=["mail"])
+    domain = make_domain(account, "world.example.test", server)
+    box = Mailbox.objects.create(
+        domain=domain, local_part="w", address=f"w@{domain.name}", quota_mb=5, state="active"
+    )
+    alias = Alias.objects.create(
+        domain=domain,
+        local_part="a",
+        address=f"a@{domain.name}",
+        destinations=["x@elsewhere.test"],
+        state="active",
+    )
+    return {
+        "mail-domain": domain.pk,
+        "mailbox": box.pk,
+        "mail-alias": alias.pk,
+        "admin-mailbox": box.pk,
+    }
