@@ -22,7 +22,7 @@ need = { if [ "$$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	else echo "$(2) is missing: sudo apt-get install --no-install-recommends $(1)" >&2; \
 	exit 1; fi; }
 
-.PHONY: all venv assets browser dns run test bench lint lock lock-upgrade sbom agent-wheel env \
+.PHONY: all venv assets browser dns mail run test bench lint lock lock-upgrade sbom agent-wheel env \
 	image image-test base-image lint-tools up down status clean distclean api-schema
 
 all: venv assets
@@ -83,10 +83,10 @@ $(VENDOR)/chart.umd.js $(VENDOR)/chart.umd.js.map: $(VENDOR)/%: $(NPM_STAMP)
 
 # --- the two commands -----------------------------------------------------------------------
 
-run: venv assets dns
+run: venv assets dns mail
 	$(STACK) run
 
-test: venv assets browser dns lint-tools
+test: venv assets browser dns mail lint-tools
 	$(STACK) test $(PYTEST_ARGS) $(ARGS)
 
 # Every bench against its baseline in one run, printed as one table (bench/README.md).
@@ -106,6 +106,20 @@ dns:
 		$(call need,pdns-backend-pgsql,the PowerDNS PostgreSQL backend)
 	@command -v named >/dev/null 2>&1 || [ -x /usr/sbin/named ] || \
 		$(call need,bind9,BIND (the DNS secondary the tests run))
+
+# Mail hosting: Postfix (SMTP, submission), Dovecot (IMAP, LMTP, auth, quota, sieve), rspamd
+# (milter: DKIM signing, spam scoring). Postfix's package asks a question: answer it first.
+MAIL_PACKAGES := postfix postfix-pgsql dovecot-core dovecot-imapd dovecot-lmtpd dovecot-pgsql \
+	dovecot-sieve dovecot-managesieved rspamd
+mail:
+	@{ [ -x /usr/sbin/postfix ] && [ -x /usr/sbin/dovecot ] && [ -x /usr/bin/rspamd ] && \
+		[ -f /usr/lib/postfix/postfix-pgsql.so ] && [ -f /usr/lib/dovecot/modules/lib90_sieve_plugin.so ] && \
+		[ -x /usr/lib/dovecot/lmtp ] && [ -f /usr/lib/dovecot/modules/auth/libdriver_pgsql.so ] && \
+		[ -x /usr/lib/dovecot/imap ] && [ -x /usr/lib/dovecot/managesieve ]; } || \
+		{ if [ "$$(id -u)" -eq 0 ] && command -v debconf-set-selections >/dev/null 2>&1; then \
+		printf '%s\n' 'postfix postfix/main_mailer_type select No configuration' \
+		'postfix postfix/mailname string localhost' | debconf-set-selections; fi; \
+		$(call need,$(MAIL_PACKAGES),the mail servers (Postfix, Dovecot, rspamd)); }
 
 # --- the rest -------------------------------------------------------------------------------
 

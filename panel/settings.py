@@ -336,6 +336,21 @@ DNS_MAX_RECORDS_PER_ZONE = env_int("DNS_MAX_RECORDS_PER_ZONE", 2000)
 DNS_QUERY_TIMEOUT = float(env_str("DNS_QUERY_TIMEOUT", "2"))
 DNS_SECONDARY_WAIT_SECONDS = float(env_str("DNS_SECONDARY_WAIT_SECONDS", "10"))
 
+# --- Mail hosting: the stack's Postfix + Dovecot + rspamd (docs/mail.md, "The servers") ---
+# Written to var/stack.env by `python -m panel.stack up`; registered by ensure_default_mail_server.
+MAIL_DATABASE_URL = env_secret("MAIL_DATABASE_URL", "")  # the mail database, writer role
+MAIL_HOST = env_str("MAIL_HOST", "")
+MAIL_SMTP_PORT = env_int("MAIL_SMTP_PORT", 25)
+MAIL_SUBMISSION_PORT = env_int("MAIL_SUBMISSION_PORT", 587)
+MAIL_IMAP_PORT = env_int("MAIL_IMAP_PORT", 143)
+MAIL_LMTP_PORT = env_int("MAIL_LMTP_PORT", 24)
+MAIL_SIEVE_PORT = env_int("MAIL_SIEVE_PORT", 4190)
+MAIL_DOVEADM_URL = env_str("MAIL_DOVEADM_URL", "")
+MAIL_DOVEADM_API_KEY = env_secret("MAIL_DOVEADM_API_KEY", "")
+MAIL_DKIM_REDIS_URL = env_secret("MAIL_DKIM_REDIS_URL", "")
+MAIL_ROOT = env_str("MAIL_ROOT", "")  # the maildirs, on the host the worker runs on
+MAIL_POSTFIX_DIR = env_str("MAIL_POSTFIX_DIR", "")  # the stack's Postfix config (tests: queue)
+
 # --- Mail hosting, customers' side (provisioning/mail, docs/mail.md) ---
 # How many addresses one alias may forward to; how long a rotated DKIM key stays published.
 MAIL_ALIAS_MAX_DESTINATIONS = env_int("MAIL_ALIAS_MAX_DESTINATIONS", 20)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import grp
 import hashlib
 import os
 import pwd
@@ -240,3 +241,69 @@ def install_packages(packages: Sequence[str]) -> None:
 
 def python() -> str:
     return sys.executable
+
+
+def pid_from_file(pidfile: Path, marker: bytes) -> int | None:
+    """The pid in PIDFILE if that process is alive and its command line contains MARKER."""
+    try:
+        pid = int(pidfile.read_text().split()[0])
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except (OSError, ValueError, IndexError):
+        return None
+    return pid if marker in cmdline and pid_alive(pid) else None
+
+
+def log_tail(logfile: Path, lines: int = 20) -> str:
+    try:
+        return "\n".join(logfile.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+def ensure_system_user(name: str) -> tuple[int, int]:
+    """(uid, gid) of the system user NAME, created (no home, no shell) if missing; root only."""
+    try:
+        entry = pwd.getpwnam(name)
+    except KeyError:
+        say(f"creating system user {name!r}")
+        run(
+            [
+                tool("useradd"),
+                "--system",
+                "--user-group",
+                "--no-create-home",
+                "--home-dir",
+                "/nonexistent",
+                "--shell",
+                "/usr/sbin/nologin",
+                name,
+            ]
+        )
+        entry = pwd.getpwnam(name)
+    return entry.pw_uid, entry.pw_gid
+
+
+def write_file(path: Path, text: str, *, mode: int = 0o644, group: str | None = None) -> None:
+    """Write TEXT to PATH with MODE; GROUP (when root) becomes its group (secrets: 0640)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch(mode=mode, exist_ok=True)
+    path.chmod(mode)
+    if group is not None and is_root():
+        os.chown(path, 0, grp.getgrnam(group).gr_gid)
+    path.write_text(text)
+
+
+def start_daemon(argv: Sequence[str | os.PathLike[str]], output: Path) -> tuple[int, str]:
+    """Run ARGV, a command that forks a daemon and exits; its output goes to OUTPUT (a pipe
+    would stay open in the daemon). (exit code, what it printed)."""
+    output.parent.mkdir(parents=True, exist_ok=True)
+    with output.open("w") as out:
+        code = subprocess.run(  # noqa: S603 - argv list, no shell
+            [str(arg) for arg in argv],
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            check=False,
+        ).returncode
+    return code, output.read_text(errors="replace").strip()

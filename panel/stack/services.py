@@ -28,6 +28,7 @@ from panel.stack.common import (
     say,
     service_user,
 )
+from panel.stack.mailhost import MailService, local_mail_services, up_mail
 from panel.stack.pdns import PdnsServer, configured_ports, pdns_available, start_pdns
 from panel.stack.postgres import (
     SUPERUSER,
@@ -52,7 +53,7 @@ BIND_DIR = VAR / "bind"
 WANT_BIND = "HEARTH_DNS_SECONDARY"
 DB_NAME = "hearth"
 
-Service = PgCluster | RedisServer | PdnsServer | BindServer
+Service = PgCluster | RedisServer | PdnsServer | BindServer | MailService
 
 
 @dataclass
@@ -116,6 +117,8 @@ def configured_url(key: str, name: str) -> str | None:
 
 
 def name_of(service: Service) -> str:
+    if hasattr(service, "describe"):  # the mail host's servers (mailhost.py)
+        return service.name
     if isinstance(service, PdnsServer):
         return "pdns"
     if isinstance(service, BindServer):
@@ -132,6 +135,8 @@ def where(service: Service) -> str:
         return f"{HOST}:{service.dns_port} dns, {service.api_url} (dir: {rel(service.dir)})"
     if isinstance(service, BindServer):
         return f"{service.address} dns, rndc {service.rndc_address} (dir: {rel(service.dir)})"
+    if hasattr(service, "describe"):
+        return f"{service.describe()} (dir: {rel(service.dir)})"
     return f"{HOST}:{service.port} (dir: {rel(service.dir)})"
 
 
@@ -187,6 +192,7 @@ def up(*, lease: bool = False) -> Stack:
             for future in futures.values():
                 stack.env.update(future.result())
             stack.env.update(up_dns(state, stack, database))
+            stack.env.update(up_mail_host(state, stack, database))
         except BaseException:
             stop_services(stack.started)
             raise
@@ -335,6 +341,21 @@ def up_pdns(state: dict, stack: Stack, database_url: str) -> dict[str, str]:
     }
 
 
+def up_mail_host(state: dict, stack: Stack, database: str | None) -> dict[str, str]:
+    """Postfix + Dovecot + rspamd (mailhost.py), their database on the stack's PostgreSQL
+    (none with DATABASE_URL set elsewhere), rspamd's DNS the stack's PowerDNS."""
+    if database or "PDNS_DNS_ADDRESS" not in stack.env:
+        say("mail:     DATABASE_URL is not local: no mail servers")
+        return {}
+    return up_mail(
+        state,
+        stack.started,
+        state["postgres"]["port"],
+        stack.env["PDNS_DNS_ADDRESS"],
+        stack.env.get("REDIS_URL", ""),
+    )
+
+
 def up_secondary(state: dict, stack: Stack) -> dict[str, str]:
     server = up_bind(Path(state.get("bind", {}).get("dir", BIND_DIR)))
     if server.started:
@@ -368,6 +389,8 @@ def local_services(state: dict) -> list[Service]:
     bind = saved_bind(Path(state.get("bind", {}).get("dir", BIND_DIR)))
     if bind is not None:
         services.insert(len(services) - 1, bind)  # stopped after PowerDNS is
+    if "mail" in state:
+        services.extend(local_mail_services(state))  # stopped first
     return services
 
 

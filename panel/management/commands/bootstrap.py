@@ -35,3 +35,5 @@ class Command(BaseCommand):
             self.stdout.write("PROVISIONING_PG_URL is not set: no default database server.")
         if settings.PDNS_API_URL:  # the stack's PowerDNS (and BIND secondary, if it runs one)
             call_command("ensure_default_dns_server", verbosity=verbosity)
+        if settings.MAIL_DATABASE_URL:  # the stack's Postfix + Dovecot + rspamd
+            call_command("ensure_default_mail_server", verbosity=verbosity)

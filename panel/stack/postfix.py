@@ -1,0 +1,215 @@
+"""A throwaway Postfix 3.7 instance (`postfix -c DIR`): inbound SMTP and submission on
+loopback ports, virtual domains/mailboxes/aliases from the mail database (pgsql maps, read-only
+role), delivery over LMTP to Dovecot, SASL through Dovecot, over-quota checks through
+Dovecot's quota-status policy, rspamd as milter, and the hourly sending limit of each mailbox
+through a pgsql check_sasl_access map (panel/stack/maildb.py: send_check).
+
+Mail for other hosts is queued and held (defer_transports = smtp): the stack has no internet.
+The master runs as root and drops to the `postfix` user, as Postfix always does.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pwd
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from panel.stack.common import (
+    HOST,
+    StackError,
+    is_root,
+    log_tail,
+    pid_from_file,
+    port_accepts,
+    run,
+    start_daemon,
+    terminate,
+    tool,
+    wait_until,
+    write_file,
+)
+
+PORTS = ("smtp", "submission")
+MAPS = {
+    "domains": "SELECT name FROM domains WHERE name = '%s' AND active",
+    "mailboxes": "SELECT address FROM mailboxes WHERE address = '%s' AND active",
+    # Exact sources (and "@domain" catch-alls, which Postfix looks up after the address).
+    "aliases": "SELECT array_to_string(destinations, ',') FROM aliases "
+    "WHERE source = '%s' AND active",
+    # Every mailbox maps to itself, so a catch-all never swallows an existing mailbox (a
+    # suspended one too: it then fails virtual_mailbox_maps, and the sender gets a 550).
+    "mailbox-self": "SELECT address FROM mailboxes WHERE address = '%s'",
+    "sender-login": "SELECT address FROM mailboxes WHERE address = '%s' AND active",
+    "send-limit": "SELECT verdict FROM send_check('%s') AS verdict WHERE verdict IS NOT NULL",
+}
+
+MASTER_CF = """\
+# Written by panel.stack on every start; edit panel/stack/postfix.py instead.
+{host}:{smtp} inet n - n - - smtpd
+{host}:{submission} inet n - n - - smtpd
+  -o syslog_name=postfix/submission
+  -o smtpd_sasl_auth_enable=yes
+  -o smtpd_client_restrictions=permit_sasl_authenticated,reject
+  -o smtpd_relay_restrictions=permit_sasl_authenticated,reject
+  -o smtpd_sender_login_maps=pgsql:{dir}/sender-login.cf
+  -o smtpd_sender_restrictions=reject_sender_login_mismatch
+  -o smtpd_data_restrictions=check_sasl_access,pgsql:{dir}/send-limit.cf
+pickup    unix  n - n 60 1 pickup
+cleanup   unix  n - n - 0 cleanup
+qmgr      unix  n - n 300 1 qmgr
+rewrite   unix  - - n - - trivial-rewrite
+bounce    unix  - - n - 0 bounce
+defer     unix  - - n - 0 bounce
+trace     unix  - - n - 0 bounce
+verify    unix  - - n - 1 verify
+flush     unix  n - n 1000? 0 flush
+proxymap  unix  - - n - - proxymap
+proxywrite unix - - n - 1 proxymap
+smtp      unix  - - n - - smtp
+relay     unix  - - n - - smtp
+showq     unix  n - n - - showq
+error     unix  - - n - - error
+retry     unix  - - n - - error
+discard   unix  - - n - - discard
+lmtp      unix  - - n - - lmtp
+anvil     unix  - - n - 1 anvil
+scache    unix  - - n - 1 scache
+postlog   unix-dgram n - n - 1 postlogd
+"""
+
+
+def postfix_available() -> bool:
+    return Path("/usr/sbin/postfix").exists() and Path("/usr/lib/postfix/postfix-pgsql.so").exists()
+
+
+@dataclass
+class PostfixServer:
+    dir: Path
+    ports: dict[str, int] = field(default_factory=dict)
+    started: bool = False
+    host: str = HOST
+    name: str = "postfix"
+
+    @property
+    def pidfile(self) -> Path:
+        return self.dir / "queue" / "pid" / "master.pid"
+
+    @property
+    def logfile(self) -> Path:
+        return self.dir / "postfix.log"
+
+    def describe(self) -> str:
+        return (
+            f"{self.host}:{self.ports.get('smtp')} smtp, :{self.ports.get('submission')} submission"
+        )
+
+    def pid(self) -> int | None:
+        return pid_from_file(self.pidfile, b"master")
+
+    def is_running(self) -> bool:
+        return self.pid() is not None
+
+    def write_conf(
+        self,
+        *,
+        db: dict[str, str],
+        lmtp_port: int,
+        auth_port: int,
+        quota_port: int,
+        milter_port: int | None,
+    ) -> None:
+        h = self.host
+        for name, query in MAPS.items():
+            text = (
+                "# Written by panel.stack; edit panel/stack/postfix.py instead.\n"
+                f"hosts = inet:{db['host']}:{db['port']}\n"
+                f"user = {db['user']}\npassword = {db['password']}\ndbname = {db['dbname']}\n"
+                f"query = {query}\n"
+            )
+            write_file(self.dir / f"{name}.cf", text, mode=0o640, group="postfix")
+        milters = f"inet:{h}:{milter_port}" if milter_port else ""
+        main = f"""# Written by panel.stack on every start; edit panel/stack/postfix.py instead.
+compatibility_level = 3.6
+queue_directory = {self.dir}/queue
+data_directory = {self.dir}/data
+mail_owner = postfix
+setgid_group = postdrop
+maillog_file_prefixes = {self.dir}
+maillog_file = {self.logfile}
+inet_interfaces = {h}
+inet_protocols = ipv4
+myhostname = mail.hearth.test
+mydomain = hearth.test
+myorigin = $myhostname
+mydestination =
+local_recipient_maps =
+local_transport = error:5.1.1 local delivery is disabled
+alias_maps =
+alias_database =
+mynetworks = 127.0.0.0/8
+biff = no
+smtputf8_enable = no
+append_dot_mydomain = no
+virtual_mailbox_domains = pgsql:{self.dir}/domains.cf
+virtual_mailbox_maps = pgsql:{self.dir}/mailboxes.cf
+virtual_alias_maps = pgsql:{self.dir}/aliases.cf, pgsql:{self.dir}/mailbox-self.cf
+virtual_transport = lmtp:inet:{h}:{lmtp_port}
+smtpd_sasl_type = dovecot
+smtpd_sasl_path = inet:{h}:{auth_port}
+smtpd_sasl_auth_enable = no
+smtpd_tls_security_level = none
+smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated,
+    reject_unauth_destination
+smtpd_recipient_restrictions = reject_unlisted_recipient,
+    check_policy_service inet:{h}:{quota_port}
+smtpd_milters = {milters}
+non_smtpd_milters = {milters}
+milter_default_action = tempfail
+milter_protocol = 6
+# No internet here: mail for other hosts waits in the queue (postqueue -j shows it).
+defer_transports = smtp
+smtp_dns_support_level = disabled
+delay_warning_time = 0
+"""
+        write_file(self.dir / "main.cf", main)
+        write_file(self.dir / "master.cf", MASTER_CF.format(host=h, dir=self.dir, **self.ports))
+
+    def _postfix(self, *args: str, check: bool = True):
+        return run([tool("postfix"), "-c", self.dir, *args], check=check)
+
+    def start(self) -> None:
+        (self.dir / "queue").mkdir(parents=True, exist_ok=True)
+        data = self.dir / "data"
+        data.mkdir(parents=True, exist_ok=True)
+        if is_root():
+            entry = pwd.getpwnam("postfix")
+            os.chown(data, entry.pw_uid, entry.pw_gid)
+        self.pidfile.unlink(missing_ok=True)
+        argv = [tool("postfix"), "-c", self.dir, "start"]
+        code, said = start_daemon(argv, self.dir / "start.out")
+        if code != 0:
+            raise StackError(f"postfix did not start\n{said}\n{self.log_tail()}")
+        ports = list(self.ports.values())
+        if not wait_until(lambda: all(port_accepts(port) for port in ports), 20, 0.05):
+            self.stop()
+            raise StackError(f"postfix did not come up\n{self.log_tail()}")
+
+    def stop(self) -> None:
+        pid = self.pid()
+        if pid is not None:
+            terminate(pid)
+
+    def destroy(self) -> None:
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def log_tail(self, lines: int = 20) -> str:
+        return log_tail(self.logfile, lines)
+
+    def queue(self) -> list[dict]:
+        """The messages in the queue (`postqueue -j`), one dict each."""
+        out = run([tool("postqueue"), "-c", self.dir, "-j"]).stdout
+        return [json.loads(line) for line in out.splitlines() if line.strip()]
