@@ -14,7 +14,7 @@ from provisioning.dns.models import Record, Zone
 from provisioning.engine.choices import ResourceState
 from provisioning.engine.jobs import create_job
 from provisioning.exceptions import BusyResource, QuotaExceeded
-from provisioning.mail import names, records
+from provisioning.mail import dkim, names, records
 from provisioning.mail.choices import DmarcPolicy, DnsMode
 from provisioning.mail.common import (
     MailRefused,
@@ -52,12 +52,6 @@ def _check_free(account: HostingAccount, name: str) -> Zone | None:
     if zone is not None and zone.account_id != account.pk:
         raise MailRefused(f"{shown} belongs to another account on this panel.", field="name")
     return zone
-
-
-def _dkim_key() -> tuple[str, str]:
-    from provisioning.mail import dkim  # the server half's key maker
-
-    return dkim.generate_key()
 
 
 def _zone_revision(domain: MailDomain, mine_inputs, actor, *, remove: list | None = None):
@@ -118,7 +112,7 @@ def create_domain(
             f"Your plan allows {account.plan.max_mail_domains} mail domains "
             "and you have used them all."
         )
-    private_pem, txt = _dkim_key()
+    private_pem, txt = dkim.generate_key()
     try:
         with transaction.atomic():
             domain = MailDomain.objects.create(
@@ -199,7 +193,7 @@ def rotate_dkim(domain: MailDomain, *, actor) -> MailDomain:
         )
     if domain.dkim_old_selector:
         raise MailRefused("The previous key is still being retired; rotate again after that.")
-    private_pem, txt = _dkim_key()
+    private_pem, txt = dkim.generate_key()
     selector = new_selector()
     new = records.dkim_name(domain.name, selector)
     revision = _zone_revision(

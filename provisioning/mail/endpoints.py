@@ -25,8 +25,8 @@ def endpoints_for(server) -> Endpoints:
     config = server.settings_for("mail") if server is not None else {}
     return Endpoints(
         hostname=(config.get("hostname") or settings.MAIL_PUBLIC_HOSTNAME).rstrip("."),
-        imap_port=int(config.get("imap_port") or 993),
-        imap_tls=config.get("imap_tls") or "SSL/TLS",
+        imap_port=(imap := int(config.get("imap_port") or 993)),
+        imap_tls=config.get("imap_tls") or ("SSL/TLS" if imap == 993 else "STARTTLS"),
         submission_port=int(config.get("submission_port") or 587),
         submission_tls=config.get("submission_tls") or "STARTTLS",
         smtp_port=int(config.get("smtp_port") or 25),

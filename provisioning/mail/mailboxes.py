@@ -21,16 +21,11 @@ from provisioning.mail.common import (
     name_or_refuse,
 )
 from provisioning.mail.models import Alias, Mailbox, MailDomain, Vacation
+from provisioning.mail.passwords import hash_password
 from provisioning.mail.quota import mail_quota_used_mb, mailboxes_used
 from security import audit
 
 MB = 1024 * 1024
-
-
-def _hash(plain: str) -> str:
-    from provisioning.mail.passwords import hash_password  # the server half's scheme
-
-    return hash_password(plain)
 
 
 def _job(kind: str, mailbox: Mailbox, actor, **params) -> None:
@@ -107,7 +102,7 @@ def create_mailbox(
         "mailbox.create",
         mailbox,
         actor,
-        password_hash=_hash(plain),
+        password_hash=hash_password(plain),
         send_limit=account.plan.mail_send_limit_per_hour,
     )
     audit.record(actor, "mail.mailbox_created", target=mailbox, quota_mb=quota_mb)
@@ -135,7 +130,7 @@ def change_password(mailbox: Mailbox, password: str | None = None, *, actor) -> 
     check_actor(mailbox.domain.account, actor)
     plain, _generated = _password(password, actor)
     _updating(mailbox)
-    _job("mailbox.password", mailbox, actor, password_hash=_hash(plain))
+    _job("mailbox.password", mailbox, actor, password_hash=hash_password(plain))
     audit.record(actor, "mail.password_changed", target=mailbox)
     return plain
 

@@ -11,6 +11,11 @@ from provisioning.mail.choices import DnsMode
 from provisioning.mail.models import Alias, Mailbox, MailDomain
 from provisioning.servers.models import Server
 
+# The real servers' fixtures: PowerDNS (the stack's, or one a test may stop) and the mail host.
+from tests.dns.conftest import dns_server, fast_jobs, pdns_address, zone_name  # noqa: F401
+from tests.dns.test_outage import own_pdns  # noqa: F401
+from tests.mailstack import mail_server  # noqa: F401
+
 
 @pytest.fixture
 def mail_server_row(db):
