@@ -73,6 +73,11 @@ def check_server(server: Server) -> list[MailDrift]:
             account = panel["_accounts"].get(name.rpartition("@")[2])
             problem = "On the mail server, unknown to the panel (stray)."
             found.append(MailDrift(server, kind, name, problem, None, account))
+    known = set(panel["mailboxes"]) | panel["_all"]
+    for home in sorted(_names(held.get("maildirs", [])) - known):
+        account = panel["_accounts"].get(home.rpartition("@")[2])
+        problem = "A maildir with no mailbox in the panel (stray)."
+        found.append(MailDrift(server, "maildir", home, problem, None, account))
     return found
 
 
