@@ -160,3 +160,11 @@ def make_mailbox(backend: MailBackend, domain: str, local: str = "alice", quota_
     address = f"{local}@{domain}"
     backend.ensure_mailbox(address, hash_password(password), quota_mb)
     return address, password
+
+
+def drop_from_queue(entries: list[dict]) -> None:
+    """Delete ENTRIES (from queued_for / postfix_queue) from Postfix's queue."""
+    from panel.stack.common import run, tool
+
+    for entry in entries:
+        run([tool("postsuper"), "-c", settings.MAIL_POSTFIX_DIR, "-d", entry["queue_id"]])

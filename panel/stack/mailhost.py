@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -24,6 +25,7 @@ from panel.stack.common import (
     port_is_free,
     rel,
     say,
+    short_hash,
 )
 from panel.stack.dovecot import DovecotServer
 from panel.stack.maildb import DB_NAME, READER, ensure_mail_db, writer_url
@@ -41,6 +43,12 @@ MailService = DovecotServer | PostfixServer | RspamdServer
 
 def mail_available() -> bool:
     return dovecot.dovecot_available() and postfix.postfix_available() and rspamd.rspamd_available()
+
+
+def config_version() -> str:
+    """Changes whenever the code writing the servers' configuration does (then they restart)."""
+    sources = (dovecot.__file__, postfix.__file__, rspamd.__file__, __file__)
+    return short_hash("".join(Path(source).read_text() for source in sources))
 
 
 def pick_ports(saved: dict) -> dict[str, int]:
@@ -87,8 +95,14 @@ def env_for(entry: dict, root: Path) -> dict[str, str]:
     }
 
 
-def up_mail(state: dict, started: list, pg_port: int, dns_address: str, redis_url: str):
-    """Start (or reuse) the mail host; return its environment (var/stack.env)."""
+def up_mail(
+    state: dict, started: list, pg_port: int, dns_address: Callable[[], str], redis_url: str
+):
+    """Start (or reuse) the mail host; return its environment (var/stack.env).
+
+    DNS_ADDRESS gives PowerDNS's address (it may still be starting: it is asked for only
+    once Dovecot and Postfix are on their way; rspamd needs it).
+    """
     if os.environ.get("HEARTH_MAIL", "").strip().lower() in {"0", "false", "no", "off"}:
         say("mail:     HEARTH_MAIL is off: no mail servers")
         return {}
@@ -106,7 +120,9 @@ def up_mail(state: dict, started: list, pg_port: int, dns_address: str, redis_ur
     redis = urlsplit(redis_url)
     dkim_url = f"redis://{redis.hostname}:{redis.port}/{DKIM_REDIS_DB}"
     existing = servers(root, entry.get("ports", {}))
-    if entry.get("ports") and all(server.is_running() for server in existing):
+    version = config_version()
+    current = entry.get("version") == version
+    if current and entry.get("ports") and all(server.is_running() for server in existing):
         entry.update(pg_port=pg_port, redis_url=dkim_url)
         state["mail"] = entry
         say(f"mail:     already running (dir: {rel(root)})")
@@ -128,7 +144,7 @@ def up_mail(state: dict, started: list, pg_port: int, dns_address: str, redis_ur
         vhosts=vhosts,
         uid=uid,
         gid=gid,
-        smtp_port=ports["smtp"],
+        smtp_port=ports["relay"],
         api_key=passwords["doveadm"],
     )
     post.write_conf(
@@ -138,18 +154,26 @@ def up_mail(state: dict, started: list, pg_port: int, dns_address: str, redis_ur
         quota_port=ports["quota"],
         milter_port=ports["milter"],
     )
-    spam.write_conf(
-        dns_address=dns_address,
-        redis_host=redis.hostname or HOST,
-        redis_port=redis.port or 6379,
-        redis_db=DKIM_REDIS_DB,
-    )
+    errors: list[BaseException] = []
     with ThreadPoolExecutor(max_workers=3) as pool:
-        futures = [pool.submit(server.start) for server in fresh]
-    errors = []
-    for server, future in zip(fresh, futures, strict=True):
+        futures = {server.name: pool.submit(server.start) for server in (dove, post)}
         try:
-            future.result()
+            address = dns_address()
+        except Exception as exc:  # noqa: BLE001 - reported below, after stopping the others
+            errors.append(exc)
+        else:
+            spam.write_conf(
+                dns_address=address,
+                redis_host=redis.hostname or HOST,
+                redis_port=redis.port or 6379,
+                redis_db=DKIM_REDIS_DB,
+            )
+            futures[spam.name] = pool.submit(spam.start)
+    for server in fresh:
+        if server.name not in futures:
+            continue
+        try:
+            futures[server.name].result()
             server.started = True
             started.append(server)
         except Exception as exc:  # noqa: BLE001 - reported below, after stopping the others
@@ -158,7 +182,7 @@ def up_mail(state: dict, started: list, pg_port: int, dns_address: str, redis_ur
         for server in fresh:
             server.stop()
         raise errors[0]
-    entry.update(dir=str(root), ports=ports, passwords=passwords, pg_port=pg_port)
+    entry.update(dir=str(root), ports=ports, passwords=passwords, pg_port=pg_port, version=version)
     entry["redis_url"] = dkim_url
     state["mail"] = entry
     say(

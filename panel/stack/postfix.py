@@ -32,7 +32,8 @@ from panel.stack.common import (
     write_file,
 )
 
-PORTS = ("smtp", "submission")
+MASTER = "/usr/lib/postfix/sbin/master"
+PORTS = ("smtp", "submission", "relay")
 MAPS = {
     "domains": "SELECT name FROM domains WHERE name = '%s' AND active",
     "mailboxes": "SELECT address FROM mailboxes WHERE address = '%s' AND active",
@@ -42,6 +43,9 @@ MAPS = {
     # Every mailbox maps to itself, so a catch-all never swallows an existing mailbox (a
     # suspended one too: it then fails virtual_mailbox_maps, and the sender gets a 550).
     "mailbox-self": "SELECT address FROM mailboxes WHERE address = '%s'",
+    # A suspended mailbox: refused at RCPT (it is "listed" through mailbox-self).
+    "suspended": "SELECT '550 5.2.1 This mailbox is suspended' FROM mailboxes "
+    "WHERE address = '%s' AND NOT active",
     "sender-login": "SELECT address FROM mailboxes WHERE address = '%s' AND active",
     "send-limit": "SELECT verdict FROM send_check('%s') AS verdict WHERE verdict IS NOT NULL",
 }
@@ -49,6 +53,7 @@ MAPS = {
 MASTER_CF = """\
 # Written by panel.stack on every start; edit panel/stack/postfix.py instead.
 {host}:{smtp} inet n - n - - smtpd
+  -o smtpd_relay_restrictions=reject_unauth_destination
 {host}:{submission} inet n - n - - smtpd
   -o syslog_name=postfix/submission
   -o smtpd_sasl_auth_enable=yes
@@ -57,6 +62,11 @@ MASTER_CF = """\
   -o smtpd_sender_login_maps=pgsql:{dir}/sender-login.cf
   -o smtpd_sender_restrictions=reject_sender_login_mismatch
   -o smtpd_data_restrictions=check_sasl_access,pgsql:{dir}/send-limit.cf
+# Mail the host itself sends (Dovecot's auto-replies): loopback only, may relay.
+{host}:{relay} inet n - n - - smtpd
+  -o syslog_name=postfix/internal
+  -o smtpd_relay_restrictions=permit_mynetworks,reject
+  -o smtpd_client_restrictions=permit_mynetworks,reject
 pickup    unix  n - n 60 1 pickup
 cleanup   unix  n - n - 0 cleanup
 qmgr      unix  n - n 300 1 qmgr
@@ -163,7 +173,8 @@ smtpd_sasl_auth_enable = no
 smtpd_tls_security_level = none
 smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated,
     reject_unauth_destination
-smtpd_recipient_restrictions = reject_unlisted_recipient,
+smtpd_recipient_restrictions = check_recipient_access pgsql:{self.dir}/suspended.cf,
+    reject_unlisted_recipient,
     check_policy_service inet:{h}:{quota_port}
 smtpd_milters = {milters}
 non_smtpd_milters = {milters}
@@ -188,7 +199,13 @@ delay_warning_time = 0
             entry = pwd.getpwnam("postfix")
             os.chown(data, entry.pw_uid, entry.pw_gid)
         self.pidfile.unlink(missing_ok=True)
-        argv = [tool("postfix"), "-c", self.dir, "start"]
+        # `postfix start` checks and creates the queue's layout (~2 s); once it exists,
+        # the master starts by itself in a few ms (-w: returns once it is running).
+        initialized = (self.dir / "queue" / "public").is_dir()
+        if initialized:
+            argv = [MASTER, "-c", self.dir, "-w"]
+        else:
+            argv = [tool("postfix"), "-c", self.dir, "start"]
         code, said = start_daemon(argv, self.dir / "start.out")
         if code != 0:
             raise StackError(f"postfix did not start\n{said}\n{self.log_tail()}")

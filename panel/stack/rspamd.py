@@ -118,7 +118,7 @@ sign_local = true;
 sign_authenticated = true;
 allow_username_mismatch = true;
 use_esld = false;
-try_fallback = false;
+try_fallback = true;  # with use_redis: "fall back" to the keys in Redis
 """,
         )
         for module in DISABLED:

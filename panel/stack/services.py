@@ -19,6 +19,7 @@ from panel.stack.common import (
     HOST,
     ROOT,
     VAR,
+    StackError,
     fallback_dir,
     install_packages,
     is_root,
@@ -191,8 +192,11 @@ def up(*, lease: bool = False) -> Stack:
                 futures = {name: pool.submit(start) for name, start in starts.items()}
             for future in futures.values():
                 stack.env.update(future.result())
-            stack.env.update(up_dns(state, stack, database))
-            stack.env.update(up_mail_host(state, stack, database))
+            with ThreadPoolExecutor(max_workers=2) as pool:  # PowerDNS and the mail host
+                dns = pool.submit(up_dns, state, stack, database)
+                mail = pool.submit(up_mail_host, state, stack, database, dns)
+            stack.env.update(dns.result())
+            stack.env.update(mail.result())
         except BaseException:
             stop_services(stack.started)
             raise
@@ -341,17 +345,25 @@ def up_pdns(state: dict, stack: Stack, database_url: str) -> dict[str, str]:
     }
 
 
-def up_mail_host(state: dict, stack: Stack, database: str | None) -> dict[str, str]:
+def up_mail_host(state: dict, stack: Stack, database: str | None, dns) -> dict[str, str]:
     """Postfix + Dovecot + rspamd (mailhost.py), their database on the stack's PostgreSQL
-    (none with DATABASE_URL set elsewhere), rspamd's DNS the stack's PowerDNS."""
-    if database or "PDNS_DNS_ADDRESS" not in stack.env:
+    (none with DATABASE_URL set elsewhere), rspamd's DNS the stack's PowerDNS (DNS: the
+    future of up_dns, which runs meanwhile)."""
+    if database:
         say("mail:     DATABASE_URL is not local: no mail servers")
         return {}
+
+    def dns_address() -> str:
+        address = dns.result().get("PDNS_DNS_ADDRESS")
+        if not address:
+            raise StackError("the mail host needs the stack's PowerDNS, which did not start")
+        return address
+
     return up_mail(
         state,
         stack.started,
         state["postgres"]["port"],
-        stack.env["PDNS_DNS_ADDRESS"],
+        dns_address,
         stack.env.get("REDIS_URL", ""),
     )
 
