@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import timedelta
 
 from django.conf import settings
@@ -30,7 +31,8 @@ from security import audit
 
 
 def new_selector() -> str:
-    return f"hearth{timezone.now():%Y%m%d%H%M%S}"
+    """Dated, with a random tail: two keys made the same second still differ."""
+    return f"hearth{timezone.now():%Y%m%d}-{secrets.token_hex(3)}"
 
 
 def hosted_zone(name: str) -> Zone | None:
@@ -140,7 +142,9 @@ def create_domain(
 
 def lock_domain(domain: MailDomain) -> MailDomain:
     domain = (
-        MailDomain.objects.select_for_update().select_related("zone", "server").get(pk=domain.pk)
+        MailDomain.objects.select_for_update(of=("self",))
+        .select_related("zone", "server")
+        .get(pk=domain.pk)
     )
     check_idle(domain, str(domain))
     return domain
@@ -149,7 +153,9 @@ def lock_domain(domain: MailDomain) -> MailDomain:
 @transaction.atomic
 def delete_domain(domain: MailDomain, *, actor) -> MailDomain:
     domain = (
-        MailDomain.objects.select_for_update().select_related("zone", "server").get(pk=domain.pk)
+        MailDomain.objects.select_for_update(of=("self",))
+        .select_related("zone", "server")
+        .get(pk=domain.pk)
     )
     if domain.is_busy:
         raise BusyResource(f"{domain} is {domain.get_state_display().lower()}; wait for it.")
