@@ -81,7 +81,9 @@ def test_usage_is_zero_against_each_quota(alice_account):
     usage = {row.key: (row.used, row.limit) for row in usage_for(alice_account)}
     assert usage == {
         "databases": (0, 3),
+        "mail_domains": (0, 3),
         "mailboxes": (0, 10),
+        "mail_quota_mb": (0, 2048),
         "dns_zones": (0, 2),
         "disk_mb": (0, 500),
     }
