@@ -90,7 +90,7 @@ test: venv assets browser dns mail lint-tools
 	$(STACK) test $(PYTEST_ARGS) $(ARGS)
 
 # Every bench against its baseline in one run, printed as one table (bench/README.md).
-bench: venv assets
+bench: venv assets mail
 	$(STACK) exec -- $(PY) bench/run.py
 
 # The browser tests drive Debian's Chromium through Playwright (no browser download).

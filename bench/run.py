@@ -268,6 +268,15 @@ def main() -> None:
     alert = alert_pass()
     rows.append(_row(f"alert pass, 1,000 events, {alert['queries']} queries (s)", alert,
                      "< 1 s", alert["hearth"] < 1.0, digits=3))  # fmt: skip
+    from django.conf import settings
+
+    if settings.MAIL_DATABASE_URL:  # the stack's mail host (bench/mail_delivery.py)
+        from bench import mail_delivery
+
+        count = int(os.environ.get("BENCH_MAIL_MESSAGES", "1000"))
+        mail = mail_delivery.measure(count)
+        rows.append(_row(f"mail delivery, {count:,} messages, rspamd on vs off (s)", mail,
+                         "<= 3", mail["ratio"] <= 3.0, digits=2))  # fmt: skip
     print()
     harness.print_table(rows)
     print(f"\ningestion p95 (Hearth, 1 sample/report, {AGENTS} agents): {one['p95'] * 1000:.0f} ms;"

@@ -45,10 +45,14 @@ def test_one_process_prepares_everything_and_is_idempotent(capsys):
     assert server.settings_for("database")["port"] == urlsplit(settings.PROVISIONING_PG_URL).port
     dns = Server.objects.get(name="local-dns")  # the stack's PowerDNS
     assert dns.settings_for("dns")["api_url"] == settings.PDNS_API_URL
+    mail = Server.objects.get(name="local-mail")  # the stack's Postfix + Dovecot + rspamd
+    assert (
+        mail.roles == ["mail"] and mail.settings_for("mail")["smtp_port"] == settings.MAIL_SMTP_PORT
+    )
 
     code, migrated, out = _run(capsys)
     assert (code, migrated) == (0, 1)
     assert "An administrator already exists" in out and "Demo data already present" in out
     assert list(User.objects.filter(role="admin")) == [admin]
     assert list(HostingAccount.objects.all()) == [demo]
-    assert list(Server.objects.all()) == [server, dns]
+    assert list(Server.objects.all()) == [server, dns, mail]

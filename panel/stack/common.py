@@ -111,6 +111,22 @@ def run(
     return proc
 
 
+def psql(
+    binary: str | os.PathLike[str],
+    host: str,
+    port: int,
+    user: str,
+    password: str,
+    dbname: str,
+    *args: str,
+) -> str:
+    """Run psql quietly (unaligned, tuples only, stop on the first error); its output."""
+    argv = [binary, "-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1"]
+    argv += ["-h", host, "-p", str(port), "-U", user, "-d", dbname, *args]
+    env = {**os.environ, "PGPASSWORD": password} if password else None
+    return run(argv, env=env).stdout.strip()
+
+
 def pid_exists(pid: int) -> bool:
     """True if PID exists at all, zombies included."""
     try:

@@ -8,25 +8,21 @@ hash names ({ARGON2ID}, {BLF-CRYPT}, ...). Started as root, Dovecot drops to its
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from panel.stack.common import (
     HOST,
     StackError,
-    log_tail,
     pid_from_file,
     port_accepts,
-    run,
     short_hash,
     start_daemon,
-    terminate,
     tool,
     wait_until,
     write_file,
 )
+from panel.stack.daemon import Daemon
 
 CONF_NAME = "dovecot.conf"
 SQL_NAME = "sql.conf.ext"
@@ -39,7 +35,7 @@ def dovecot_available() -> bool:
 
 
 @dataclass
-class DovecotServer:
+class DovecotServer(Daemon):
     dir: Path
     ports: dict[str, int] = field(default_factory=dict)
     started: bool = False
@@ -61,11 +57,8 @@ class DovecotServer:
     def describe(self) -> str:
         return f"{self.host}:{self.ports.get('imap')} imap, :{self.ports.get('lmtp')} lmtp"
 
-    def pid(self) -> int | None:
+    def running_pid(self) -> int | None:
         return pid_from_file(self.pidfile, b"dovecot")
-
-    def is_running(self) -> bool:
-        return self.pid() is not None
 
     def write_conf(
         self,
@@ -199,18 +192,3 @@ plugin {{
         if not wait_until(lambda: all(port_accepts(port) for port in ports), 20, 0.05):
             self.stop()
             raise StackError(f"dovecot did not come up\n{self.log_tail()}")
-
-    def stop(self) -> None:
-        pid = self.pid()
-        if pid is not None:
-            terminate(pid)
-
-    def destroy(self) -> None:
-        self.stop()
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-    def log_tail(self, lines: int = 20) -> str:
-        return log_tail(self.logfile, lines)
-
-    def doveadm(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return run([tool("doveadm"), "-c", self.conf, *args], check=False)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import pwd
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,16 +20,15 @@ from panel.stack.common import (
     HOST,
     StackError,
     is_root,
-    log_tail,
     pid_from_file,
     port_accepts,
     run,
     start_daemon,
-    terminate,
     tool,
     wait_until,
     write_file,
 )
+from panel.stack.daemon import Daemon
 
 MASTER = "/usr/lib/postfix/sbin/master"
 PORTS = ("smtp", "submission", "relay")
@@ -96,7 +94,7 @@ def postfix_available() -> bool:
 
 
 @dataclass
-class PostfixServer:
+class PostfixServer(Daemon):
     dir: Path
     ports: dict[str, int] = field(default_factory=dict)
     started: bool = False
@@ -116,11 +114,8 @@ class PostfixServer:
             f"{self.host}:{self.ports.get('smtp')} smtp, :{self.ports.get('submission')} submission"
         )
 
-    def pid(self) -> int | None:
+    def running_pid(self) -> int | None:
         return pid_from_file(self.pidfile, b"master")
-
-    def is_running(self) -> bool:
-        return self.pid() is not None
 
     def write_conf(
         self,
@@ -188,9 +183,6 @@ delay_warning_time = 0
         write_file(self.dir / "main.cf", main)
         write_file(self.dir / "master.cf", MASTER_CF.format(host=h, dir=self.dir, **self.ports))
 
-    def _postfix(self, *args: str, check: bool = True):
-        return run([tool("postfix"), "-c", self.dir, *args], check=check)
-
     def start(self) -> None:
         (self.dir / "queue").mkdir(parents=True, exist_ok=True)
         data = self.dir / "data"
@@ -213,18 +205,6 @@ delay_warning_time = 0
         if not wait_until(lambda: all(port_accepts(port) for port in ports), 20, 0.05):
             self.stop()
             raise StackError(f"postfix did not come up\n{self.log_tail()}")
-
-    def stop(self) -> None:
-        pid = self.pid()
-        if pid is not None:
-            terminate(pid)
-
-    def destroy(self) -> None:
-        self.stop()
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-    def log_tail(self, lines: int = 20) -> str:
-        return log_tail(self.logfile, lines)
 
     def queue(self) -> list[dict]:
         """The messages in the queue (`postqueue -j`), one dict each."""

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import pwd
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,15 +19,14 @@ from panel.stack.common import (
     HOST,
     StackError,
     is_root,
-    log_tail,
     pid_from_file,
     port_accepts,
     start_daemon,
-    terminate,
     tool,
     wait_until,
     write_file,
 )
+from panel.stack.daemon import Daemon
 
 RSPAMD_USER = "_rspamd"  # Debian's package creates it
 KEYS_HASH = "DKIM_KEYS"
@@ -42,7 +40,7 @@ def rspamd_available() -> bool:
 
 
 @dataclass
-class RspamdServer:
+class RspamdServer(Daemon):
     dir: Path
     ports: dict[str, int] = field(default_factory=dict)  # {"milter": N}
     started: bool = False
@@ -60,11 +58,8 @@ class RspamdServer:
     def describe(self) -> str:
         return f"{self.host}:{self.ports.get('milter')} milter"
 
-    def pid(self) -> int | None:
+    def running_pid(self) -> int | None:
         return pid_from_file(self.pidfile, b"rspamd")
-
-    def is_running(self) -> bool:
-        return self.pid() is not None
 
     def write_conf(self, *, dns_address: str, redis_host: str, redis_port: int, redis_db: int):
         d = self.dir
@@ -144,15 +139,3 @@ try_fallback = true;  # with use_redis: "fall back" to the keys in Redis
         if not wait_until(lambda: port_accepts(self.ports["milter"]), 30, 0.05):
             self.stop()
             raise StackError(f"rspamd did not come up\n{self.log_tail()}")
-
-    def stop(self) -> None:
-        pid = self.pid()
-        if pid is not None:
-            terminate(pid)
-
-    def destroy(self) -> None:
-        self.stop()
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-    def log_tail(self, lines: int = 20) -> str:
-        return log_tail(self.logfile, lines)
