@@ -78,6 +78,10 @@ class Plan(models.Model):
     max_mailboxes = models.PositiveIntegerField(default=10)
     max_dns_zones = models.PositiveIntegerField(default=5)
     disk_quota_mb = models.PositiveIntegerField(default=1024, validators=[MinValueValidator(1)])
+    # Mail hosting (provisioning/mail): domains, the mailboxes' summed quota, sending rate.
+    max_mail_domains = models.PositiveIntegerField(default=3)
+    mail_quota_mb = models.PositiveIntegerField(default=2048)
+    mail_send_limit_per_hour = models.PositiveIntegerField(default=200)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -15,7 +15,9 @@ Counter = Callable[[object], int]
 QUOTAS: list[tuple[str, str, str]] = [
     # key, label, plan field holding the limit
     ("databases", "Databases", "max_databases"),
+    ("mail_domains", "Mail domains", "max_mail_domains"),
     ("mailboxes", "Mailboxes", "max_mailboxes"),
+    ("mail_quota_mb", "Mail quota (MB)", "mail_quota_mb"),
     ("dns_zones", "DNS zones", "max_dns_zones"),
     ("disk_mb", "Disk (MB)", "disk_quota_mb"),
 ]

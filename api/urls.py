@@ -3,7 +3,7 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
 from api import ui
-from api.views import account, admin, admin_catalog, admin_watch, databases, dns
+from api.views import account, admin, admin_catalog, admin_watch, databases, dns, mail
 
 app_name = "api"
 
@@ -12,6 +12,9 @@ router.register("databases", databases.DatabaseViewSet, basename="database")
 router.register(
     r"databases/(?P<database_pk>\d+)/roles", databases.RoleViewSet, basename="database-role"
 )
+router.register("mail/domains", mail.MailDomainViewSet, basename="mail-domain")
+router.register("mail/mailboxes", mail.MailboxViewSet, basename="mailbox")
+router.register("mail/aliases", mail.AliasViewSet, basename="mail-alias")
 router.register("jobs", account.JobViewSet, basename="job")
 router.register("audit-events", account.AuditEventViewSet, basename="audit-event")
 router.register("sessions", account.SessionViewSet, basename="session")
@@ -37,6 +40,7 @@ router.register(
 router.register(
     "admin/audit-events", admin_watch.AdminAuditEventViewSet, basename="admin-audit-event"
 )
+router.register("admin/mail/mailboxes", mail.AdminMailboxViewSet, basename="admin-mailbox")
 
 
 def _public(view):

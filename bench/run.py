@@ -322,6 +322,9 @@ def main() -> None:
     harness.print_table(rows)
     print(f"\ningestion p95 (Hearth, 1 sample/report, {AGENTS} agents): {one['p95'] * 1000:.0f} ms;"
           f" failed requests: {one['failed'] + many['failed']}")  # fmt: skip
+    # Mail provisioning in a process of its own (its own bench database, no broker).
+    print("\nmail provisioning (bench/mail_provision.py):", flush=True)
+    subprocess.run([sys.executable, str(ROOT / "bench" / "mail_provision.py")], check=False)
 
 
 def _row(measure: str, result: dict, goal: str, met: bool, digits: int = 1) -> dict:

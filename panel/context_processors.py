@@ -25,6 +25,9 @@ def navigation(request) -> dict:
             _item("Drift", "provisioning:drift", "alert"),
             _item("DNS drift", "dns:admin_drift", "alert"),
             _item("Zone templates", "dns:template_list", "layers"),
+            _item("Mail domains", "mail:admin_domains", "globe"),
+            _item("Mailboxes", "mail:admin_mailboxes", "list"),
+            _item("Mail drift", "mail:admin_drift", "alert"),
             _item("Sessions", "security:admin_sessions", "monitor"),
             _item("Outbox", "outbox:message_list", "list"),
             _item("Monitoring", "monitoring:overview", "activity"),
@@ -35,6 +38,7 @@ def navigation(request) -> dict:
         items = [_item("Dashboard", "home", "home")]
         items.append(_item("Databases", "provisioning:database_list", "database"))
         items.append(_item("DNS zones", "dns:zone_list", "globe"))
+        items.append(_item("Mail", "mail:domain_list", "list"))
     items.append(_item("Security", "security:settings", "shield"))
     items.append(_item("Audit log", "security:audit", "list"))
     path = request.path

@@ -357,6 +357,18 @@ MAIL_DKIM_REDIS_URL = env_secret("MAIL_DKIM_REDIS_URL", "")
 MAIL_ROOT = env_str("MAIL_ROOT", "")  # the maildirs, on the host the worker runs on
 MAIL_POSTFIX_DIR = env_str("MAIL_POSTFIX_DIR", "")  # the stack's Postfix config (tests: queue)
 
+# --- Mail hosting, customers' side (provisioning/mail, docs/mail.md) ---
+# How many addresses one alias may forward to; how long a rotated DKIM key stays published.
+MAIL_ALIAS_MAX_DESTINATIONS = env_int("MAIL_ALIAS_MAX_DESTINATIONS", 20)
+MAIL_DKIM_RETIRE_HOURS = env_int("MAIL_DKIM_RETIRE_HOURS", 72)
+MAIL_DEFAULT_QUOTA_MB = env_int("MAIL_DEFAULT_QUOTA_MB", 1024)
+# The host name MX records, autoconfig and the connection card name (a server may override).
+MAIL_PUBLIC_HOSTNAME = env_str("MAIL_PUBLIC_HOSTNAME", "mail.hearth.test")
+# The "check records" button asks this resolver ("host:port"); empty: the system's resolver.
+MAIL_CHECK_NAMESERVER = env_str("MAIL_CHECK_NAMESERVER", "")
+CELERY_BEAT_SCHEDULE["mail-retire-dkim"] = {"task": "mail.retire_dkim_keys", "schedule": 600.0}
+CELERY_BEAT_SCHEDULE["mail-refresh-usage"] = {"task": "mail.refresh_usage", "schedule": 900.0}
+
 # --- security ---
 from csp.constants import NONE, SELF  # noqa: E402
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("outbox/", include("outbox.urls")),
     path("provisioning/", include("provisioning.urls")),
     path("dns/", include("provisioning.dns.urls")),
+    path("mail/", include("provisioning.mail.urls")),
     path("monitoring/", include("monitoring.urls")),
     path("api/v1/", include("api.urls")),
     path("security/api-tokens/", api_ui.token_list, name="api_tokens"),

@@ -25,7 +25,7 @@ def make_token(user, scopes=None, **options) -> str:
     _, raw = services.create_token(
         user,
         name=options.pop("name", "test"),
-        scopes=scopes or {"databases": "write", "account": "write"},
+        scopes=scopes or {"databases": "write", "account": "write", "mail": "write"},
         request=FakeRequest(user),
         **options,
     )
@@ -61,7 +61,7 @@ def admin_api(admin_user):
     return token_client(
         make_token(
             admin_user,
-            {"admin": "write", "databases": "write", "dns": "write", "account": "write"},
+            {"admin": "write", "databases": "write", "dns": "write", "account": "write", "mail": "write"},
         )
     )
 

@@ -23,6 +23,7 @@ from provisioning.engine.drift import run_drift_check
 from provisioning.engine.models import ProvisioningJob
 from security.models import AuditEvent, UserSession
 from tests.api.conftest import expire, make_token, token_client
+from tests.mailhosting.conftest import mail_world
 from tests.provisioning.conftest import bulk_databases
 
 PUBLIC = {"api:schema", "api:docs"}
@@ -30,7 +31,7 @@ SAFE = {"get", "head", "options"}
 # Path parameters naming a parent object → the key of that object in `world`.
 PARENTS = {"database_pk": "database", "zone_pk": "dns-zone"}
 NESTED = ("/roles/", "/records/", "/revisions/")
-EVERYTHING = {"databases": "write", "dns": "write", "account": "write"}
+EVERYTHING = {"databases": "write", "dns": "write", "account": "write", "mail": "write"}
 
 
 def _routes(patterns=None, prefix="/api/v1/"):
@@ -84,7 +85,9 @@ def world(alice_account, bob_account, admin_user, db_server, dns_server):
     token_raw = make_token(owner, EVERYTHING, name="mine")
     session = UserSession.objects.create(user=owner, session_key_hash="k" * 64)
     event = AuditEvent.objects.create(action="database.created", account_id=alice_account.pk)
+    mail = mail_world(alice_account)
     return {
+        **mail,
         "database": db.pk,
         "database-role": role.pk,
         "job": ProvisioningJob.objects.filter(account=alice_account).first().pk,
