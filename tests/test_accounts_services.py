@@ -79,7 +79,14 @@ def test_a_plan_in_use_cannot_be_deleted(alice_account, admin_user):
 
 def test_usage_is_zero_against_each_quota(alice_account):
     usage = {row.key: (row.used, row.limit) for row in usage_for(alice_account)}
-    limits = {"databases": 3, "mail_domains": 3, "mailboxes": 10, "mail_quota_mb": 2048, "dns_zones": 2, "disk_mb": 500}
+    limits = {
+        "databases": 3,
+        "mail_domains": 3,
+        "mailboxes": 10,
+        "mail_quota_mb": 2048,
+        "dns_zones": 2,
+        "disk_mb": 500,
+    }
     counted = {key for key, _, _ in available_quotas()}
     assert {"databases", "dns_zones", "disk_mb"} <= counted
     assert usage == {key: (0, limits[key]) for key in counted}

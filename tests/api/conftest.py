@@ -61,7 +61,13 @@ def admin_api(admin_user):
     return token_client(
         make_token(
             admin_user,
-            {"admin": "write", "databases": "write", "dns": "write", "account": "write", "mail": "write"},
+            {
+                "admin": "write",
+                "databases": "write",
+                "dns": "write",
+                "account": "write",
+                "mail": "write",
+            },
         )
     )
 
