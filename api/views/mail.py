@@ -11,8 +11,7 @@ from api import mail_serializers as s
 from api.idempotency import idempotent
 from api.permissions import may_create, restrict
 from api.serializers import Accepted
-from api.views.base import ApiViewSet, RetrieveWithETag
-from api.views.databases import _accepted, _account_of, job_url
+from api.views.base import ApiViewSet, RetrieveWithETag, accepted, account_of, job_url
 from panel.errors import NotFound
 from provisioning.mail import aliases, check, domains, mailboxes
 from provisioning.mail.models import Alias, Mailbox, MailDomain
@@ -48,18 +47,18 @@ class MailDomainViewSet(mixins.ListModelMixin, RetrieveWithETag, ApiViewSet):
         data = s.MailDomainCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         domain = domains.create_domain(
-            _account_of(request),
+            account_of(request),
             data.validated_data["name"],
             dmarc_policy=data.validated_data["dmarc_policy"],
             actor=request.user,
         )
         body = {"domain": s.MailDomainSerializer(domain).data, "job": job_url(request, domain)}
-        return _accepted(body, request)
+        return accepted(body)
 
     @extend_schema(request=None, responses={202: Accepted})
     def destroy(self, request, pk=None):
         domain = domains.delete_domain(self.get_object(), actor=request.user)
-        return _accepted({"job": job_url(request, domain)}, request)
+        return accepted({"job": job_url(request, domain)})
 
     @extend_schema(request=None, responses={200: s.RecordStatusSerializer(many=True)})
     @action(detail=True, methods=["get"])
@@ -73,7 +72,7 @@ class MailDomainViewSet(mixins.ListModelMixin, RetrieveWithETag, ApiViewSet):
     @action(detail=True, methods=["post"], url_path="rotate-dkim")
     def rotate_dkim(self, request, pk=None):
         domain = domains.rotate_dkim(self.get_object(), actor=request.user)
-        return _accepted({"job": job_url(request, domain)}, request)
+        return accepted({"job": job_url(request, domain)})
 
 
 class MailboxViewSet(mixins.ListModelMixin, RetrieveWithETag, ApiViewSet):
@@ -91,7 +90,7 @@ class MailboxViewSet(mixins.ListModelMixin, RetrieveWithETag, ApiViewSet):
     def _accepted_box(self, request, box, password=None):
         box.refresh_from_db()
         body = {"mailbox": s.MailboxSerializer(box).data, "password": password}
-        return _accepted(body | {"job": job_url(request, box)}, request)
+        return accepted(body | {"job": job_url(request, box)})
 
     @extend_schema(request=s.MailboxCreateSerializer, responses={202: s.MailboxAccepted})
     @idempotent
@@ -111,7 +110,7 @@ class MailboxViewSet(mixins.ListModelMixin, RetrieveWithETag, ApiViewSet):
     @extend_schema(request=None, responses={202: Accepted})
     def destroy(self, request, pk=None):
         box = mailboxes.delete_mailbox(self.get_object(), actor=request.user)
-        return _accepted({"job": job_url(request, box)}, request)
+        return accepted({"job": job_url(request, box)})
 
     @extend_schema(request=s.MailPasswordSerializer, responses={202: s.MailboxAccepted})
     @action(detail=True, methods=["post"], url_path="password")
@@ -174,12 +173,12 @@ class AliasViewSet(mixins.ListModelMixin, RetrieveWithETag, ApiViewSet):
             actor=request.user,
         )
         body = {"alias": s.AliasSerializer(alias).data, "job": job_url(request, alias)}
-        return _accepted(body, request)
+        return accepted(body)
 
     @extend_schema(request=None, responses={202: Accepted})
     def destroy(self, request, pk=None):
         alias = aliases.delete_alias(self.get_object(), actor=request.user)
-        return _accepted({"job": job_url(request, alias)}, request)
+        return accepted({"job": job_url(request, alias)})
 
 
 class AdminMailboxViewSet(mixins.ListModelMixin, RetrieveWithETag, ApiViewSet):
@@ -202,4 +201,4 @@ class AdminMailboxViewSet(mixins.ListModelMixin, RetrieveWithETag, ApiViewSet):
         mailboxes.set_suspended(box, data.validated_data["suspended"], actor=request.user)
         box.refresh_from_db()
         body = {"mailbox": s.MailboxSerializer(box).data, "password": None}
-        return _accepted(body | {"job": job_url(request, box)}, request)
+        return accepted(body | {"job": job_url(request, box)})
