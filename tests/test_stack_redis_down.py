@@ -27,6 +27,7 @@ import pytest
 from django.conf import settings
 from django.contrib.sessions.backends.db import SessionStore
 from django.core.management import call_command
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -150,6 +151,21 @@ def panel(own_redis, tmp_path):
         yield port
 
 
+@pytest.fixture
+def carol_client(plan):
+    account, _ = accounts.create_customer(
+        name="Carol Unverified",
+        email="carol@example.test",
+        prefix="carol",
+        plan=plan,
+        password=PASSWORD,
+        actor=None,
+    )
+    client = Client()
+    client.force_login(account.owner)
+    return client
+
+
 def _session_of(client) -> str:
     return client.cookies[settings.SESSION_COOKIE_NAME].value
 
@@ -225,23 +241,6 @@ def _check(row: Row, status: int, headers: dict, body: str, expected: int) -> li
     if status == expected == row.down and row.says and row.says not in body:
         wrong.append(f"{row.name}: {row.says!r} not in the answer: {body[:300]}")
     return wrong
-
-
-@pytest.fixture
-def carol_client(plan):
-    from django.test import Client
-
-    account, _ = accounts.create_customer(
-        name="Carol Unverified",
-        email="carol@example.test",
-        prefix="carol",
-        plan=plan,
-        password=PASSWORD,
-        actor=None,
-    )
-    client = Client()
-    client.force_login(account.owner)
-    return client
 
 
 @pytest.mark.django_db(transaction=True)
