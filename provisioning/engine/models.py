@@ -51,7 +51,7 @@ class StateMachineMixin:
             )
             for field in {field for _row, v in changes for field in v}
         }
-        unchanged = [cls.objects.filter(pk=row.pk, **cls._guards(row)) for row, _v in changes]
+        unchanged = [cls.objects.filter(pk=row.pk, **row._guards()) for row, _v in changes]
         rows = cls.objects.filter(pk__in=[row.pk for row, _v in changes])
         if rows.filter(*map(models.Exists, unchanged)).update(**values) != 2:
             raise states.StaleTransition(
