@@ -172,9 +172,8 @@ class MailBackend(Backend):
         with self._db() as cur:
             cur.execute("SELECT count(*) FROM domains")
             domains = cur.fetchone()[0]
-        return f"mail database: {domains} domains; " + (
-            "Dovecot answers" if self._doveadm("who", {}) is not None else ""
-        )
+        sessions = self._doveadm("who", {})
+        return f"mail database: {domains} domains; Dovecot: {len(sessions)} users logged in"
 
     def ensure_domain(self, name: str) -> None:
         name = check_domain(name)
