@@ -5,6 +5,7 @@ from __future__ import annotations
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
 from api.agent_schema import add_agent_api
+from api.schema_links import add_links
 
 PROBLEM = {
     "type": "object",
@@ -65,4 +66,5 @@ def add_problem_responses(result, generator, request, public):
         for operation in item.values():
             if isinstance(operation, dict) and "responses" in operation:
                 operation["responses"].setdefault("4XX", problem)
-    return add_agent_api(result)  # its errors are {"error": ...}, not problem documents
+    # After the problem responses: the agent's errors are {"error": ...}, not problems.
+    return add_agent_api(add_links(result))

@@ -3,6 +3,7 @@ services' (names, quotas, states)."""
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
@@ -71,8 +72,20 @@ class DatabaseSerializer(serializers.ModelSerializer):
         ]
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "maxLength": 63,
+        "pattern": "^[a-z][a-z0-9_]{0,39}$",  # the shape; provisioning.databases.names decides
+        "description": "Without the account prefix.",
+    }
+)
+class DatabaseNameField(serializers.CharField):
+    pass
+
+
 class DatabaseCreateSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=63, help_text="Without the account prefix.")
+    name = DatabaseNameField(max_length=63)
     password = serializers.CharField(required=False, allow_blank=True, write_only=True)
 
 

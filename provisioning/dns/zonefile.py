@@ -73,7 +73,10 @@ def parse(text: str, zone: str) -> tuple[list[RecordInput], list[Issue]]:
         tokens = entry.split()
         head = tokens[0].upper()
         if head == "$ORIGIN" and len(tokens) == 2:
-            origin = dns.name.from_text(tokens[1], origin)
+            try:
+                origin = dns.name.from_text(tokens[1], origin)
+            except (dns.exception.DNSException, ValueError):
+                issues.append(Issue(len(inputs), "name", f"{tokens[1]} is not a valid name.", line))
             continue
         if head == "$TTL" and len(tokens) == 2 and tokens[1].isdigit():
             default_ttl = int(tokens[1])
@@ -85,7 +88,11 @@ def parse(text: str, zone: str) -> tuple[list[RecordInput], list[Issue]]:
             continue
         if not indented:
             owner = tokens.pop(0)
-            owner = zone if owner == "@" else dns.name.from_text(owner, origin).to_text()
+            try:
+                owner = zone if owner == "@" else dns.name.from_text(owner, origin).to_text()
+            except (dns.exception.DNSException, ValueError):  # e.g. not valid in IDNA
+                issues.append(Issue(len(inputs), "name", f"{owner} is not a valid name.", line))
+                continue
         ttl, rtype, rest = _ttl_type(tokens, default_ttl)
         if rtype is None:
             issues.append(Issue(len(inputs), "type", "No record type found.", line))

@@ -148,6 +148,9 @@ def test_import_previews_lists_errors_by_line_applies_and_exports(dns_api, zone,
     refused = post(dns_api, url, {"text": broken})
     assert refused.status_code == 400
     assert sorted({i["line"] for i in refused.json()["issues"]}) == [2, 3]
+    not_a_name = post(dns_api, url, {"text": "\u00b6x 300 IN A 192.0.2.1\n"})
+    assert not_a_name.status_code == 400  # found by the stateful run: was a 500
+    assert not_a_name.json()["issues"][0]["field"] == "name"
     text = "@ 300 IN A 192.0.2.1\napi 300 IN AAAA 2001:db8::1\n"
     preview = post(dns_api, url, {"text": text})
     assert preview.status_code == 200

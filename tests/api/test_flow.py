@@ -32,7 +32,7 @@ def example(kind: str) -> str:
 
 def run_example(kind: str, env: dict) -> str:
     code = example(kind)
-    if kind == "python":
+    if kind.endswith("python"):
         argv = [sys.executable, "-c", code]
     else:  # the curl line, with $VARS filled in and split like a shell would (no shell)
         line = re.sub(r"\$(\w+)", lambda m: env[m.group(1)], code.strip())
