@@ -11,6 +11,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounts.choices import AccountStatus, Role
+from accounts.querysets import OwnedQuerySet
 
 
 class UserManager(BaseUserManager):
@@ -86,14 +87,8 @@ class Plan(models.Model):
         return self.name
 
 
-class HostingAccountQuerySet(models.QuerySet):
-    def for_user(self, user) -> HostingAccountQuerySet:
-        """Accounts the user may see: all for admins, their own for customers."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_admin:
-            return self
-        return self.filter(owner=user)
+class HostingAccountQuerySet(OwnedQuerySet):
+    owner_field = "owner"
 
 
 prefix_validator = RegexValidator(

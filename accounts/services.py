@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
-import string
-
 from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
@@ -13,12 +10,7 @@ from accounts.choices import AccountStatus, Role
 from accounts.exceptions import AccountsError, PlanInUse
 from accounts.models import HostingAccount, Plan, User
 from security import audit, verification
-
-_ALPHABET = string.ascii_letters + string.digits
-
-
-def generate_password(length: int = 20) -> str:
-    return "".join(secrets.choice(_ALPHABET) for _ in range(length))
+from security.password_generator import generate_password
 
 
 @transaction.atomic

@@ -1,4 +1,4 @@
-"""The agent API on a lean path: its own WSGI handler with three middleware, not fifteen.
+"""The agent API on a lean path: its own WSGI handler with three middleware, not eighteen.
 
 Agent reports are machine-to-machine JSON with a bearer key: sessions, CSRF, login, 2FA,
 messages, CSP and htmx have nothing to do with them, yet the full stack cost more Python per

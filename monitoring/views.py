@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import csv
 import json
 from datetime import timedelta
 
 from django.contrib import messages
 from django.db.models import Count, F, Q
-from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import admin_required
@@ -21,6 +19,7 @@ from monitoring.choices import RANGE_SECONDS, Range
 from monitoring.forms import ExportForm
 from monitoring.metrics import chart_description
 from monitoring.models import AlertEvent
+from panel.csv_export import csv_response
 from panel.pagination import paginate, querystring_without_page
 from provisioning.servers.models import Server
 
@@ -105,11 +104,6 @@ def server_data(request, pk: int):
     return HttpResponse(body, content_type="application/json")
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 @admin_required
 @require_GET
 def server_export(request, pk: int):
@@ -122,18 +116,8 @@ def server_export(request, pk: int):
     start = now - timedelta(seconds=RANGE_SECONDS[form.cleaned_data["range"]])
     resolution = form.cleaned_data["resolution"]
     columns, rows = queries.export_rows(server.pk, resolution, start, now)
-    writer = csv.writer(_Echo())
-
-    def stream():
-        yield writer.writerow(columns)
-        for row in rows:
-            yield writer.writerow([v.isoformat() if hasattr(v, "isoformat") else v for v in row])
-
     filename = f"{server.name}-{form.cleaned_data['range']}-{resolution}.csv"
-    response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
-    # Server names are free text: quoted (or RFC 5987-encoded) so any name gives a valid header.
-    response["Content-Disposition"] = content_disposition_header(True, filename)
-    return response
+    return csv_response(filename, columns, rows)
 
 
 @admin_required

@@ -10,7 +10,8 @@ from functools import cache
 import django
 from django.conf import settings
 from django.db import connection
-from redis import Redis
+
+from panel import redis_client
 
 
 @cache
@@ -26,11 +27,7 @@ def postgresql_version() -> str:
 
 
 def redis_version() -> str:
-    client = Redis.from_url(settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2)
-    try:
-        return client.info("server")["redis_version"]
-    finally:
-        client.close()
+    return redis_client.client(settings.REDIS_URL).info("server")["redis_version"]
 
 
 def software_versions() -> dict[str, str]:

@@ -13,7 +13,6 @@ import pwd
 import re
 import secrets
 import shutil
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,11 +22,10 @@ from panel.stack.common import (
     free_port,
     is_root,
     pid_alive,
-    port_accepts,
-    terminate,
+    pid_from_file,
     tool,
-    wait_until,
 )
+from panel.stack.daemon import Daemon, spawn_until_listening
 
 BIND_USER = "bind"  # Debian's bind9 package creates it; named drops to it when run as root
 TSIG_NAME = "hearth-axfr"
@@ -43,7 +41,7 @@ def new_secret() -> str:
 
 
 @dataclass
-class BindServer:
+class BindServer(Daemon):
     dir: Path
     dns_port: int
     rndc_port: int
@@ -98,24 +96,9 @@ options {{
             for path in (self.dir, conf):
                 os.chown(path, entry.pw_uid, entry.pw_gid)
             argv += ["-u", BIND_USER]
-        with self.logfile.open("ab") as log:
-            proc = subprocess.Popen(  # noqa: S603 - argv list, no shell
-                argv,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+        proc, up = spawn_until_listening(argv, self.logfile, [self.dns_port, self.rndc_port])
         self.pid = proc.pid
-        ready = wait_until(
-            lambda: (
-                proc.poll() is not None
-                or (port_accepts(self.dns_port) and port_accepts(self.rndc_port))
-            ),
-            30,
-            0.1,
-        )
-        if not ready or proc.poll() is not None:
+        if not up:
             self.stop()
             raise StackError(f"named did not come up\n{self.log_tail()}")
 
@@ -124,31 +107,10 @@ options {{
     def running_pid(self) -> int | None:
         if self.pid is not None and pid_alive(self.pid):
             return self.pid
-        try:
-            pid = int((self.dir / "named.pid").read_text().strip())
-            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-        except (OSError, ValueError):
-            return None
-        return pid if b"named" in cmdline and pid_alive(pid) else None
+        return pid_from_file(self.dir / "named.pid", b"named")
 
-    def is_running(self) -> bool:
-        return self.running_pid() is not None
-
-    def stop(self) -> None:
-        pid = self.running_pid()
-        if pid is not None:
-            terminate(pid)
+    def forget_pid(self) -> None:
         self.pid = None
-
-    def destroy(self) -> None:
-        self.stop()
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-    def log_tail(self, lines: int = 20) -> str:
-        try:
-            return "\n".join(self.logfile.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return "(no log)"
 
 
 def start_bind(directory: Path) -> BindServer:

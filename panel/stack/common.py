@@ -110,6 +110,22 @@ def run(
     return proc
 
 
+def psql(
+    binary: str | os.PathLike[str],
+    host: str,
+    port: int,
+    user: str,
+    password: str,
+    dbname: str,
+    *args: str,
+) -> str:
+    """Run psql quietly (unaligned, tuples only, stop on the first error); its output."""
+    argv = [binary, "-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1"]
+    argv += ["-h", host, "-p", str(port), "-U", user, "-d", dbname, *args]
+    env = {**os.environ, "PGPASSWORD": password} if password else None
+    return run(argv, env=env).stdout.strip()
+
+
 def pid_exists(pid: int) -> bool:
     """True if PID exists at all, zombies included."""
     try:
@@ -240,3 +256,20 @@ def install_packages(packages: Sequence[str]) -> None:
 
 def python() -> str:
     return sys.executable
+
+
+def pid_from_file(pidfile: Path, marker: bytes) -> int | None:
+    """The pid in PIDFILE if that process is alive and its command line contains MARKER."""
+    try:
+        pid = int(pidfile.read_text().split()[0])
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except (OSError, ValueError, IndexError):
+        return None
+    return pid if marker in cmdline and pid_alive(pid) else None
+
+
+def log_tail(logfile: Path, lines: int = 20) -> str:
+    try:
+        return "\n".join(logfile.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"

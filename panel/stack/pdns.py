@@ -11,7 +11,6 @@ import os
 import pwd
 import secrets
 import shutil
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -21,13 +20,13 @@ from panel.stack.common import (
     StackError,
     free_port,
     is_root,
-    pid_alive,
+    pid_from_file,
     port_accepts,
-    run,
+    psql,
     terminate,
     tool,
-    wait_until,
 )
+from panel.stack.daemon import Daemon, spawn_until_listening
 
 SCHEMA = Path("/usr/share/pdns-backend-pgsql/schema/schema.pgsql.sql")
 CONF_NAME = "pdns.conf"
@@ -64,26 +63,8 @@ class PgTarget:
         )
 
     def psql(self, *args: str, dbname: str | None = None) -> str:
-        argv = [
-            tool("psql"),
-            "-X",
-            "-q",
-            "-t",
-            "-A",
-            "-v",
-            "ON_ERROR_STOP=1",
-            "-h",
-            self.host,
-            "-p",
-            str(self.port),
-            "-U",
-            self.user,
-            "-d",
-            dbname or self.dbname,
-            *args,
-        ]
-        env = {**os.environ, "PGPASSWORD": self.password} if self.password else None
-        return run(argv, env=env).stdout.strip()
+        database = dbname or self.dbname
+        return psql(tool("psql"), self.host, self.port, self.user, self.password, database, *args)
 
     def ensure_schema(self) -> None:
         """Create the database and load the schema unless they are there already."""
@@ -95,7 +76,7 @@ class PgTarget:
 
 
 @dataclass
-class PdnsServer:
+class PdnsServer(Daemon):
     dir: Path
     dns_port: int
     api_port: int
@@ -126,16 +107,11 @@ class PdnsServer:
             self.keyfile.write_text(secrets.token_urlsafe(32))
         return self.keyfile.read_text().strip()
 
-    def pid(self) -> int | None:
-        try:
-            pid = int(self.pidfile.read_text().strip())
-            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-        except (OSError, ValueError):
-            return None
-        return pid if b"pdns_server" in cmdline and pid_alive(pid) else None
+    def running_pid(self) -> int | None:
+        return pid_from_file(self.pidfile, b"pdns_server")
 
-    def is_running(self) -> bool:
-        return self.pid() is not None
+    def forget_pid(self) -> None:
+        self.pidfile.unlink(missing_ok=True)
 
     def write_conf(self, target: PgTarget) -> None:
         lines = [
@@ -186,43 +162,12 @@ class PdnsServer:
         self.dir.mkdir(parents=True, exist_ok=True)
         self.write_conf(target)
         argv = [tool("pdns_server"), f"--config-dir={self.dir}"]
-        with self.logfile.open("ab") as log:
-            proc = subprocess.Popen(  # noqa: S603 - argv list, no shell
-                argv,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+        proc, up = spawn_until_listening(argv, self.logfile, [self.api_port, self.dns_port])
         self.pidfile.write_text(f"{proc.pid}\n")
-        up = wait_until(
-            lambda: (
-                proc.poll() is not None
-                or (port_accepts(self.api_port) and port_accepts(self.dns_port))
-            ),
-            30,
-            0.1,
-        )
-        if not up or proc.poll() is not None:
+        if not up:
             if proc.poll() is None:
                 terminate(proc.pid)
             raise StackError(f"pdns_server did not come up\n{self.log_tail()}")
-
-    def stop(self) -> None:
-        pid = self.pid()
-        if pid is not None:
-            terminate(pid)
-        self.pidfile.unlink(missing_ok=True)
-
-    def destroy(self) -> None:
-        self.stop()
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-    def log_tail(self, lines: int = 20) -> str:
-        try:
-            return "\n".join(self.logfile.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return "(no log)"
 
 
 def _user_exists(name: str) -> bool:

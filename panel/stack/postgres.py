@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 from contextlib import suppress
@@ -17,8 +16,10 @@ from panel.stack.common import (
     fallback_dir,
     free_port,
     give_to,
+    log_tail,
     pid_alive,
     pid_exists,
+    psql,
     run,
     say,
     service_user,
@@ -123,27 +124,9 @@ class PgCluster:
         run(as_user(argv, self.user), cwd=self.datadir)
 
     def psql(self, sql: str, dbname: str = "postgres") -> str:
-        argv = [
-            self.bindir / "psql",
-            "-X",
-            "-q",
-            "-t",
-            "-A",
-            "-v",
-            "ON_ERROR_STOP=1",
-            "-h",
-            self.host,
-            "-p",
-            str(self.port),
-            "-U",
-            SUPERUSER,
-            "-d",
-            dbname,
-            "-c",
-            sql,
-        ]
-        env = {**os.environ, "PGPASSWORD": self.password} if self.password else None
-        return run(argv, env=env).stdout.strip()
+        return psql(
+            self.bindir / "psql", self.host, self.port, SUPERUSER, self.password, dbname, "-c", sql
+        )
 
     def create_database(self, name: str) -> bool:
         """CREATE DATABASE NAME unless it exists; True if created."""
@@ -176,10 +159,7 @@ class PgCluster:
                 self.datadir.parent.rmdir()
 
     def log_tail(self, lines: int = 20) -> str:
-        try:
-            return "\n".join(self.logfile.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return "(no log)"
+        return log_tail(self.logfile, lines)
 
 
 def write_conf(datadir: Path, port: int, user: str | None, *, trust_superuser: bool) -> None:

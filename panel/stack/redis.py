@@ -8,7 +8,8 @@ import socket
 from dataclasses import dataclass
 from pathlib import Path
 
-from panel.stack.common import HOST, StackError, free_port, pid_alive, run, terminate, wait_until
+from panel.stack.common import HOST, StackError, free_port, pid_from_file, run, wait_until
+from panel.stack.daemon import Daemon
 
 CONF_NAME = "redis.conf"
 START_ATTEMPTS = 3
@@ -35,7 +36,7 @@ def redis_ping(port: int, host: str = HOST, timeout: float = 0.5) -> bool:
 
 
 @dataclass
-class RedisServer:
+class RedisServer(Daemon):
     dir: Path
     port: int
     started: bool = False  # True if start_redis() started it (rather than found it running)
@@ -52,17 +53,11 @@ class RedisServer:
     def logfile(self) -> Path:
         return self.dir / "redis.log"
 
-    def pid(self) -> int | None:
-        """The pid of the running server from the pidfile, if it is alive and is redis."""
-        try:
-            pid = int(self.pidfile.read_text().strip())
-            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-        except (OSError, ValueError):
-            return None
-        return pid if b"redis" in cmdline and pid_alive(pid) else None
+    def running_pid(self) -> int | None:
+        return pid_from_file(self.pidfile, b"redis")
 
-    def is_running(self) -> bool:
-        return self.pid() is not None
+    def forget_pid(self) -> None:
+        self.pidfile.unlink(missing_ok=True)
 
     def start(self) -> None:
         binary = redis_server_bin()
@@ -80,23 +75,6 @@ class RedisServer:
         run([binary, conf])
         if not wait_until(lambda: self.is_running() and redis_ping(self.port), 15):
             raise StackError(f"redis did not come up on port {self.port}\n{self.log_tail()}")
-
-    def stop(self) -> None:
-        """SIGTERM via the pidfile (no-op if not running); no persistence, so it is quick."""
-        pid = self.pid()
-        if pid is not None:
-            terminate(pid)
-        self.pidfile.unlink(missing_ok=True)
-
-    def destroy(self) -> None:
-        self.stop()
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-    def log_tail(self, lines: int = 20) -> str:
-        try:
-            return "\n".join(self.logfile.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return "(no log)"
 
 
 def configured_port(directory: Path) -> int | None:

@@ -4,17 +4,13 @@ from __future__ import annotations
 
 from django.db import models
 
+from accounts.querysets import OwnedQuerySet
 from provisioning.databases.choices import Privilege
 from provisioning.engine.choices import ResourceState
 
 
-class DatabaseQuerySet(models.QuerySet):
-    def for_user(self, user) -> DatabaseQuerySet:
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_admin:
-            return self
-        return self.filter(account__owner=user)
+class DatabaseQuerySet(OwnedQuerySet):
+    owner_field = "account__owner"
 
     def counting_quota(self) -> DatabaseQuerySet:
         """Databases that use a slot of the plan (failed ones are kept but don't count)."""
@@ -58,13 +54,8 @@ class Database(models.Model):
         return self.state in (ResourceState.PENDING, ResourceState.UPDATING, ResourceState.DELETING)
 
 
-class DatabaseRoleQuerySet(models.QuerySet):
-    def for_user(self, user) -> DatabaseRoleQuerySet:
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_admin:
-            return self
-        return self.filter(database__account__owner=user)
+class DatabaseRoleQuerySet(OwnedQuerySet):
+    owner_field = "database__account__owner"
 
 
 class DatabaseRole(models.Model):

@@ -10,14 +10,8 @@ import base64
 import hashlib
 import hmac
 import secrets
-import string
 
 ITERATIONS = 4096
-_ALPHABET = string.ascii_letters + string.digits
-
-
-def generate_password(length: int = 24) -> str:
-    return "".join(secrets.choice(_ALPHABET) for _ in range(length))
 
 
 def _b64(data: bytes) -> str:

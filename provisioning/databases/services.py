@@ -25,6 +25,7 @@ from provisioning.exceptions import (
 from provisioning.servers.choices import ServerRole
 from provisioning.servers.models import Server
 from security import audit
+from security.password_generator import generate_password
 
 MB = 1024 * 1024
 
@@ -97,7 +98,7 @@ def create_database(
     full_name = _full_name(account, name)
     _name_free(full_name)
     _check_quota(account)
-    password = password or scram.generate_password()
+    password = password or generate_password()
     try:
         with transaction.atomic():
             db = Database.objects.create(
@@ -157,7 +158,7 @@ def add_role(
         raise NameRefused("Choose all privileges or read-only.")
     full_name = _full_name(db.account, name)
     _name_free(full_name)
-    password = password or scram.generate_password()
+    password = password or generate_password()
     try:
         with transaction.atomic():
             role = DatabaseRole.objects.create(
@@ -197,7 +198,7 @@ def reset_role_password(
     role: DatabaseRole, *, password: str | None = None, actor
 ) -> tuple[DatabaseRole, str]:
     role = _locked_role(role)
-    password = password or scram.generate_password()
+    password = password or generate_password()
     role.password_verifier = scram.verifier(password)
     role.state, role.error_message = ResourceState.UPDATING, ""
     role.save(update_fields=["password_verifier", "state", "error_message"])

@@ -174,83 +174,36 @@ def role_gone(job, role) -> None:
 register_backend("database", "provisioning.databases.backend.PostgresBackend")
 register_drift_rule(DRIFT_RULE)
 
-register(
-    JobKind(
-        name="database.create",
-        role="database",
-        steps=[
-            Step("create_role", create_owner_role, drop_owner_role, owner_role_exists),
-            Step("create_database", create_database, drop_database, database_exists),
-            Step("measure_size", measure_size),
-        ],
-        running_state=ResourceState.PENDING,
-        on_done=database_ready,
-        on_failed=database_failed,
-    )
-)
-register(
-    JobKind(
-        name="database.delete",
-        role="database",
-        steps=[Step("drop_database", drop_database), Step("drop_roles", drop_all_roles)],
-        running_state=ResourceState.DELETING,
-        on_done=database_gone,
-        on_failed=database_failed,
-    )
-)
-register(
-    JobKind(
-        name="database_role.create",
-        role="database",
-        steps=[
-            Step("create_role", create_extra_role, drop_extra_role, extra_role_exists),
-            Step("grant_privileges", grant_privileges),
-        ],
-        running_state=ResourceState.PENDING,
-        on_done=role_ready,
-        on_failed=role_failed,
-    )
-)
-register(
-    JobKind(
-        name="database_role.password",
-        role="database",
-        steps=[Step("set_password", set_password)],
-        running_state=ResourceState.UPDATING,
-        on_done=role_ready,
-        on_failed=password_failed,
-    )
-)
-register(
-    JobKind(
-        name="database_role.delete",
-        role="database",
-        steps=[Step("drop_role", drop_extra_role)],
-        running_state=ResourceState.DELETING,
-        on_done=role_gone,
-        on_failed=role_failed,
-    )
-)
-register(
-    JobKind(
-        name="database_stray.drop",
-        role="database",
-        steps=[Step("drop_stray", drop_stray)],
-        running_state=ResourceState.PENDING,
-        on_done=stray_dropped,
-        on_failed=stray_not_dropped,
-    )
-)
-register(
-    JobKind(
-        name="database.adopt",
-        role="database",
-        steps=[
-            Step("adopt", adopt_database, None, owner_is_managed),
-            Step("measure_size", measure_size),
-        ],
-        running_state=ResourceState.PENDING,
-        on_done=database_ready,
-        on_failed=database_failed,
-    )
-)
+
+def _database_kind(name, steps, running_state, on_done, on_failed) -> None:
+    """A job kind whose steps run on the resource's database server unless they say otherwise."""
+    register(JobKind(name, "database", steps, running_state, on_done, on_failed))
+
+
+CREATE_DATABASE = [
+    Step("create_role", create_owner_role, drop_owner_role, owner_role_exists),
+    Step("create_database", create_database, drop_database, database_exists),
+    Step("measure_size", measure_size),
+]
+DELETE_DATABASE = [Step("drop_database", drop_database), Step("drop_roles", drop_all_roles)]
+ADOPT_DATABASE = [
+    Step("adopt", adopt_database, None, owner_is_managed),
+    Step("measure_size", measure_size),
+]
+CREATE_ROLE = [
+    Step("create_role", create_extra_role, drop_extra_role, extra_role_exists),
+    Step("grant_privileges", grant_privileges),
+]
+SET_PASSWORD = [Step("set_password", set_password)]
+DELETE_ROLE = [Step("drop_role", drop_extra_role)]
+DROP_STRAY = [Step("drop_stray", drop_stray)]
+
+PENDING, UPDATING, DELETING = ResourceState.PENDING, ResourceState.UPDATING, ResourceState.DELETING
+# name, steps, the resource's state while the job runs, what a success and a failure do to it
+_database_kind("database.create", CREATE_DATABASE, PENDING, database_ready, database_failed)
+_database_kind("database.delete", DELETE_DATABASE, DELETING, database_gone, database_failed)
+_database_kind("database.adopt", ADOPT_DATABASE, PENDING, database_ready, database_failed)
+_database_kind("database_role.create", CREATE_ROLE, PENDING, role_ready, role_failed)
+_database_kind("database_role.password", SET_PASSWORD, UPDATING, role_ready, password_failed)
+_database_kind("database_role.delete", DELETE_ROLE, DELETING, role_gone, role_failed)
+_database_kind("database_stray.drop", DROP_STRAY, PENDING, stray_dropped, stray_not_dropped)

@@ -5,17 +5,13 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from accounts.querysets import OwnedQuerySet
 from provisioning.dns.choices import RecordType, RevisionState
 from provisioning.engine.choices import ResourceState
 
 
-class ZoneQuerySet(models.QuerySet):
-    def for_user(self, user) -> ZoneQuerySet:
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_admin:
-            return self
-        return self.filter(account__owner=user)
+class ZoneQuerySet(OwnedQuerySet):
+    owner_field = "account__owner"
 
     def counting_quota(self) -> ZoneQuerySet:
         return self.exclude(state=ResourceState.FAILED)

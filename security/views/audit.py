@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import csv
 from datetime import datetime, time, timedelta
 
 from django.db.models import Q, TextField
 from django.db.models.functions import Cast
-from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
 from panel import errors
+from panel.csv_export import csv_response
 from panel.pagination import paginate, querystring_without_page
 from security.forms import AuditFilterForm
 from security.models import AuditEvent
@@ -83,22 +82,9 @@ def audit_detail(request, pk: int):
     return render(request, "security/audit_detail.html", {"event": event})
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def _cell(value) -> str:
-    """Neutralise spreadsheet formulas (CSV injection)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def _rows(events):
-    writer = csv.writer(_Echo())
-    yield writer.writerow(CSV_COLUMNS)
     for event in events.iterator(chunk_size=500):
-        row = [
+        yield [
             event.created_at.isoformat(),
             event.action,
             event.actor_label,
@@ -111,7 +97,6 @@ def _rows(events):
             event.request_id,
             event.details,
         ]
-        yield writer.writerow([_cell(value) for value in row])
 
 
 def _first_errors(form) -> str:
@@ -122,9 +107,6 @@ def audit_export(request):
     form, events = filtered_events(request)
     if form.is_bound and not form.is_valid():
         raise errors.Invalid("The filters are not valid: " + _first_errors(form))
-    response = StreamingHttpResponse(
-        _rows(events.order_by("-created_at", "-id")), content_type="text/csv; charset=utf-8"
-    )
     stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
-    response["Content-Disposition"] = f'attachment; filename="audit-{stamp}.csv"'
-    return response
+    rows = _rows(events.order_by("-created_at", "-id"))
+    return csv_response(f"audit-{stamp}.csv", CSV_COLUMNS, rows)

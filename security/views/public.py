@@ -6,7 +6,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.forms import SetPasswordForm
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
@@ -16,13 +15,7 @@ from security import login_flow, passwords, tokens, twofactor, verification
 from security.choices import TokenPurpose
 from security.exceptions import InvalidCode, RateLimited, TokenInvalid
 from security.forms import CodeForm, EmailForm
-
-
-def _safe_next(request, url: str) -> str:
-    allowed = url_has_allowed_host_and_scheme(
-        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    )
-    return url if url and allowed else "/"
+from security.redirects import safe_next_url
 
 
 @login_not_required
@@ -46,7 +39,7 @@ def login_verify(request):
             form.add_error("code", str(exc))
         else:
             login_flow.complete(request, user, backend, device)
-            return redirect(_safe_next(request, next_url))
+            return redirect(safe_next_url(request, next_url))
     response = render(request, "security/login_verify.html", {"form": form})
     return errors.apply(response, refused)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
@@ -11,13 +10,7 @@ from panel import errors
 from security import audit, lockout, sudo
 from security.exceptions import RateLimited
 from security.forms import SudoForm
-
-
-def _safe_next(request) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or "/"
-    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        return target
-    return "/"
+from security.redirects import safe_next_url
 
 
 def _lockout(request) -> RateLimited | None:
@@ -31,7 +24,7 @@ def _lockout(request) -> RateLimited | None:
 @never_cache
 @sensitive_post_parameters("password")
 def confirm_password(request):
-    next_url = _safe_next(request)
+    next_url = safe_next_url(request, request.POST.get("next") or request.GET.get("next"))
     # Wrong passwords here count like failed logins: a stolen session cannot guess on.
     locked = _lockout(request)
     # While locked the form stays unbound: a bound one would still say whether it was right.

@@ -133,9 +133,10 @@ def setup_output(deployment):
     return result.stdout
 
 
-@pytest.fixture(scope="module")
-def web(deployment, setup_output):
-    name = f"hearth-image-web-{secrets.token_hex(4)}"
+def running_container(deployment, command: str, *options: str):
+    """Run the image's COMMAND (web, worker, beat) in the background until the module ends."""
+    name = f"hearth-image-{command}-{secrets.token_hex(4)}"
+    env_file = str(deployment["env_file"])
     podman(
         "run",
         "--detach",
@@ -144,33 +145,23 @@ def web(deployment, setup_output):
         "--network",
         "host",
         "--env-file",
-        str(deployment["env_file"]),
-        "-e",
-        "HEARTH_SETUP=0",
+        env_file,
+        *options,
         IMAGE,
-        "web",
+        command,
     )
     yield name
     podman("rm", "--force", name, check=False)
+
+
+@pytest.fixture(scope="module")
+def web(deployment, setup_output):
+    yield from running_container(deployment, "web", "-e", "HEARTH_SETUP=0")
 
 
 @pytest.fixture(scope="module")
 def worker(deployment, setup_output):
-    name = f"hearth-image-worker-{secrets.token_hex(4)}"
-    podman(
-        "run",
-        "--detach",
-        "--name",
-        name,
-        "--network",
-        "host",
-        "--env-file",
-        str(deployment["env_file"]),
-        IMAGE,
-        "worker",
-    )
-    yield name
-    podman("rm", "--force", name, check=False)
+    yield from running_container(deployment, "worker")
 
 
 def test_setup_creates_the_first_administrator_once_and_prints_the_password(
@@ -234,21 +225,7 @@ def test_web_runs_as_an_unprivileged_user(web):
 
 @pytest.fixture(scope="module")
 def beat(deployment, setup_output):
-    name = f"hearth-image-beat-{secrets.token_hex(4)}"
-    podman(
-        "run",
-        "--detach",
-        "--name",
-        name,
-        "--network",
-        "host",
-        "--env-file",
-        str(deployment["env_file"]),
-        IMAGE,
-        "beat",
-    )
-    yield name
-    podman("rm", "--force", name, check=False)
+    yield from running_container(deployment, "beat")
 
 
 def test_worker_and_beat_pass_the_image_healthcheck(worker, beat):
