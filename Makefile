@@ -25,8 +25,9 @@ need = { if [ "$$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	else echo "$(2) is missing: sudo apt-get install --no-install-recommends $(1)" >&2; \
 	exit 1; fi; }
 
-.PHONY: all venv assets browser dns mail run test bench soak lint lock lock-upgrade sbom agent-wheel env \
-	image pdns-image image-test base-image lint-tools up down status clean distclean api-schema
+.PHONY: all venv assets browser dns mail run test bench soak probes lint lock lock-upgrade sbom \
+	agent-wheel env image pdns-image image-test base-image lint-tools up down status clean distclean \
+	api-schema
 
 all: venv assets
 
@@ -95,6 +96,13 @@ run: venv assets dns mail
 
 test: venv assets browser dns mail lint-tools
 	$(STACK) test $(PYTEST_ARGS) $(ARGS)
+
+# The security probe counts docs/security.md records (issue 10): URL walk x bad inputs.
+probes: venv assets
+	@mkdir -p var
+	$(STACK) test tests/security/test_input_fuzz.py -q -s -p no:randomly >var/probes.log 2>&1 || \
+		{ tail -40 var/probes.log; exit 1; }
+	@grep -E '^probes:' var/probes.log
 
 # Every bench against its baseline in one run, printed as one table (bench/README.md).
 # The warm start first, while the stack's services are down (it starts and stops them).

@@ -141,10 +141,9 @@ def test_unverified_customers_cannot_create_databases(alice_client, alice_accoun
     alice_account.owner.email_verified_at = None
     alice_account.owner.save()
     response = _create(alice_client)
-    assert (
-        "Confirm your email address before creating databases or roles."
-        in response.content.decode()
-    )
+    # The page-level guard answers before the service's own check (issue 10 item 15).
+    assert response.status_code == 403
+    assert "Confirm your email address before creating resources." in response.content.decode()
     assert not Database.objects.exists()
 
 

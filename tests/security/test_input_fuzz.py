@@ -73,11 +73,14 @@ def _fields(client, url) -> list[str]:
     return FALLBACK_FIELDS
 
 
-def _probe(fresh_client, url) -> list[str]:
-    """Every nasty input at URL; returns 'METHOD url what: status' for each 5xx."""
+def _probe(fresh_client, url, sent: list[int]) -> list[str]:
+    """Every nasty input at URL; returns 'METHOD url what: status' for each 5xx.
+
+    Appends one entry to SENT per request made (the probe count `make probes` prints)."""
     failures = []
 
     def check(what, response):
+        sent.append(response.status_code)
         if response.status_code >= 500:
             failures.append(f"{what} {url}: {response.status_code}")
 
@@ -116,5 +119,11 @@ def test_no_url_answers_5xx_to_unstorable_input(
 
     urls = _urls(alice_account.pk)
     assert len(urls) > 30  # the walk found the URL conf, not an empty list
-    failures = [failure for url in urls for failure in _probe(fresh_client, url)]
+    sent: list[int] = []
+    failures = [failure for url in urls for failure in _probe(fresh_client, url, sent)]
+    refused = sum(1 for status in sent if 400 <= status < 500)
+    print(  # noqa: T201  (`make probes` shows these counts)
+        f"\nprobes: input fuzz as {role}: {len(urls)} URLs, {len(sent)} requests, "
+        f"{refused} answered 4xx, {len(failures)} answered 5xx"
+    )
     assert failures == []
