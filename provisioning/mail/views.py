@@ -27,6 +27,7 @@ from provisioning.mail.models import MailDomain
 from provisioning.mail.usage import refresh
 from provisioning.ui import form_error, toast_error
 from security import sudo
+from security.verification import require_verified_email
 
 QUOTA_KEYS = ("mail_domains", "mailboxes", "mail_quota_mb")
 
@@ -46,6 +47,7 @@ def domain_list(request):
 
 
 @customer_required
+@require_verified_email
 def domain_create(request):
     form = DomainCreateForm(_posted(request))
     if request.method == "POST" and form.is_valid():
@@ -122,6 +124,7 @@ def domain_rotate_dkim(request, pk: int):
     return redirect("mail:domain_detail", pk=domain.pk)
 
 
+@require_verified_email
 def mailbox_create(request, pk: int):
     domain = get_domain_for_user(request, pk)
     form = MailboxCreateForm(_posted(request))
@@ -243,6 +246,7 @@ def mailbox_delete(request, pk: int):
 
 
 @require_POST
+@require_verified_email
 def alias_create(request, pk: int):
     domain = get_domain_for_user(request, pk)
     form = AliasCreateForm(request.POST)
