@@ -88,11 +88,20 @@ class PlanForm(forms.ModelForm):
             "name",
             "description",
             "max_databases",
+            "max_mail_domains",
             "max_mailboxes",
+            "mail_quota_mb",
+            "mail_send_limit_per_hour",
             "max_dns_zones",
             "disk_quota_mb",
         ]
-        labels = {"disk_quota_mb": "Disk quota (MB)", "max_dns_zones": "Max DNS zones"}
+        labels = {
+            "disk_quota_mb": "Disk quota (MB)",
+            "max_dns_zones": "Max DNS zones",
+            "max_mail_domains": "Max mail domains",
+            "mail_quota_mb": "Total mail quota (MB)",
+            "mail_send_limit_per_hour": "Messages each mailbox may send per hour",
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -103,7 +112,23 @@ class PlanForm(forms.ModelForm):
         counted = {field for _, _, field in usage.available_quotas()}
         for _, _, field in usage.QUOTAS:
             if field not in counted:
-                del self.fields[field]
+                self.fields.pop(field, None)
+        if "max_mailboxes" not in counted:  # the sending limit belongs to mail hosting too
+            self.fields.pop("mail_send_limit_per_hour", None)
+        # Mail limits came after the others: a form (or API call) that leaves them out keeps
+        # the plan's value (a new plan's defaults) rather than being refused.
+        for field in self.KEPT_WHEN_OMITTED:
+            if field in self.fields:
+                self.fields[field].required = False
+
+    KEPT_WHEN_OMITTED = ("max_mail_domains", "mail_quota_mb", "mail_send_limit_per_hour")
+
+    def clean(self):
+        cleaned = super().clean()
+        for field in self.KEPT_WHEN_OMITTED:
+            if field in self.fields and cleaned.get(field) is None:
+                cleaned[field] = getattr(self.instance, field)
+        return cleaned
 
 
 class ConfirmNameForm(forms.Form):

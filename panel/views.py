@@ -11,6 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from panel import versions
+from panel.errors import NotFound, problem_response
 
 
 def home(request):
@@ -58,6 +59,8 @@ def error_403(request, exception=None):
 
 @login_not_required
 def error_404(request, exception=None):
+    if request.path.startswith("/api/"):  # an API client gets the API's problem document
+        return problem_response(NotFound("No such API resource."), instance=request.path)
     return render(request, "errors/404.html", status=404)
 
 

@@ -23,8 +23,10 @@ PLAN = {
 
 @pytest.fixture
 def without_mail(monkeypatch):
-    """The panel as it is until mail hosting lands: nothing counts mailboxes or serves mail."""
-    counters = {key: value for key, value in usage._counters.items() if key != "mailboxes"}
+    """The panel without mail hosting: nothing counts mail domains, mailboxes or mail quota,
+    and no backend serves the mail role."""
+    mail_keys = {"mail_domains", "mailboxes", "mail_quota_mb"}
+    counters = {key: value for key, value in usage._counters.items() if key not in mail_keys}
     monkeypatch.setattr(usage, "_counters", counters)
     roles = {key: value for key, value in backends.BACKENDS.items() if key != "mail"}
     monkeypatch.setattr(backends, "BACKENDS", roles)
@@ -35,9 +37,10 @@ def test_plans_show_only_counted_quotas(admin_client, alice_account, without_mai
     assert 'name="max_databases"' in form_page and 'name="max_dns_zones"' in form_page
     assert 'name="max_mailboxes"' not in form_page
     list_page = admin_client.get(reverse("accounts:plan_list")).content.decode()
-    assert "<th>DNS zones</th>" in list_page and "Mailboxes" not in list_page
+    assert "<th>DNS zones</th>" in list_page and "<th>Mailboxes</th>" not in list_page
     dashboard = admin_client.get(reverse("accounts:account_detail", args=[alice_account.pk]))
-    assert "Mailboxes" not in dashboard.content.decode()
+    assert 'aria-label="DNS zones used"' in dashboard.content.decode()
+    assert 'aria-label="Mailboxes used"' not in dashboard.content.decode()
 
 
 def test_a_hidden_quota_keeps_its_stored_value(admin_client, plan, without_mail):
@@ -66,3 +69,20 @@ def test_servers_offer_only_roles_a_backend_handles(admin_client, without_mail):
         response.content.decode()
     )
     assert not Server.objects.filter(name="w1").exists()
+
+
+def test_the_plan_form_sets_the_mail_limits_and_keeps_them_when_left_out(admin_client, plan):
+    page = admin_client.get(reverse("accounts:plan_edit", args=[plan.pk])).content.decode()
+    assert 'name="max_mail_domains"' in page and 'name="mail_send_limit_per_hour"' in page
+    limits = {"max_mail_domains": 7, "mail_quota_mb": 4096, "mail_send_limit_per_hour": 50}
+    url = reverse("accounts:plan_edit", args=[plan.pk])
+    admin_client.post(url, {**PLAN, "max_mailboxes": 12, **limits})
+    plan.refresh_from_db()
+    assert (plan.max_mail_domains, plan.mail_quota_mb, plan.mail_send_limit_per_hour) == (
+        7,
+        4096,
+        50,
+    )
+    admin_client.post(url, {**PLAN, "max_mailboxes": 12, "name": "Std"})  # mail limits left out
+    plan.refresh_from_db()
+    assert plan.name == "Std" and plan.mail_quota_mb == 4096 and plan.max_mail_domains == 7

@@ -28,3 +28,35 @@ def test_a_foreign_url_is_used_as_given(monkeypatch):
     )
     monkeypatch.delenv("REDIS_URL")
     assert services.configured_url("REDIS_URL", "redis") is None
+
+
+def test_a_url_from_elsewhere_never_replaces_the_own_one_in_stack_env(tmp_path, monkeypatch):
+    """A scratch panel (its own database and Redis, tests/test_stack_make_run_faults.py) runs
+    `panel.stack run` in this checkout: var/stack.env must keep naming the local servers."""
+    monkeypatch.setattr(services, "ENV_FILE", tmp_path / "stack.env")
+    services.write_env(
+        {
+            "DATABASE_URL": "postgres://own/hearth",
+            "REDIS_URL": "redis://own/0",
+            "MAIL_HOST": "127.0.0.1",  # not started by a run on a database from elsewhere
+        }
+    )
+    started = {
+        "DATABASE_URL": "postgres://app@elsewhere/scratch",
+        "DATABASE_OWNER_URL": "postgres://owner@elsewhere/scratch",
+        "REDIS_URL": "redis://scratch/0",
+        "PDNS_API_URL": "http://127.0.0.1:8081/api/v1",
+    }
+    own = services.own_env(
+        started,
+        database="postgres://app@elsewhere/scratch",
+        redis="redis://scratch/0",
+        dbserver=None,
+    )
+    assert own == {
+        "DATABASE_URL": "postgres://own/hearth",
+        "REDIS_URL": "redis://own/0",
+        "MAIL_HOST": "127.0.0.1",
+        "PDNS_API_URL": "http://127.0.0.1:8081/api/v1",
+    }
+    assert services.own_env(started, database=None, redis=None, dbserver=None) == started

@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 
 import pytest
 from django.conf import settings
-from django.contrib.sessions.backends.db import SessionStore
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
@@ -40,6 +39,7 @@ from panel.stack.redis import RedisServer, start_redis
 from provisioning.engine.choices import JobState
 from provisioning.models import ProvisioningJob
 from security import login_flow
+from security.session_store import SessionStore
 from tests.conftest import PASSWORD
 from tests.monitoring.conftest import make_key, make_server, now_ts, report
 from tests.stack_web import ask, web_server

@@ -205,8 +205,26 @@ def up(*, lease: bool = False) -> Stack:
         else:
             state["stop_when_unused"] = []
         save_state(state)
-        write_env(stack.env)
+        write_env(own_env(stack.env, database=database, redis=redis, dbserver=dbserver))
     return stack
+
+
+def own_env(env: Mapping[str, str], *, database, redis, dbserver) -> dict[str, str]:
+    """What var/stack.env may say: the stack's own URLs. When a URL is configured from
+    elsewhere (a test's scratch database, an outside Redis), its line keeps the value the file
+    had, and so do the lines of servers this run did not start because of it (the mail host
+    needs the local database): sourcing the file, or a later `up` recognising its own URL,
+    still means the local servers."""
+    outside = set()
+    if database:
+        outside |= {"DATABASE_URL", "DATABASE_OWNER_URL"}
+    if redis:
+        outside.add("REDIS_URL")
+    if dbserver:
+        outside.add("PROVISIONING_PG_URL")
+    if not outside:
+        return dict(env)
+    return {**written_env(), **{key: value for key, value in env.items() if key not in outside}}
 
 
 def live_users(state: dict) -> list[int]:

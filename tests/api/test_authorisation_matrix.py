@@ -85,6 +85,8 @@ def world(alice_account, bob_account, admin_user, db_server, dns_server):
     token_raw = make_token(owner, EVERYTHING, name="mine")
     session = UserSession.objects.create(user=owner, session_key_hash="k" * 64)
     event = AuditEvent.objects.create(action="database.created", account_id=alice_account.pk)
+    # The drift check before the mail objects: their server is a row with no mail host behind it.
+    drift_report = run_drift_check(actor=admin_user)
     mail = mail_world(alice_account)
     return {
         **mail,
@@ -98,7 +100,7 @@ def world(alice_account, bob_account, admin_user, db_server, dns_server):
         "admin-job": ProvisioningJob.objects.filter(account=alice_account).first().pk,
         "admin-plan": alice_account.plan.pk,
         "admin-server": db_server.pk,
-        "admin-drift-report": run_drift_check(actor=admin_user).pk,
+        "admin-drift-report": drift_report.pk,
         "admin-alert-rule": AlertRule.objects.first().pk,
         "admin-alert-event": AlertEvent.objects.create(
             rule=AlertRule.objects.first(), server=db_server, opened_at=timezone.now(), message="x"
