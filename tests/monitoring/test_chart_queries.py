@@ -42,4 +42,8 @@ def test_chart_json_runs_a_constant_number_of_queries(
     assert data["range"] == range_key and data["series"]["t"]
     assert len(data["series"]["t"]) == len(data["series"]["cpu_percent"]) <= 500
     if range_key == "1h":
-        assert len(data["series"]["t"]) == min(rows, 360)
+        # One point per 10 s sample over the hour (360); the window starts on the 10 s grid
+        # after `now - 1 h`, so when the clock crosses a grid line between storing the
+        # samples and asking for them, the oldest one falls out (359): seen on a loaded machine.
+        points = len(data["series"]["t"])
+        assert points == rows if rows < 360 else points in (359, 360)
