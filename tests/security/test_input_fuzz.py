@@ -6,14 +6,12 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
 
 import pytest
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from django.urls.converters import IntConverter, UUIDConverter
 
 from tests.conftest import in_sudo_mode, login_with_second_factor
+from tests.security.urlconf import urls as all_urls
 
 NASTY = {
     "nul": "a\x00b",
@@ -26,42 +24,6 @@ NASTY = {
 SURROGATE_FORM = b"%ED%A0%80"
 FALLBACK_FIELDS = ["name", "email", "q", "password", "username", "code", "description"]
 FIELD_NAME = re.compile(r'<(?:input|select|textarea)[^>]*\bname="([^"]+)"')
-
-
-def _params(pattern) -> dict:
-    """Path converters, or for a regex route (DRF's routers) its named groups as integers."""
-    converters = getattr(pattern, "converters", None)
-    if converters:
-        return dict(converters)
-    regex = getattr(pattern, "regex", None)
-    return {name: IntConverter() for name in regex.groupindex} if regex is not None else {}
-
-
-def _walk(patterns, prefix="", namespace="", outer=None):
-    outer = outer or {}
-    for entry in patterns:
-        if isinstance(entry, URLResolver):
-            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
-            params = outer | _params(entry.pattern)
-            yield from _walk(entry.url_patterns, prefix + str(entry.pattern), inner, params)
-        elif isinstance(entry, URLPattern) and entry.name:
-            yield namespace + entry.name, outer | _params(entry.pattern)
-
-
-def _sample(converter, pk: int):
-    if isinstance(converter, IntConverter):
-        return pk
-    if isinstance(converter, UUIDConverter):
-        return uuid.UUID(int=0)
-    return "x"
-
-
-def _urls(pk: int) -> list[str]:
-    urls = set()
-    for name, converters in _walk(get_resolver().url_patterns):
-        kwargs = {key: _sample(conv, pk) for key, conv in converters.items()}
-        urls.add(reverse(name, kwargs=kwargs))
-    return sorted(urls)
 
 
 def _fields(client, url) -> list[str]:
@@ -117,7 +79,7 @@ def test_no_url_answers_5xx_to_unstorable_input(
         client.force_login(alice_account.owner)
         return in_sudo_mode(client)
 
-    urls = _urls(alice_account.pk)
+    urls = all_urls(alice_account.pk)
     assert len(urls) > 30  # the walk found the URL conf, not an empty list
     sent: list[int] = []
     failures = [failure for url in urls for failure in _probe(fresh_client, url, sent)]

@@ -7,7 +7,7 @@ import re
 
 import pytest
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
 
 from accounts import services as accounts
 from provisioning.databases import services as databases
@@ -17,6 +17,7 @@ from provisioning.exceptions import NotVerified
 from provisioning.servers.models import Server
 from tests.api.conftest import make_token, token_client
 from tests.conftest import PASSWORD
+from tests.security.urlconf import walk
 
 # URL names of views that make something new on the customer's behalf.
 CREATING = re.compile(r"_(create|add|new|import)$")
@@ -25,18 +26,9 @@ ADMIN_ONLY_PATHS = ("admin/", "api/")
 ADMIN_ONLY_NAMES = {"monitoring:enrol"}
 
 
-def _walk(patterns, prefix="", namespace=""):
-    for entry in patterns:
-        if isinstance(entry, URLResolver):
-            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
-            yield from _walk(entry.url_patterns, prefix + str(entry.pattern), inner)
-        elif isinstance(entry, URLPattern) and entry.name:
-            yield namespace + entry.name, prefix + str(entry.pattern), entry.pattern.converters
-
-
 def creating_urls(pk: int) -> list[str]:
     urls = []
-    for name, path, converters in _walk(get_resolver().url_patterns):
+    for name, path, converters, _ in walk():
         if not CREATING.search(name) or name in ADMIN_ONLY_NAMES:
             continue
         if any(part in path for part in ADMIN_ONLY_PATHS):
