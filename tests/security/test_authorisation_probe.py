@@ -112,28 +112,28 @@ def _is_admin_page(route) -> bool:
     return "admin/" in route.path or route.name in ADMIN_NAMES
 
 
-def _kwargs(route, world) -> dict:
+def _kwargs(route, objects) -> dict:
     if route.name in OWNED:
         missing = set(route.converters) - set(OWNED[route.name])
         assert not missing, f"{route.name}: no object for {missing} in OWNED"
-        return {key: world[OWNED[route.name][key]] for key in route.converters}
+        return {key: objects[OWNED[route.name][key]] for key in route.converters}
     kwargs = {}
-    for key, converter in route.converters.items():
+    for key in route.converters:
         if key == "key_pk":
-            kwargs[key] = world["agent-key"]
+            kwargs[key] = objects["agent-key"]
         elif key != "pk":
             kwargs[key] = "x"
         else:
             segment = next((s for s in ADMIN_OBJECTS if f"/{s}" in route.path), None)
-            kwargs[key] = world[ADMIN_OBJECTS[segment]] if segment else world["admin-account"]
+            kwargs[key] = objects[ADMIN_OBJECTS[segment]] if segment else objects["admin-account"]
     return kwargs
 
 
-def _panel_routes(world):
+def _panel_routes(objects):
     for route in walk():
         if route.path.startswith("api/"):
             continue
-        yield route, reverse(route.name, kwargs=_kwargs(route, world)), methods(route.callback)
+        yield route, reverse(route.name, kwargs=_kwargs(route, objects)), methods(route.callback)
 
 
 def _send(client, method, url):
@@ -156,7 +156,9 @@ def test_every_panel_url_method_and_role_is_authorised_as_its_rule_says(
 ):
     world = world | {
         "owner": alice_account.owner.pk,
-        "agent-key": AgentKey.objects.create(server=db_server, key_hash="0" * 64, prefix="probe").pk,
+        "agent-key": AgentKey.objects.create(
+            server=db_server, key_hash="0" * 64, prefix="probe"
+        ).pk,
     }
     alice = in_sudo_mode(_logged_in(alice_account.owner))
     bob = in_sudo_mode(_logged_in(bob_account.owner))
@@ -169,9 +171,7 @@ def test_every_panel_url_method_and_role_is_authorised_as_its_rule_says(
     unowned = [
         route.name
         for route, _, _ in routes
-        if route.converters
-        and not _is_admin_page(route)
-        and route.name not in PUBLIC | set(OWNED)
+        if route.converters and not _is_admin_page(route) and route.name not in PUBLIC | set(OWNED)
     ]
     assert not unowned, f"customer pages with a parameter missing from OWNED: {unowned}"
     cells: Counter = Counter()

@@ -35,7 +35,9 @@ def test_every_unsafe_method_without_a_csrf_token_is_refused(
 ):
     client = _client(role, alice_account, admin_user, admin_device)
     assert client.get("/security/settings/").status_code == 200
-    assert "csrftoken" in client.cookies  # the page set the cookie; the requests below lack the token
+    assert (
+        "csrftoken" in client.cookies
+    )  # the page set the cookie; the requests below lack the token
     cells: Counter = Counter()
     failures = []
     urls = set()

@@ -40,7 +40,9 @@ def walk(patterns=None, prefix="", namespace="", outer=None):
             yield from walk(entry.url_patterns, prefix + str(entry.pattern), inner, params)
         elif isinstance(entry, URLPattern) and entry.name:
             path = prefix + str(entry.pattern)
-            yield Route(namespace + entry.name, path, outer | _params(entry.pattern), entry.callback)
+            yield Route(
+                namespace + entry.name, path, outer | _params(entry.pattern), entry.callback
+            )
 
 
 def sample(converter, pk: int):
