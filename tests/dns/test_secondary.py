@@ -31,6 +31,14 @@ def zone(alice_client, secondary, zone_name):
     return zone
 
 
+def apply_new_a(client, zone, name: str, address: str) -> None:
+    """Stage one A record on the zone page and apply it; run the jobs it makes."""
+    url = reverse("dns:record_add", args=[zone.pk])
+    client.post(url, {"name": name, "type": "A", "ttl": "300", "value": address})
+    client.post(reverse("dns:zone_apply", args=[zone.pk]))
+    run_jobs()
+
+
 def test_a_new_zone_is_served_by_the_secondary_at_the_primarys_serial(
     alice_client, zone, bind_server, pdns_address
 ):
@@ -43,10 +51,7 @@ def test_a_new_zone_is_served_by_the_secondary_at_the_primarys_serial(
 
 
 def test_changes_reach_the_secondary_by_notify(alice_client, zone, bind_server, pdns_address):
-    url = reverse("dns:record_add", args=[zone.pk])
-    alice_client.post(url, {"name": "new", "type": "A", "ttl": "300", "value": "192.0.2.77"})
-    alice_client.post(reverse("dns:zone_apply", args=[zone.pk]))
-    run_jobs()
+    apply_new_a(alice_client, zone, "new", "192.0.2.77")
     secondary = bind_address(bind_server)
     assert answers(secondary, "new." + zone.name, "A") == {"192.0.2.77"}
     assert serial(secondary, zone.name) == serial(pdns_address, zone.name)
@@ -146,10 +151,7 @@ def test_a_secondary_that_is_away_does_not_undo_a_change(
     register_bind("bind-down", stopped_bind)
     fast_jobs.DNS_SECONDARY_WAIT_SECONDS = 0.5
     run_jobs()
-    url = reverse("dns:record_add", args=[zone.pk])
-    alice_client.post(url, {"name": "new", "type": "A", "ttl": "300", "value": "192.0.2.77"})
-    alice_client.post(reverse("dns:zone_apply", args=[zone.pk]))
-    run_jobs()
+    apply_new_a(alice_client, zone, "new", "192.0.2.77")
     zone.refresh_from_db()
     assert zone.state == "active" and not zone.error_message
     assert answers(pdns_address, "new." + zone.name, "A") == {"192.0.2.77"}
@@ -178,10 +180,7 @@ def test_secondaries_are_waited_for_together_within_one_bound(
     register_bind("bind-down", stopped_bind)
     fast_jobs.DNS_SECONDARY_WAIT_SECONDS = 3.0
     run_jobs()  # bind-2's push job; bind-down's fails (it cannot be reached)
-    url = reverse("dns:record_add", args=[zone.pk])
-    alice_client.post(url, {"name": "both", "type": "A", "ttl": "300", "value": "192.0.2.88"})
-    alice_client.post(reverse("dns:zone_apply", args=[zone.pk]))
-    run_jobs()
+    apply_new_a(alice_client, zone, "both", "192.0.2.88")
     zone.refresh_from_db()
     assert zone.state == "active" and not zone.error_message
     assert _steps("dns_zone.change") == [
