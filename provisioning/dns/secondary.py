@@ -146,6 +146,22 @@ class BindSecondaryBackend(Backend):
             f"The DNS secondary {self.server.name} refused the zone.", detail=output[:300]
         )
 
+    def refresh(self, zone: str) -> None:
+        """Have the secondary check the primary's serial now (and transfer if it is newer).
+
+        PowerDNS signs its NOTIFYs with the zone's first TSIG-ALLOW-AXFR key only, which
+        every other secondary refuses (BADKEY): this reaches each one with its own rndc key.
+        """
+        if not SAFE_ZONE.match(zone):
+            raise BackendError("This zone name cannot be used on the secondary.", detail=zone)
+        code, output = self._rndc("refresh", zone)
+        if code != 0:
+            raise BackendError(
+                f"The DNS secondary {self.server.name} did not refresh the zone.",
+                permanent=False,
+                detail=output[:300],
+            )
+
     def remove_zone(self, zone: str) -> str:
         code, output = self._rndc("delzone", "-clean", zone)
         if code == 0:

@@ -204,6 +204,12 @@ def _on_each_secondary(name: str, do, undo=None) -> Step:
     return Step(name, do, undo, role=SECONDARY_ROLE, each=sync.secondary_servers)
 
 
+def _wait_for_secondaries() -> Step:
+    """One step, on the primary: every secondary of the job polled together, one bound
+    (no step when there is no secondary, like the per-secondary steps)."""
+    return Step("wait_secondaries", sync.wait_secondaries, each=sync.primary_if_secondaries)
+
+
 register_drift_rule(DRIFT_RULE)
 
 register(
@@ -216,6 +222,7 @@ register(
             _on_each_secondary(
                 "add_to_secondary", sync.add_to_secondary, sync.remove_from_secondary
             ),
+            _wait_for_secondaries(),
         ],
         running_state=ResourceState.PENDING,
         on_done=zone_ready,
@@ -230,6 +237,7 @@ register(
             Step("apply", apply_change, restore_previous),
             Step("verify", verify_change),
             _on_each_secondary("sync_secondary", sync.sync_secondary),
+            _wait_for_secondaries(),
         ],
         running_state=ResourceState.UPDATING,
         on_done=zone_ready,
@@ -242,7 +250,7 @@ register(
         role="dns",
         steps=[
             _on_each_secondary(
-                "remove_from_secondary", sync.remove_from_secondary, sync.add_to_secondary
+                "remove_from_secondary", sync.remove_from_secondary, sync.restore_on_secondary
             ),
             Step("remove_zone", remove_zone),
             Step("verify_gone", verify_gone),
@@ -282,6 +290,7 @@ register(
             Step("create_keys", dnssec.turn_on, dnssec.turn_off),
             Step("check_ds", dnssec.check_signed),
             _on_each_secondary("sync_secondary", sync.sync_secondary),
+            _wait_for_secondaries(),
         ],
         running_state=ResourceState.UPDATING,
         on_done=_dnssec_outcome(True),
@@ -296,6 +305,7 @@ register(
             Step("remove_keys", dnssec.turn_off, dnssec.turn_on),
             Step("check_unsigned", dnssec.check_unsigned),
             _on_each_secondary("sync_secondary", sync.sync_secondary),
+            _wait_for_secondaries(),
         ],
         running_state=ResourceState.UPDATING,
         on_done=_dnssec_outcome(False),

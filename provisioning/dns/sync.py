@@ -1,16 +1,23 @@
 """Steps that reach the BIND secondaries of a zone (NOTIFY + AXFR from the PowerDNS primary).
 
-Each secondary is a step of its own (`Step(each=secondary_servers)`): the step runs with the
-secondary's backend (`ctx.backend`, role `dns-secondary`) and reaches the zone's primary
-through `primary_of`. A secondary that cannot be reached fails its step (retried, then the
-job is undone: the secondaries done before it and the primary); a secondary that answers but
-lags behind the primary's serial is reported, not an error (it catches up on its next
-refresh).
+What a secondary is told to do is a step of its own (`Step(each=secondary_servers)`): the
+step runs with the secondary's backend (`ctx.backend`, role `dns-secondary`) and reaches the
+zone's primary through `primary_of`. A secondary that cannot be reached fails its step
+(retried, then the job is undone: the secondaries done before it and the primary).
+
+Waiting for the transfers is one step after them all (`wait_secondaries`, on the primary):
+each round asks every secondary of the job for its SOA at once, until all serve the
+primary's serial or the one deadline (DNS_SECONDARY_WAIT_SECONDS) passes. A secondary that
+answers late or not at all is reported by name (step log, zone page), not an error: the
+change is live on the primary and the secondary catches up on its next refresh. With N
+secondaries the job still waits one bound, not N.
 """
 
 from __future__ import annotations
 
 import time
+from concurrent import futures
+from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
 from django.utils import timezone
@@ -23,6 +30,10 @@ from provisioning.engine.registry import StepContext
 from provisioning.servers.models import Server
 
 GONE = ("REFUSED", "NXDOMAIN", "SERVFAIL")
+POLL_INTERVAL = 0.2  # seconds between two rounds of SOA questions
+POLL_THREADS = 8
+# The per-secondary steps whose servers `wait_secondaries` waits for.
+SECONDARY_STEPS = ("add_to_secondary", "sync_secondary")
 
 
 def active_secondaries():
@@ -32,6 +43,11 @@ def active_secondaries():
 def secondary_servers(job, zone) -> list:
     """`Step.each` for zone jobs: every active secondary when the job is created."""
     return list(active_secondaries())
+
+
+def primary_if_secondaries(job, zone) -> list:
+    """`Step.each` of `wait_secondaries`: the job's server, once, if there is a secondary."""
+    return [job.server] if active_secondaries().exists() else []
 
 
 def primary_of(ctx: StepContext):
@@ -58,14 +74,39 @@ def _notify_address(host: str, port: int) -> str:
     return f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
 
 
-def wait_for_serial(secondary, zone_name: str, target: int | None) -> int | None:
-    """Poll SECONDARY (bounded by DNS_SECONDARY_WAIT_SECONDS) until it serves TARGET."""
+def wait_for_serials(secondaries: dict, zone_name: str, target: int | None):
+    """Poll SECONDARIES ({server: backend}) until each serves TARGET or the deadline passes.
+
+    One deadline (DNS_SECONDARY_WAIT_SECONDS) for all of them, in rounds of POLL_INTERVAL:
+    each round asks every secondary still behind whose last question has been answered,
+    from a few threads, so a secondary that does not answer (its question waits for the DNS
+    timeout) holds up neither the others nor the deadline. Returns
+    ({server: the serial it last served, or None}, the number of rounds).
+    """
+    served: dict = {}
+    behind, asking, rounds = list(secondaries), {}, 0
+    if not behind:
+        return served, rounds
     deadline = time.monotonic() + settings.DNS_SECONDARY_WAIT_SECONDS
-    while True:
-        served = secondary.serial(zone_name)
-        if served == target or time.monotonic() > deadline:
-            return served
-        time.sleep(0.2)
+    pool = ThreadPoolExecutor(max_workers=min(len(behind), POLL_THREADS))
+    try:
+        while True:
+            rounds += 1
+            round_ends = time.monotonic() + POLL_INTERVAL
+            for server in behind:
+                if server not in asking:
+                    asking[server] = pool.submit(secondaries[server].serial, zone_name)
+            futures.wait(list(asking.values()), timeout=POLL_INTERVAL)
+            for server, future in list(asking.items()):
+                if future.done():
+                    del asking[server]
+                    served[server] = future.result()
+            behind = [server for server in behind if served.get(server) != target]
+            if not behind or time.monotonic() > deadline:
+                return served, rounds
+            time.sleep(max(0.0, round_ends - time.monotonic()))
+    finally:  # a question still out ends on its own within the DNS timeout
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def record_serial(zone, server, serial: int | None) -> None:
@@ -74,26 +115,54 @@ def record_serial(zone, server, serial: int | None) -> None:
     )
 
 
-def _wait_and_record(ctx: StepContext, primary, *, notify: bool) -> None:
-    zone, secondary = ctx.resource, ctx.backend
+def _wait_and_record(ctx: StepContext, primary, servers: list) -> None:
+    """NOTIFY, wait (once, bounded) for SERVERS, record what each served, log the laggards."""
+    zone = ctx.resource
     target = verify.soa_serial(primary.dns_host, primary.dns_port, zone.name)
-    if notify:
-        primary.notify(zone.name)
-    served = wait_for_serial(secondary, zone.name, target)
-    record_serial(zone, ctx.server, served)
-    if served == target:
-        ctx.log(f"{ctx.server.name} at serial {target}")
-    else:
-        ctx.log(f"serial {target}; lagging: {ctx.server.name} (serves {served})")
+    primary.notify(zone.name)
+    secondaries = {server: get_backend(server, SECONDARY_ROLE) for server in servers}
+    served, rounds = wait_for_serials(secondaries, zone.name, target)
+    for server in servers:
+        record_serial(zone, server, served.get(server))
+    in_sync = [server.name for server in servers if served.get(server) == target]
+    lagging = [
+        f"{server.name} (serves {served.get(server)})"
+        for server in servers
+        if served.get(server) != target
+    ]
+    line = f"serial {target} after {rounds} rounds"
+    if in_sync:
+        line += f"; in sync: {', '.join(in_sync)}"
+    if lagging:
+        line += f"; lagging: {', '.join(lagging)}"
+    ctx.log(line)
+
+
+def wait_secondaries(ctx: StepContext) -> None:
+    """After the per-secondary steps: one bounded wait for all of this job's secondaries."""
+    ids = ctx.job.steps.filter(name__in=SECONDARY_STEPS).values_list("server_id", flat=True)
+    servers = list(Server.objects.filter(pk__in=set(ids)).order_by("pk"))
+    if not servers:
+        ctx.log("no secondaries")
+        return
+    _wait_and_record(ctx, ctx.backend, servers)
 
 
 def add_to_secondary(ctx: StepContext) -> None:
-    """Give this secondary the zone (rndc addzone), then wait for its first transfer."""
+    """Give this secondary the zone (rndc addzone); `wait_secondaries` waits for the transfer."""
     zone, primary = ctx.resource, primary_of(ctx)
     publish_peers(primary, zone.name)
     added = ctx.backend.ensure_zone(zone.name, (primary.dns_host, primary.dns_port))
+    if not added:  # a rerun: the zone is there, have it check the serial now
+        ctx.backend.refresh(zone.name)
     ctx.log(f"{ctx.server.name}: zone {'added' if added else 'already there'}")
-    _wait_and_record(ctx, primary, notify=not added)
+
+
+def restore_on_secondary(ctx: StepContext) -> None:
+    """Undo of a removal: the zone back on this secondary, waited for (bounded) here, since
+    no `wait_secondaries` step follows an undo."""
+    add_to_secondary(ctx)
+    _wait_and_record(ctx, primary_of(ctx), [ctx.server])
 
 
 def remove_from_secondary(ctx: StepContext) -> None:
@@ -111,15 +180,20 @@ def remove_from_secondary(ctx: StepContext) -> None:
 
 
 def sync_secondary(ctx: StepContext) -> None:
-    """After a change: NOTIFY, wait (bounded) for this secondary, report it if it lags.
+    """After a change: make sure this secondary has the zone, may transfer it, and asks for
+    the new serial now (rndc refresh: it may not accept the primary's NOTIFY, see
+    `BindSecondaryBackend.refresh`).
 
     The change is live on the primary, so a secondary that is away does not undo it: the
-    step logs it as lagging (zone page too) and gives it the zone if it lacks it.
+    step logs why (its own row on the job page) and `wait_secondaries` reports it as lagging.
     """
     zone, primary = ctx.resource, primary_of(ctx)
     try:
         publish_peers(primary, zone.name)
-        ctx.backend.ensure_zone(zone.name, (primary.dns_host, primary.dns_port))
+        added = ctx.backend.ensure_zone(zone.name, (primary.dns_host, primary.dns_port))
+        if not added:  # a new zone is transferred at once; one already there is refreshed
+            ctx.backend.refresh(zone.name)
     except BackendError as exc:
         ctx.log(f"{ctx.server.name}: {exc.message}")
-    _wait_and_record(ctx, primary, notify=True)
+    else:
+        ctx.log(f"{ctx.server.name}: zone {'added' if added else 'refreshed'}")

@@ -9,7 +9,7 @@ import dns.tsigkeyring
 import pytest
 from django.urls import reverse
 
-from provisioning.dns import services
+from provisioning.dns import services, sync
 from provisioning.dns.models import Zone
 from provisioning.engine.models import JobStep
 from tests.dns.conftest import pdns_api, register_bind, run_jobs
@@ -31,6 +31,14 @@ def zone(alice_client, secondary, zone_name):
     return zone
 
 
+def apply_new_a(client, zone, name: str, address: str) -> None:
+    """Stage one A record on the zone page and apply it; run the jobs it makes."""
+    url = reverse("dns:record_add", args=[zone.pk])
+    client.post(url, {"name": name, "type": "A", "ttl": "300", "value": address})
+    client.post(reverse("dns:zone_apply", args=[zone.pk]))
+    run_jobs()
+
+
 def test_a_new_zone_is_served_by_the_secondary_at_the_primarys_serial(
     alice_client, zone, bind_server, pdns_address
 ):
@@ -43,10 +51,7 @@ def test_a_new_zone_is_served_by_the_secondary_at_the_primarys_serial(
 
 
 def test_changes_reach_the_secondary_by_notify(alice_client, zone, bind_server, pdns_address):
-    url = reverse("dns:record_add", args=[zone.pk])
-    alice_client.post(url, {"name": "new", "type": "A", "ttl": "300", "value": "192.0.2.77"})
-    alice_client.post(reverse("dns:zone_apply", args=[zone.pk]))
-    run_jobs()
+    apply_new_a(alice_client, zone, "new", "192.0.2.77")
     secondary = bind_address(bind_server)
     assert answers(secondary, "new." + zone.name, "A") == {"192.0.2.77"}
     assert serial(secondary, zone.name) == serial(pdns_address, zone.name)
@@ -89,6 +94,7 @@ def test_each_secondary_is_a_step_of_its_own(
         ("verify", "local-dns", "done"),
         ("add_to_secondary", "bind-1", "done"),
         ("add_to_secondary", "bind-2", "done"),
+        ("wait_secondaries", "local-dns", "done"),
     ]
     primary_serial = serial(pdns_address, zone_name)
     for bind in (bind_server, bind_server_2):
@@ -113,6 +119,7 @@ def test_a_failure_on_the_second_secondary_undoes_the_first_and_the_primary(
         ("verify", "local-dns", "rolled_back"),
         ("add_to_secondary", "bind-1", "rolled_back"),
         ("add_to_secondary", "bind-down", "failed"),
+        ("wait_secondaries", "local-dns", "pending"),
     ]
     assert rcode(pdns_address, zone_name) == "REFUSED"
     assert rcode(bind_address(bind_server), zone_name) == "REFUSED"
@@ -144,16 +151,64 @@ def test_a_secondary_that_is_away_does_not_undo_a_change(
     register_bind("bind-down", stopped_bind)
     fast_jobs.DNS_SECONDARY_WAIT_SECONDS = 0.5
     run_jobs()
-    url = reverse("dns:record_add", args=[zone.pk])
-    alice_client.post(url, {"name": "new", "type": "A", "ttl": "300", "value": "192.0.2.77"})
-    alice_client.post(reverse("dns:zone_apply", args=[zone.pk]))
-    run_jobs()
+    apply_new_a(alice_client, zone, "new", "192.0.2.77")
     zone.refresh_from_db()
     assert zone.state == "active" and not zone.error_message
     assert answers(pdns_address, "new." + zone.name, "A") == {"192.0.2.77"}
-    step = JobStep.objects.get(job__kind="dns_zone.change", server__name="bind-down")
-    assert step.state == "done" and "lagging: bind-down" in step.log
+    step = JobStep.objects.get(job__kind="dns_zone.change", name="wait_secondaries")
+    assert step.state == "done" and "bind-down (serves None)" in step.log.split("lagging: ")[1]
     assert zone.secondaries.get(server__name="bind-down").serial is None
+
+
+def _row(page: str, server_name: str) -> str:
+    """The zone page's row of one secondary."""
+    section = page.split('id="secondaries"', 1)[1].split("</section>", 1)[0]
+    return next(row for row in section.split("<tr>") if f"<td>{server_name}</td>" in row)
+
+
+def test_secondaries_are_waited_for_together_within_one_bound(
+    alice_client,
+    admin_client,
+    zone,
+    second_secondary,
+    stopped_bind,
+    bind_server_2,
+    pdns_address,
+    fast_jobs,
+):
+    """Two real BIND secondaries in sync and one that is away: one wait for all of them."""
+    register_bind("bind-down", stopped_bind)
+    fast_jobs.DNS_SECONDARY_WAIT_SECONDS = 3.0
+    run_jobs()  # bind-2's push job; bind-down's fails (it cannot be reached)
+    apply_new_a(alice_client, zone, "both", "192.0.2.88")
+    zone.refresh_from_db()
+    assert zone.state == "active" and not zone.error_message
+    assert _steps("dns_zone.change") == [
+        ("apply", "local-dns", "done"),
+        ("verify", "local-dns", "done"),
+        ("sync_secondary", "bind-1", "done"),
+        ("sync_secondary", "bind-2", "done"),
+        ("sync_secondary", "bind-down", "done"),
+        ("wait_secondaries", "local-dns", "done"),
+    ]
+    job_steps = JobStep.objects.filter(job__kind="dns_zone.change")
+    # The secondary that is away is reported on its own step...
+    assert "bind-down cannot be reached" in job_steps.get(server__name="bind-down").log
+    # ...and the one wait names who is in sync and who lags, within one bound of rounds.
+    wait = job_steps.get(name="wait_secondaries").log
+    assert "in sync: bind-1, bind-2" in wait and "lagging: bind-down (serves None)" in wait
+    rounds = int(wait.split(" after ", 1)[1].split(" rounds", 1)[0])
+    assert 1 <= rounds <= int(fast_jobs.DNS_SECONDARY_WAIT_SECONDS / sync.POLL_INTERVAL) + 1
+    primary_serial = serial(pdns_address, zone.name)
+    assert serial(bind_address(bind_server_2), zone.name) == primary_serial
+    assert answers(bind_address(bind_server_2), "both." + zone.name, "A") == {"192.0.2.88"}
+    page = alice_client.get(reverse("dns:zone_detail", args=[zone.pk])).content.decode()
+    for name in ("bind-1", "bind-2"):
+        assert "in sync" in _row(page, name) and str(primary_serial) in _row(page, name)
+    assert "lagging" in _row(page, "bind-down") and "none" in _row(page, "bind-down")
+    job = JobStep.objects.get(job__kind="dns_zone.change", name="wait_secondaries").job
+    job_page = admin_client.get(reverse("provisioning:job_detail", args=[job.pk])).content
+    assert b"lagging: bind-down" in job_page
 
 
 def test_servers_named_by_host_name_work_as_in_compose(
