@@ -33,8 +33,6 @@ from provisioning.ui import (
 )
 from security.verification import require_verified_email
 
-BUSY_STATES = {ResourceState.PENDING, ResourceState.UPDATING, ResourceState.DELETING}
-
 
 @customer_required
 def database_list(request):
@@ -94,7 +92,7 @@ def database_detail(request, pk: int):
         return HttpResponse(headers={"HX-Redirect": reverse("provisioning:database_list")})
     db = get_database_for_user(request, pk)
     roles = list(db.roles.all())
-    busy = db.is_busy or any(role.state in BUSY_STATES for role in roles)
+    busy = db.is_busy or any(role.is_busy for role in roles)
     if request.htmx and not busy:
         # Only a polling page asks for the fragment: the job ended, so reload the whole page
         # once (forms and actions that depend on the final state appear; polling stops).
