@@ -6,9 +6,11 @@ from __future__ import annotations
 import shutil
 import subprocess
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
-from panel.stack.common import log_tail, port_accepts, terminate, wait_until
+from panel.stack.common import HOST, log_tail, pid_from_file, port_accepts, terminate, wait_until
 
 
 def spawn_until_listening(argv: Sequence[str], logfile: Path, ports: Sequence[int]):
@@ -57,3 +59,35 @@ class Daemon:
 
     def log_tail(self, lines: int = 20) -> str:
         return log_tail(self.logfile, lines)
+
+
+@dataclass
+class MailDaemon(Daemon):
+    """One of the mail host's servers (Postfix, Dovecot, rspamd): its folder, its loopback
+    ports by name, its log `<name>.log` in the folder. A subclass sets `name`, `pidfile`, the
+    marker its pidfile's process has in its command line, and the ports describe() names."""
+
+    dir: Path
+    ports: dict[str, int] = field(default_factory=dict)
+    started: bool = False
+    host: str = HOST
+    name: str = ""
+    pid_marker: ClassVar[bytes] = b""
+    shown_ports: ClassVar[tuple[str, ...]] = ()
+
+    @property
+    def pidfile(self) -> Path:
+        raise NotImplementedError
+
+    @property
+    def logfile(self) -> Path:
+        return self.dir / f"{self.name}.log"
+
+    def describe(self) -> str:
+        first, *rest = self.shown_ports
+        words = [f"{self.host}:{self.ports.get(first)} {first}"]
+        words += [f":{self.ports.get(port)} {port}" for port in rest]
+        return ", ".join(words)
+
+    def running_pid(self) -> int | None:
+        return pid_from_file(self.pidfile, self.pid_marker)

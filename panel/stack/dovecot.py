@@ -8,13 +8,12 @@ hash names ({ARGON2ID}, {BLF-CRYPT}, ...). Started as root, Dovecot drops to its
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 from panel.stack.common import (
-    HOST,
     StackError,
-    pid_from_file,
     port_accepts,
     short_hash,
     start_daemon,
@@ -22,7 +21,7 @@ from panel.stack.common import (
     wait_until,
     write_file,
 )
-from panel.stack.daemon import Daemon
+from panel.stack.daemon import MailDaemon
 
 CONF_NAME = "dovecot.conf"
 SQL_NAME = "sql.conf.ext"
@@ -35,12 +34,10 @@ def dovecot_available() -> bool:
 
 
 @dataclass
-class DovecotServer(Daemon):
-    dir: Path
-    ports: dict[str, int] = field(default_factory=dict)
-    started: bool = False
-    host: str = HOST
+class DovecotServer(MailDaemon):
     name: str = "dovecot"
+    pid_marker: ClassVar[bytes] = b"dovecot"
+    shown_ports: ClassVar[tuple[str, ...]] = ("imap", "lmtp")
 
     @property
     def conf(self) -> Path:
@@ -49,16 +46,6 @@ class DovecotServer(Daemon):
     @property
     def pidfile(self) -> Path:
         return self.dir / "run" / "master.pid"
-
-    @property
-    def logfile(self) -> Path:
-        return self.dir / "dovecot.log"
-
-    def describe(self) -> str:
-        return f"{self.host}:{self.ports.get('imap')} imap, :{self.ports.get('lmtp')} lmtp"
-
-    def running_pid(self) -> int | None:
-        return pid_from_file(self.pidfile, b"dovecot")
 
     def write_conf(
         self,
@@ -72,6 +59,11 @@ class DovecotServer(Daemon):
     ) -> None:
         p = self.ports
         h = self.host
+
+        def listen(listener: str, port: str) -> str:
+            """An inet_listener block on the stack's address and the port named PORT."""
+            return f"  inet_listener {listener} {{\n    address = {h}\n    port = {p[port]}\n  }}"
+
         sql = f"""# Written by panel.stack on every start; edit panel/stack/dovecot.py instead.
 driver = pgsql
 connect = {db}
@@ -120,45 +112,27 @@ userdb {{
 }}
 
 service imap-login {{
-  inet_listener imap {{
-    address = {h}
-    port = {p["imap"]}
-  }}
+{listen("imap", "imap")}
   inet_listener imaps {{
     port = 0
   }}
 }}
 service lmtp {{
-  inet_listener lmtp {{
-    address = {h}
-    port = {p["lmtp"]}
-  }}
+{listen("lmtp", "lmtp")}
 }}
 service auth {{
-  inet_listener auth-postfix {{
-    address = {h}
-    port = {p["auth"]}
-  }}
+{listen("auth-postfix", "auth")}
 }}
 service managesieve-login {{
-  inet_listener sieve {{
-    address = {h}
-    port = {p["sieve"]}
-  }}
+{listen("sieve", "sieve")}
 }}
 service quota-status {{
   executable = quota-status -p postfix
-  inet_listener quota-postfix {{
-    address = {h}
-    port = {p["quota"]}
-  }}
+{listen("quota-postfix", "quota")}
   client_limit = 1
 }}
 service doveadm {{
-  inet_listener http {{
-    address = {h}
-    port = {p["doveadm"]}
-  }}
+{listen("http", "doveadm")}
 }}
 
 protocol lmtp {{

@@ -13,14 +13,13 @@ from __future__ import annotations
 import json
 import os
 import pwd
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 from panel.stack.common import (
-    HOST,
     StackError,
     is_root,
-    pid_from_file,
     port_accepts,
     run,
     start_daemon,
@@ -28,7 +27,7 @@ from panel.stack.common import (
     wait_until,
     write_file,
 )
-from panel.stack.daemon import Daemon
+from panel.stack.daemon import MailDaemon
 
 MASTER = "/usr/lib/postfix/sbin/master"
 PORTS = ("smtp", "submission", "relay")
@@ -94,28 +93,14 @@ def postfix_available() -> bool:
 
 
 @dataclass
-class PostfixServer(Daemon):
-    dir: Path
-    ports: dict[str, int] = field(default_factory=dict)
-    started: bool = False
-    host: str = HOST
+class PostfixServer(MailDaemon):
     name: str = "postfix"
+    pid_marker: ClassVar[bytes] = b"master"
+    shown_ports: ClassVar[tuple[str, ...]] = ("smtp", "submission")
 
     @property
     def pidfile(self) -> Path:
         return self.dir / "queue" / "pid" / "master.pid"
-
-    @property
-    def logfile(self) -> Path:
-        return self.dir / "postfix.log"
-
-    def describe(self) -> str:
-        return (
-            f"{self.host}:{self.ports.get('smtp')} smtp, :{self.ports.get('submission')} submission"
-        )
-
-    def running_pid(self) -> int | None:
-        return pid_from_file(self.pidfile, b"master")
 
     def write_conf(
         self,

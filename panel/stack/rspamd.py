@@ -12,21 +12,20 @@ from __future__ import annotations
 
 import os
 import pwd
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 from panel.stack.common import (
-    HOST,
     StackError,
     is_root,
-    pid_from_file,
     port_accepts,
     start_daemon,
     tool,
     wait_until,
     write_file,
 )
-from panel.stack.daemon import Daemon
+from panel.stack.daemon import MailDaemon
 
 RSPAMD_USER = "_rspamd"  # Debian's package creates it
 KEYS_HASH = "DKIM_KEYS"
@@ -40,26 +39,14 @@ def rspamd_available() -> bool:
 
 
 @dataclass
-class RspamdServer(Daemon):
-    dir: Path
-    ports: dict[str, int] = field(default_factory=dict)  # {"milter": N}
-    started: bool = False
-    host: str = HOST
+class RspamdServer(MailDaemon):
     name: str = "rspamd"
+    pid_marker: ClassVar[bytes] = b"rspamd"
+    shown_ports: ClassVar[tuple[str, ...]] = ("milter",)
 
     @property
     def pidfile(self) -> Path:
         return self.dir / "rspamd.pid"
-
-    @property
-    def logfile(self) -> Path:
-        return self.dir / "rspamd.log"
-
-    def describe(self) -> str:
-        return f"{self.host}:{self.ports.get('milter')} milter"
-
-    def running_pid(self) -> int | None:
-        return pid_from_file(self.pidfile, b"rspamd")
 
     def write_conf(self, *, dns_address: str, redis_host: str, redis_port: int, redis_db: int):
         d = self.dir

@@ -6,18 +6,14 @@ from django.db import models
 
 from accounts.querysets import OwnedQuerySet
 from provisioning.databases.choices import Privilege
-from provisioning.engine.choices import ResourceState
+from provisioning.engine.resources import ProvisionedResource, ResourceQuerySet
 
 
-class DatabaseQuerySet(OwnedQuerySet):
+class DatabaseQuerySet(ResourceQuerySet):
     owner_field = "account__owner"
 
-    def counting_quota(self) -> DatabaseQuerySet:
-        """Databases that use a slot of the plan (failed ones are kept but don't count)."""
-        return self.exclude(state=ResourceState.FAILED)
 
-
-class Database(models.Model):
+class Database(ProvisionedResource):
     account = models.ForeignKey(
         "accounts.HostingAccount", on_delete=models.PROTECT, related_name="databases"
     )
@@ -26,14 +22,9 @@ class Database(models.Model):
     )
     name = models.CharField(max_length=63, unique=True)
     owner_role = models.CharField(max_length=63)
-    state = models.CharField(
-        max_length=16, choices=ResourceState.choices, default=ResourceState.PENDING
-    )
-    error_message = models.CharField(max_length=500, blank=True, default="")
     connection_limit = models.IntegerField(default=20)
     size_bytes = models.BigIntegerField(default=0)
     size_checked_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = DatabaseQuerySet.as_manager()
@@ -49,16 +40,12 @@ class Database(models.Model):
     def lock_scope(self) -> str:
         return f"database:{self.pk}"
 
-    @property
-    def is_busy(self) -> bool:
-        return self.state in (ResourceState.PENDING, ResourceState.UPDATING, ResourceState.DELETING)
-
 
 class DatabaseRoleQuerySet(OwnedQuerySet):
     owner_field = "database__account__owner"
 
 
-class DatabaseRole(models.Model):
+class DatabaseRole(ProvisionedResource):
     """A login role with privileges on one database. The password is never stored: only
     its SCRAM-SHA-256 verifier, which is what PostgreSQL itself keeps."""
 
@@ -66,12 +53,7 @@ class DatabaseRole(models.Model):
     name = models.CharField(max_length=63, unique=True)
     privilege = models.CharField(max_length=16, choices=Privilege.choices, default=Privilege.ALL)
     is_owner = models.BooleanField(default=False)
-    state = models.CharField(
-        max_length=16, choices=ResourceState.choices, default=ResourceState.PENDING
-    )
-    error_message = models.CharField(max_length=500, blank=True, default="")
     password_verifier = models.TextField(editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
 
     objects = DatabaseRoleQuerySet.as_manager()
 

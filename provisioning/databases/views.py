@@ -13,7 +13,6 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.access import admin_required, customer_required
-from accounts.forms import ConfirmNameForm
 from accounts.usage import usage_for
 from panel.pagination import paginate, querystring_without_page
 from provisioning.databases import services
@@ -24,17 +23,15 @@ from provisioning.engine.choices import ResourceState
 from provisioning.engine.models import ProvisioningJob
 from provisioning.exceptions import ProvisioningError
 from provisioning.servers.models import Server
-from provisioning.ui import form_error, render_live_list, render_page_or_fragment, toast_error
-from security import sudo
+from provisioning.ui import (
+    confirm_delete,
+    form_error,
+    posted,
+    render_live_list,
+    render_page_or_fragment,
+    toast_error,
+)
 from security.verification import require_verified_email
-
-
-def _posted(request):
-    """The submitted data, or None for GET (an empty POST still binds the form)."""
-    return request.POST if request.method == "POST" else None
-
-
-BUSY_STATES = {ResourceState.PENDING, ResourceState.UPDATING, ResourceState.DELETING}
 
 
 @customer_required
@@ -57,7 +54,7 @@ def database_list(request):
 @require_verified_email
 def database_create(request):
     account = request.user.hosting_account
-    form = DatabaseCreateForm(_posted(request), prefix=account.prefix)
+    form = DatabaseCreateForm(posted(request), prefix=account.prefix)
     if request.method == "POST" and form.is_valid():
         try:
             db, password = services.create_database(
@@ -95,7 +92,7 @@ def database_detail(request, pk: int):
         return HttpResponse(headers={"HX-Redirect": reverse("provisioning:database_list")})
     db = get_database_for_user(request, pk)
     roles = list(db.roles.all())
-    busy = db.is_busy or any(role.state in BUSY_STATES for role in roles)
+    busy = db.is_busy or any(role.is_busy for role in roles)
     if request.htmx and not busy:
         # Only a polling page asks for the fragment: the job ended, so reload the whole page
         # once (forms and actions that depend on the final state appear; polling stops).
@@ -115,24 +112,21 @@ def database_detail(request, pk: int):
 
 def database_delete(request, pk: int):
     db = get_database_for_user(request, pk)
-    if not sudo.is_active(request):
-        return sudo.ask_password(request)
-    form = ConfirmNameForm(_posted(request), expected=db.name)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.delete_database(db, actor=request.user)
-        except ProvisioningError as exc:
-            form_error(form, exc)
-        else:
-            messages.success(request, f"{db.name} is being deleted.")
-            return redirect("provisioning:database_detail", pk=db.pk)
-    return render(request, "provisioning/database_delete.html", {"db": db, "form": form})
+    return confirm_delete(
+        request,
+        expected=db.name,
+        delete=lambda: services.delete_database(db, actor=request.user),
+        success=f"{db.name} is being deleted.",
+        done=reverse("provisioning:database_detail", args=[db.pk]),
+        template="provisioning/database_delete.html",
+        context={"db": db},
+    )
 
 
 @require_verified_email
 def role_create(request, pk: int):
     db = get_database_for_user(request, pk)
-    form = RoleCreateForm(_posted(request), prefix=db.account.prefix)
+    form = RoleCreateForm(posted(request), prefix=db.account.prefix)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -153,7 +147,7 @@ def role_create(request, pk: int):
 def role_password(request, pk: int, role_pk: int):
     role = get_role_for_user(request, pk, role_pk)
     db = role.database
-    form = PasswordForm(_posted(request))
+    form = PasswordForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             role, password = services.reset_role_password(

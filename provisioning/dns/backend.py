@@ -48,10 +48,8 @@ class PowerDnsBackend(Backend):
                 timeout=settings.PROVISIONING_CONNECT_TIMEOUT,
             )
         except httpx.TransportError as exc:
-            raise BackendError(
-                "The DNS server cannot be reached right now.",
-                permanent=False,
-                detail=f"PowerDNS API {method} {path}: {type(exc).__name__}: {exc}",
+            raise BackendError.unreachable(
+                "The DNS server", f"PowerDNS API {method} {path}", exc
             ) from None
         if response.status_code >= 500:
             raise BackendError(

@@ -5,19 +5,15 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from accounts.querysets import OwnedQuerySet
 from provisioning.dns.choices import RecordType, RevisionState
-from provisioning.engine.choices import ResourceState
+from provisioning.engine.resources import ProvisionedResource, ResourceQuerySet
 
 
-class ZoneQuerySet(OwnedQuerySet):
+class ZoneQuerySet(ResourceQuerySet):
     owner_field = "account__owner"
 
-    def counting_quota(self) -> ZoneQuerySet:
-        return self.exclude(state=ResourceState.FAILED)
 
-
-class Zone(models.Model):
+class Zone(ProvisionedResource):
     """A zone hosted on a PowerDNS primary. `name` is ASCII (IDNA), lower case, with the dot."""
 
     account = models.ForeignKey(
@@ -28,15 +24,10 @@ class Zone(models.Model):
     )
     name = models.CharField(max_length=255, unique=True)
     display_name = models.CharField(max_length=255)
-    state = models.CharField(
-        max_length=16, choices=ResourceState.choices, default=ResourceState.PENDING
-    )
-    error_message = models.CharField(max_length=500, blank=True, default="")
     dnssec = models.BooleanField(default=False)
     # What to give the registrar, as checked against the served DNSKEY (see dnssec.py).
     ds_records = models.JSONField(default=list, blank=True)
     dnskey_records = models.JSONField(default=list, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = ZoneQuerySet.as_manager()
@@ -50,10 +41,6 @@ class Zone(models.Model):
     @property
     def lock_scope(self) -> str:
         return f"dns-zone:{self.name}"
-
-    @property
-    def is_busy(self) -> bool:
-        return self.state in (ResourceState.PENDING, ResourceState.UPDATING, ResourceState.DELETING)
 
     @property
     def is_reverse(self) -> bool:

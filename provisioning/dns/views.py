@@ -9,7 +9,6 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.access import admin_required, customer_required
-from accounts.forms import ConfirmNameForm
 from accounts.usage import usage_for
 from panel.pagination import paginate, querystring_without_page
 from provisioning.dns import drift, services
@@ -20,13 +19,8 @@ from provisioning.dns.models import Zone
 from provisioning.dns.names import relative
 from provisioning.engine.models import ProvisioningJob
 from provisioning.exceptions import ProvisioningError
-from provisioning.ui import form_error, render_live_list, toast_error
-from security import sudo
+from provisioning.ui import confirm_delete, form_error, posted, render_live_list, toast_error
 from security.verification import require_verified_email
-
-
-def _posted(request):
-    return request.POST if request.method == "POST" else None
 
 
 @customer_required
@@ -43,7 +37,7 @@ def zone_list(request):
 @require_verified_email
 def zone_create(request):
     account = request.user.hosting_account
-    form = ZoneCreateForm(_posted(request))
+    form = ZoneCreateForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             zone = services.create_zone(
@@ -155,7 +149,7 @@ def record_edit(request, pk: int, record_pk: int):
         "ttl": record.ttl,
         "value": friendly(record.type, record.content),
     }
-    form = RecordForm(_posted(request), initial=initial)
+    form = RecordForm(posted(request), initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             services.edit_record(record, form.as_input(), actor=request.user)
@@ -215,18 +209,15 @@ def revision_revert(request, pk: int, number: int):
 
 def zone_delete(request, pk: int):
     zone = get_zone_for_user(request, pk)
-    if not sudo.is_active(request):
-        return sudo.ask_password(request)
-    form = ConfirmNameForm(_posted(request), expected=zone.display_name)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.delete_zone(zone, actor=request.user)
-        except ProvisioningError as exc:
-            form_error(form, exc)
-        else:
-            messages.success(request, f"{zone} is being deleted.")
-            return redirect("dns:zone_detail", pk=zone.pk)
-    return render(request, "dns/zone_delete.html", {"zone": zone, "form": form})
+    return confirm_delete(
+        request,
+        expected=zone.display_name,
+        delete=lambda: services.delete_zone(zone, actor=request.user),
+        success=f"{zone} is being deleted.",
+        done=reverse("dns:zone_detail", args=[zone.pk]),
+        template="dns/zone_delete.html",
+        context={"zone": zone},
+    )
 
 
 @require_POST

@@ -27,6 +27,16 @@ class BackendError(Exception):
         self.permanent = permanent
         self.detail = detail or message
 
+    @classmethod
+    def unreachable(cls, server: str, where: str, exc: Exception) -> BackendError:
+        """A server that did not answer (retry later): `server` names it for the customer,
+        `where` tells administrators what was being asked."""
+        return cls(
+            f"{server} cannot be reached right now.",
+            permanent=False,
+            detail=f"{where}: {type(exc).__name__}: {exc}",
+        )
+
 
 class Backend:
     role: ClassVar[str]

@@ -34,6 +34,14 @@ SELECTORS_HASH = "DKIM_SELECTORS"
 VACATION_SCRIPT = "hearth-vacation"
 MAX_DESTINATIONS = 50
 MAX_TEXT = 10_000
+PARENT_EXISTS = {
+    "domain": "SELECT 1 FROM domains WHERE name = %s",
+    "mailbox": "SELECT 1 FROM mailboxes WHERE address = %s",
+}
+
+
+def _outcome(removed: bool) -> str:
+    return "removed" if removed else "already gone"
 
 
 def _clean(value: str, what: str) -> str:
@@ -107,10 +115,8 @@ class MailBackend(Backend):
                 yield cur
         except psycopg.OperationalError as exc:
             self.close()
-            raise BackendError(
-                "The mail server's database cannot be reached right now.",
-                permanent=False,
-                detail=f"mail database: {type(exc).__name__}: {exc}",
+            raise BackendError.unreachable(
+                "The mail server's database", "mail database", exc
             ) from None
         except psycopg.IntegrityError as exc:
             raise BackendError(
@@ -135,10 +141,8 @@ class MailBackend(Backend):
                 timeout=settings.PROVISIONING_CONNECT_TIMEOUT,
             )
         except httpx.TransportError as exc:
-            raise BackendError(
-                "The mail server (Dovecot) cannot be reached right now.",
-                permanent=False,
-                detail=f"doveadm {command}: {type(exc).__name__}: {exc}",
+            raise BackendError.unreachable(
+                "The mail server (Dovecot)", f"doveadm {command}", exc
             ) from None
         if response.status_code != 200:
             raise BackendError(
@@ -166,6 +170,31 @@ class MailBackend(Backend):
             owner = self.mail_root.stat()
             os.chown(path, owner.st_uid, owner.st_gid, follow_symlinks=False)
 
+    def _write_under(self, parent: str, key: str, sql: str, params: tuple) -> None:
+        """Insert or update a row that belongs to a domain or a mailbox (`parent`), in one
+        transaction that first makes sure the mail server has that domain or mailbox."""
+        with self._db() as cur:
+            cur.execute(PARENT_EXISTS[parent], (key,))
+            if cur.fetchone() is None:
+                raise BackendError(f"The mail server has no {parent} {key}.")
+            cur.execute(sql, params)
+
+    def _delete(self, params: tuple, *statements: str) -> bool:
+        """Run the DELETE statements in one transaction; whether the first one removed a row."""
+        with self._db() as cur:
+            cur.execute(statements[0], params)
+            removed = cur.rowcount > 0
+            for sql in statements[1:]:
+                cur.execute(sql, params)
+        return removed
+
+    def _row(self, sql: str, params: tuple, fields: tuple[str, ...]) -> dict | None:
+        """The one row the query finds, as a dict of `fields`; None when it finds none."""
+        with self._db() as cur:
+            cur.execute(sql, params)
+            row = cur.fetchone()
+        return None if row is None else dict(zip(fields, row, strict=True))
+
     # --- the vocabulary ------------------------------------------------------------------
 
     def check(self) -> str:
@@ -186,9 +215,7 @@ class MailBackend(Backend):
 
     def remove_domain(self, name: str) -> str:
         name = check_domain(name)
-        with self._db() as cur:
-            cur.execute("DELETE FROM domains WHERE name = %s", (name,))
-            gone = cur.rowcount == 0
+        removed = self._delete((name,), "DELETE FROM domains WHERE name = %s")
         if self.redis_url:
 
             def forget(client: redis.Redis) -> None:
@@ -201,30 +228,23 @@ class MailBackend(Backend):
             self._redis_call(forget)
         if self.mail_root is not None:
             shutil.rmtree(self.mail_root / name, ignore_errors=True)
-        return "already gone" if gone else "removed"
+        return _outcome(removed)
 
     def inspect_domain(self, name: str) -> dict | None:
         name = check_domain(name)
-        with self._db() as cur:
-            cur.execute(
-                "SELECT d.name, d.active, "
-                "(SELECT count(*) FROM mailboxes m WHERE m.domain = d.name), "
-                "(SELECT count(*) FROM aliases a WHERE a.domain = d.name), "
-                "(SELECT array_agg(k.selector ORDER BY k.created_at) FROM dkim_keys k "
-                " WHERE k.domain = d.name) "
-                "FROM domains d WHERE d.name = %s",
-                (name,),
-            )
-            row = cur.fetchone()
-        if row is None:
-            return None
-        return {
-            "name": row[0],
-            "active": row[1],
-            "mailboxes": row[2],
-            "aliases": row[3],
-            "dkim_selectors": list(row[4] or []),
-        }
+        found = self._row(
+            "SELECT d.name, d.active, "
+            "(SELECT count(*) FROM mailboxes m WHERE m.domain = d.name), "
+            "(SELECT count(*) FROM aliases a WHERE a.domain = d.name), "
+            "(SELECT array_agg(k.selector ORDER BY k.created_at) FROM dkim_keys k "
+            " WHERE k.domain = d.name) "
+            "FROM domains d WHERE d.name = %s",
+            (name,),
+            ("name", "active", "mailboxes", "aliases", "dkim_selectors"),
+        )
+        if found is not None:
+            found["dkim_selectors"] = list(found["dkim_selectors"] or [])
+        return found
 
     def ensure_mailbox(
         self, address: str, password_hash: str, quota_mb: int, active: bool = True
@@ -232,50 +252,38 @@ class MailBackend(Backend):
         address, local, domain = check_address(address)
         password_hash = _check_hash(password_hash)
         quota_mb = _check_quota(quota_mb)
-        with self._db() as cur:
-            cur.execute("SELECT 1 FROM domains WHERE name = %s", (domain,))
-            if cur.fetchone() is None:
-                raise BackendError(f"The mail server has no domain {domain}.")
-            cur.execute(
-                "INSERT INTO mailboxes (address, domain, local_part, password, quota_mb, active) "
-                "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (address) DO UPDATE SET "
-                "password = EXCLUDED.password, quota_mb = EXCLUDED.quota_mb, "
-                "active = EXCLUDED.active",
-                (address, domain, local, password_hash, quota_mb, bool(active)),
-            )
+        self._write_under(
+            "domain",
+            domain,
+            "INSERT INTO mailboxes (address, domain, local_part, password, quota_mb, active) "
+            "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (address) DO UPDATE SET "
+            "password = EXCLUDED.password, quota_mb = EXCLUDED.quota_mb, "
+            "active = EXCLUDED.active",
+            (address, domain, local, password_hash, quota_mb, bool(active)),
+        )
 
     def remove_mailbox(self, address: str) -> str:
         address, _, _ = check_address(address)
-        with self._db() as cur:
-            cur.execute("DELETE FROM mailboxes WHERE address = %s", (address,))
-            gone = cur.rowcount == 0
-            cur.execute("DELETE FROM sent_log WHERE address = %s", (address,))
+        removed = self._delete(
+            (address,),
+            "DELETE FROM mailboxes WHERE address = %s",
+            "DELETE FROM sent_log WHERE address = %s",
+        )
         self._kick(address)
         home = self._home(address)
         if home is not None:
             shutil.rmtree(home, ignore_errors=True)
-        return "already gone" if gone else "removed"
+        return _outcome(removed)
 
     def inspect_mailbox(self, address: str) -> dict | None:
         address, _, _ = check_address(address)
-        with self._db() as cur:
-            cur.execute(
-                "SELECT m.address, m.domain, m.quota_mb, m.active, m.send_limit_per_hour, "
-                "v.subject IS NOT NULL FROM mailboxes m "
-                "LEFT JOIN vacations v ON v.address = m.address WHERE m.address = %s",
-                (address,),
-            )
-            row = cur.fetchone()
-        if row is None:
-            return None
-        return {
-            "address": row[0],
-            "domain": row[1],
-            "quota_mb": row[2],
-            "active": row[3],
-            "send_limit_per_hour": row[4],
-            "vacation": row[5],
-        }
+        return self._row(
+            "SELECT m.address, m.domain, m.quota_mb, m.active, m.send_limit_per_hour, "
+            "v.subject IS NOT NULL FROM mailboxes m "
+            "LEFT JOIN vacations v ON v.address = m.address WHERE m.address = %s",
+            (address,),
+            ("address", "domain", "quota_mb", "active", "send_limit_per_hour", "vacation"),
+        )
 
     def _update_mailbox(self, address: str, column: str, value) -> None:
         address, _, _ = check_address(address)
@@ -333,62 +341,53 @@ class MailBackend(Backend):
         targets = list(dict.fromkeys(check_address(d)[0] for d in destinations))
         if source in targets:
             raise BackendError(f"{source} cannot forward to itself.")
-        with self._db() as cur:
-            cur.execute("SELECT 1 FROM domains WHERE name = %s", (domain,))
-            if cur.fetchone() is None:
-                raise BackendError(f"The mail server has no domain {domain}.")
-            cur.execute(
-                "INSERT INTO aliases (source, domain, destinations) VALUES (%s, %s, %s) "
-                "ON CONFLICT (source) DO UPDATE SET destinations = EXCLUDED.destinations, "
-                "active = true",
-                (source, domain, targets),
-            )
+        self._write_under(
+            "domain",
+            domain,
+            "INSERT INTO aliases (source, domain, destinations) VALUES (%s, %s, %s) "
+            "ON CONFLICT (source) DO UPDATE SET destinations = EXCLUDED.destinations, "
+            "active = true",
+            (source, domain, targets),
+        )
 
     def remove_alias(self, source: str) -> str:
         source, _ = check_source(source)
-        with self._db() as cur:
-            cur.execute("DELETE FROM aliases WHERE source = %s", (source,))
-            return "already gone" if cur.rowcount == 0 else "removed"
+        return _outcome(self._delete((source,), "DELETE FROM aliases WHERE source = %s"))
 
     def inspect_alias(self, source: str) -> dict | None:
         source, _ = check_source(source)
-        with self._db() as cur:
-            cur.execute(
-                "SELECT source, domain, destinations, active FROM aliases WHERE source = %s",
-                (source,),
-            )
-            row = cur.fetchone()
-        if row is None:
-            return None
-        return {"source": row[0], "domain": row[1], "destinations": list(row[2]), "active": row[3]}
+        found = self._row(
+            "SELECT source, domain, destinations, active FROM aliases WHERE source = %s",
+            (source,),
+            ("source", "domain", "destinations", "active"),
+        )
+        if found is not None:
+            found["destinations"] = list(found["destinations"])
+        return found
 
     def ensure_dkim_key(self, domain: str, selector: str, private_pem: str) -> None:
         domain = check_domain(domain)
         selector = _check_selector(selector)
         if "PRIVATE KEY-----" not in private_pem or "\0" in private_pem:
             raise BackendError("The DKIM key is not a PEM private key.")
-        with self._db() as cur:
-            cur.execute("SELECT 1 FROM domains WHERE name = %s", (domain,))
-            if cur.fetchone() is None:
-                raise BackendError(f"The mail server has no domain {domain}.")
-            cur.execute(
-                "INSERT INTO dkim_keys (domain, selector, private_key) VALUES (%s, %s, %s) "
-                "ON CONFLICT (domain, selector) DO UPDATE SET private_key = EXCLUDED.private_key",
-                (domain, selector, private_pem),
-            )
+        self._write_under(
+            "domain",
+            domain,
+            "INSERT INTO dkim_keys (domain, selector, private_key) VALUES (%s, %s, %s) "
+            "ON CONFLICT (domain, selector) DO UPDATE SET private_key = EXCLUDED.private_key",
+            (domain, selector, private_pem),
+        )
         self._publish_signing_key(domain)
 
     def remove_dkim_key(self, domain: str, selector: str) -> str:
         domain = check_domain(domain)
         selector = _check_selector(selector)
-        with self._db() as cur:
-            cur.execute(
-                "DELETE FROM dkim_keys WHERE domain = %s AND selector = %s", (domain, selector)
-            )
-            gone = cur.rowcount == 0
+        removed = self._delete(
+            (domain, selector), "DELETE FROM dkim_keys WHERE domain = %s AND selector = %s"
+        )
         self._redis_call(lambda client: client.hdel(KEYS_HASH, f"{selector}.{domain}"))
         self._publish_signing_key(domain)
-        return "already gone" if gone else "removed"
+        return _outcome(removed)
 
     def _publish_signing_key(self, domain: str) -> None:
         """Point rspamd at the domain's newest key (none left: it stops signing)."""
@@ -417,10 +416,8 @@ class MailBackend(Backend):
         try:
             action(self._redis())
         except redis.RedisError as exc:
-            raise BackendError(
-                "The mail server's key store cannot be reached right now.",
-                permanent=False,
-                detail=f"DKIM key store: {type(exc).__name__}: {exc}",
+            raise BackendError.unreachable(
+                "The mail server's key store", "DKIM key store", exc
             ) from None
 
     def ensure_vacation(
@@ -438,24 +435,20 @@ class MailBackend(Backend):
             raise BackendError("An auto-reply needs a subject (200) and a text (10,000 at most).")
         if start and end and end < start:
             raise BackendError("The auto-reply ends before it starts.")
-        with self._db() as cur:
-            cur.execute("SELECT 1 FROM mailboxes WHERE address = %s", (address,))
-            if cur.fetchone() is None:
-                raise BackendError(f"The mail server has no mailbox {address}.")
-            cur.execute(
-                "INSERT INTO vacations (address, subject, body, start_date, end_date) "
-                "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (address) DO UPDATE SET "
-                "subject = EXCLUDED.subject, body = EXCLUDED.body, "
-                "start_date = EXCLUDED.start_date, end_date = EXCLUDED.end_date",
-                (address, subject, body, start, end),
-            )
+        self._write_under(
+            "mailbox",
+            address,
+            "INSERT INTO vacations (address, subject, body, start_date, end_date) "
+            "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (address) DO UPDATE SET "
+            "subject = EXCLUDED.subject, body = EXCLUDED.body, "
+            "start_date = EXCLUDED.start_date, end_date = EXCLUDED.end_date",
+            (address, subject, body, start, end),
+        )
         self._write_sieve(address, vacation_script(subject, body, start, end))
 
     def remove_vacation(self, address: str) -> str:
         address, _, _ = check_address(address)
-        with self._db() as cur:
-            cur.execute("DELETE FROM vacations WHERE address = %s", (address,))
-            gone = cur.rowcount == 0
+        removed = self._delete((address,), "DELETE FROM vacations WHERE address = %s")
         home = self._home(address)
         if home is not None:
             active = home / ".dovecot.sieve"
@@ -463,7 +456,7 @@ class MailBackend(Backend):
                 active.unlink()
             for path in (home / "sieve").glob(f"{VACATION_SCRIPT}.*"):
                 path.unlink()
-        return "already gone" if gone else "removed"
+        return _outcome(removed)
 
     def _write_sieve(self, address: str, script: str) -> None:
         home = self._home(address)

@@ -9,25 +9,15 @@ from __future__ import annotations
 
 from django.db import models
 
-from provisioning.engine.choices import ResourceState
+from provisioning.engine.resources import ProvisionedResource, ResourceQuerySet
 from provisioning.mail.choices import DmarcPolicy, DnsMode
 
-BUSY = (ResourceState.PENDING, ResourceState.UPDATING, ResourceState.DELETING)
+
+class MailDomainQuerySet(ResourceQuerySet):
+    owner_field = "account__owner"
 
 
-class MailDomainQuerySet(models.QuerySet):
-    def for_user(self, user) -> MailDomainQuerySet:
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_admin:
-            return self
-        return self.filter(account__owner=user)
-
-    def counting_quota(self) -> MailDomainQuerySet:
-        return self.exclude(state=ResourceState.FAILED)
-
-
-class MailDomain(models.Model):
+class MailDomain(ProvisionedResource):
     """A domain whose mail the mail server accepts. `name` is ASCII (IDNA), lower case."""
 
     account = models.ForeignKey(
@@ -52,11 +42,6 @@ class MailDomain(models.Model):
     dkim_old_selector = models.CharField(max_length=63, blank=True, default="")
     dkim_old_txt = models.TextField(blank=True, default="")
     dkim_retire_at = models.DateTimeField(null=True, blank=True)
-    state = models.CharField(
-        max_length=16, choices=ResourceState.choices, default=ResourceState.PENDING
-    )
-    error_message = models.CharField(max_length=500, blank=True, default="")
-    created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = MailDomainQuerySet.as_manager()
@@ -73,27 +58,15 @@ class MailDomain(models.Model):
         return self.zone.lock_scope if self.zone_id else f"mail-domain:{self.name}"
 
     @property
-    def is_busy(self) -> bool:
-        return self.state in BUSY
-
-    @property
     def catch_all(self) -> Alias | None:
         return self.aliases.filter(local_part="").first()
 
 
-class MailboxQuerySet(models.QuerySet):
-    def for_user(self, user) -> MailboxQuerySet:
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_admin:
-            return self
-        return self.filter(domain__account__owner=user)
-
-    def counting_quota(self) -> MailboxQuerySet:
-        return self.exclude(state=ResourceState.FAILED)
+class MailboxQuerySet(ResourceQuerySet):
+    owner_field = "domain__account__owner"
 
 
-class Mailbox(models.Model):
+class Mailbox(ProvisionedResource):
     domain = models.ForeignKey(MailDomain, on_delete=models.PROTECT, related_name="mailboxes")
     local_part = models.CharField(max_length=64)
     address = models.CharField(max_length=254, unique=True)
@@ -103,11 +76,6 @@ class Mailbox(models.Model):
     used_bytes = models.BigIntegerField(default=0)
     message_count = models.PositiveIntegerField(default=0)
     usage_checked_at = models.DateTimeField(null=True, blank=True)
-    state = models.CharField(
-        max_length=16, choices=ResourceState.choices, default=ResourceState.PENDING
-    )
-    error_message = models.CharField(max_length=500, blank=True, default="")
-    created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = MailboxQuerySet.as_manager()
@@ -123,24 +91,15 @@ class Mailbox(models.Model):
         return f"mailbox:{self.address}"
 
     @property
-    def is_busy(self) -> bool:
-        return self.state in BUSY
-
-    @property
     def used_mb(self) -> float:
         return round(self.used_bytes / (1024 * 1024), 1)
 
 
-class AliasQuerySet(models.QuerySet):
-    def for_user(self, user) -> AliasQuerySet:
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_admin:
-            return self
-        return self.filter(domain__account__owner=user)
+class AliasQuerySet(ResourceQuerySet):
+    owner_field = "domain__account__owner"
 
 
-class Alias(models.Model):
+class Alias(ProvisionedResource):
     """Mail to `address` goes to every destination. An empty local part is the catch-all
     (`@domain`), which only takes mail for addresses that are no mailbox or alias."""
 
@@ -148,11 +107,6 @@ class Alias(models.Model):
     local_part = models.CharField(max_length=64, blank=True)
     address = models.CharField(max_length=254, unique=True)  # "x@d", or "@d" for the catch-all
     destinations = models.JSONField(default=list)
-    state = models.CharField(
-        max_length=16, choices=ResourceState.choices, default=ResourceState.PENDING
-    )
-    error_message = models.CharField(max_length=500, blank=True, default="")
-    created_at = models.DateTimeField(auto_now_add=True)
 
     objects = AliasQuerySet.as_manager()
 
@@ -170,10 +124,6 @@ class Alias(models.Model):
     @property
     def lock_scope(self) -> str:
         return f"mail-alias:{self.address}"
-
-    @property
-    def is_busy(self) -> bool:
-        return self.state in BUSY
 
 
 class Vacation(models.Model):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.access import customer_required
-from accounts.forms import ConfirmNameForm
 from accounts.usage import usage_for
 from panel.pagination import paginate
 from provisioning.engine.models import ProvisioningJob
@@ -25,15 +25,16 @@ from provisioning.mail.forms import (
 )
 from provisioning.mail.models import MailDomain
 from provisioning.mail.usage import refresh
-from provisioning.ui import form_error, toast_error
-from security import sudo
+from provisioning.ui import confirm_delete, form_error, posted, toast_error
 from security.verification import require_verified_email
 
 QUOTA_KEYS = ("mail_domains", "mailboxes", "mail_quota_mb")
 
 
-def _posted(request):
-    return request.POST if request.method == "POST" else None
+def _confirm_delete(request, **kwargs):
+    """Mail's delete pages share one template and answer 422 while the typed name is wrong."""
+    kwargs.setdefault("template", "mail/confirm_delete.html")
+    return confirm_delete(request, invalid_status=422, **kwargs)
 
 
 @customer_required
@@ -49,7 +50,7 @@ def domain_list(request):
 @customer_required
 @require_verified_email
 def domain_create(request):
-    form = DomainCreateForm(_posted(request))
+    form = DomainCreateForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             domain = domains.create_domain(
@@ -97,19 +98,14 @@ def domain_check(request, pk: int):
 
 def domain_delete(request, pk: int):
     domain = get_domain_for_user(request, pk)
-    if not sudo.is_active(request):
-        return sudo.ask_password(request)
-    form = ConfirmNameForm(_posted(request), expected=domain.display_name)
-    if request.method == "POST" and form.is_valid():
-        try:
-            domains.delete_domain(domain, actor=request.user)
-        except ProvisioningError as exc:
-            form_error(form, exc)
-        else:
-            messages.success(request, f"{domain} is being deleted.")
-            return redirect("mail:domain_list")
-    context = {"domain": domain, "form": form, "what": "domain"}
-    return render(request, "mail/confirm_delete.html", context, status=422 if form.errors else 200)
+    return _confirm_delete(
+        request,
+        expected=domain.display_name,
+        delete=lambda: domains.delete_domain(domain, actor=request.user),
+        success=f"{domain} is being deleted.",
+        done=reverse("mail:domain_list"),
+        context={"domain": domain, "what": "domain"},
+    )
 
 
 @require_POST
@@ -127,7 +123,7 @@ def domain_rotate_dkim(request, pk: int):
 @require_verified_email
 def mailbox_create(request, pk: int):
     domain = get_domain_for_user(request, pk)
-    form = MailboxCreateForm(_posted(request))
+    form = MailboxCreateForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             box, password = mailboxes.create_mailbox(
@@ -230,19 +226,14 @@ def mailbox_vacation(request, pk: int):
 
 def mailbox_delete(request, pk: int):
     box = get_mailbox_for_user(request, pk)
-    if not sudo.is_active(request):
-        return sudo.ask_password(request)
-    form = ConfirmNameForm(_posted(request), expected=box.address)
-    if request.method == "POST" and form.is_valid():
-        try:
-            mailboxes.delete_mailbox(box, actor=request.user)
-        except ProvisioningError as exc:
-            form_error(form, exc)
-        else:
-            messages.success(request, f"{box} is being deleted with all its mail.")
-            return redirect("mail:domain_detail", pk=box.domain_id)
-    context = {"domain": box.domain, "object": box, "form": form, "what": "mailbox"}
-    return render(request, "mail/confirm_delete.html", context, status=422 if form.errors else 200)
+    return _confirm_delete(
+        request,
+        expected=box.address,
+        delete=lambda: mailboxes.delete_mailbox(box, actor=request.user),
+        success=f"{box} is being deleted with all its mail.",
+        done=reverse("mail:domain_detail", args=[box.domain_id]),
+        context={"domain": box.domain, "object": box, "what": "mailbox"},
+    )
 
 
 @require_POST
@@ -269,14 +260,12 @@ def alias_create(request, pk: int):
 
 def alias_delete(request, pk: int):
     alias = get_alias_for_user(request, pk)
-    form = ConfirmNameForm(_posted(request), expected=alias.address)
-    if request.method == "POST" and form.is_valid():
-        try:
-            aliases.delete_alias(alias, actor=request.user)
-        except ProvisioningError as exc:
-            form_error(form, exc)
-        else:
-            messages.success(request, f"{alias} is being removed.")
-            return redirect("mail:domain_detail", pk=alias.domain_id)
-    context = {"domain": alias.domain, "object": alias, "form": form, "what": "alias"}
-    return render(request, "mail/confirm_delete.html", context, status=422 if form.errors else 200)
+    return _confirm_delete(
+        request,
+        expected=alias.address,
+        delete=lambda: aliases.delete_alias(alias, actor=request.user),
+        success=f"{alias} is being removed.",
+        done=reverse("mail:domain_detail", args=[alias.domain_id]),
+        context={"domain": alias.domain, "object": alias, "what": "alias"},
+        needs_sudo=False,
+    )
