@@ -10,7 +10,6 @@ import smtplib
 import pytest
 
 from provisioning.mail import aliases, domains, drift, mailboxes
-from provisioning.mail.backend import MailBackend
 from provisioning.mail.models import Mailbox, MailDomain
 from provisioning.mail.usage import refresh
 from tests.dns.conftest import run_jobs
@@ -18,13 +17,6 @@ from tests.mailstack import imap_login, message, send, wait_for_message
 
 pytestmark = pytest.mark.django_db(transaction=True)
 PASSWORD = "Zx9!kq2#Lmwe"  # noqa: S105
-
-
-@pytest.fixture
-def backend(mail_server):
-    made = MailBackend(mail_server)
-    yield made
-    made.close()
 
 
 @pytest.fixture
