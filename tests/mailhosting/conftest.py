@@ -6,15 +6,43 @@ import secrets
 
 import pytest
 
+from provisioning.dns import services as dns_services
+from provisioning.dns.servers import register_dns_server
 from provisioning.engine.choices import ResourceState
+from provisioning.mail.backend import MailBackend
 from provisioning.mail.choices import DnsMode
 from provisioning.mail.models import Alias, Mailbox, MailDomain
 from provisioning.servers.models import Server
 
 # The real servers' fixtures: PowerDNS (the stack's, or one a test may stop) and the mail host.
-from tests.dns.conftest import dns_server, fast_jobs, pdns_address, zone_name  # noqa: F401
+from tests.dns.conftest import dns_server, fast_jobs, pdns_address, run_jobs, zone_name  # noqa: F401
 from tests.dns.test_outage import own_pdns  # noqa: F401
 from tests.mailstack import mail_server  # noqa: F401
+
+
+@pytest.fixture
+def backend(mail_server):  # noqa: F811 - the fixture imported above
+    """The stack's mail backend, as the jobs use it (to look at the mail database)."""
+    made = MailBackend(mail_server)
+    yield made
+    made.close()
+
+
+@pytest.fixture
+def pdns_zone(alice_account, own_pdns, zone_name):  # noqa: F811
+    """A zone of ALICE_ACCOUNT, active, on a PowerDNS of the test's own (it may stop it)."""
+    pdns, _target = own_pdns
+    register_dns_server(
+        "own-pdns",
+        api_url=pdns.api_url,
+        api_key=pdns.api_key(),
+        dns_address=f"127.0.0.1:{pdns.dns_port}",
+    )
+    zone = dns_services.create_zone(alice_account, zone_name, actor=alice_account.owner)
+    run_jobs()
+    zone.refresh_from_db()
+    assert zone.state == "active"
+    return pdns, zone
 
 
 @pytest.fixture

@@ -83,3 +83,41 @@ def test_lists_do_not_grow_queries_per_row(api, domain, django_assert_max_num_qu
         )
     with django_assert_max_num_queries(12):
         assert len(api.get("/api/v1/mail/mailboxes/").json()["results"]) == 30
+
+
+def test_mailbox_actions_are_accepted_with_their_jobs(api, domain):
+    response = api.post(
+        "/api/v1/mail/mailboxes/",
+        {"domain": domain.pk, "local_part": "joe", "quota_mb": 5, "password": ""},
+        content_type="application/json",
+    )
+    assert response.status_code == 202, response.content
+    body = response.json()
+    shown = body["password"]  # generated, shown once
+    assert shown and len(shown) >= 12
+    box = Mailbox.objects.get(address=f"joe@{domain.name}")
+    assert body["mailbox"]["address"] == box.address
+    job = ProvisioningJob.objects.get(kind="mailbox.create")
+    assert shown not in str(job.params) and job.params["password_hash"].startswith("{ARGON2ID}")
+    Mailbox.objects.filter(pk=box.pk).update(state="active")  # as if its job had finished
+
+    base = f"/api/v1/mail/mailboxes/{box.pk}"
+    actions = [
+        ("post", "/password/", {"password": ""}, "mailbox.password"),
+        ("post", "/quota/", {"quota_mb": 8}, "mailbox.quota"),
+        (
+            "put",
+            "/vacation/",
+            {"subject": "Away", "body": "Back soon.", "start": None, "end": None},
+            "mailbox.vacation",
+        ),
+        ("delete", "/", None, "mailbox.delete"),
+    ]
+    for method, path, data, kind in actions:
+        call = getattr(api, method)
+        body = {} if data is None else {"data": data, "content_type": "application/json"}
+        response = call(base + path, **body)
+        assert response.status_code == 202, (path, response.content)
+        assert ProvisioningJob.objects.filter(kind=kind).count() == 1
+        Mailbox.objects.filter(pk=box.pk).update(state="active")
+    assert response.json()["job"]

@@ -10,7 +10,6 @@ import smtplib
 import pytest
 
 from provisioning.mail import aliases, domains, drift, mailboxes
-from provisioning.mail.backend import MailBackend
 from provisioning.mail.models import Mailbox, MailDomain
 from provisioning.mail.usage import refresh
 from tests.dns.conftest import run_jobs
@@ -18,13 +17,6 @@ from tests.mailstack import imap_login, message, send, wait_for_message
 
 pytestmark = pytest.mark.django_db(transaction=True)
 PASSWORD = "Zx9!kq2#Lmwe"  # noqa: S105
-
-
-@pytest.fixture
-def backend(mail_server):
-    made = MailBackend(mail_server)
-    yield made
-    made.close()
 
 
 @pytest.fixture
@@ -133,3 +125,10 @@ def test_drift_lists_missing_rows_and_strays(domain, alice_account, backend, mai
     assert found[("mailbox", stray)].account == alice_account
     assert ("mail_domain", domain.name) not in found
     assert MailDomain.objects.get(pk=domain.pk).state == "active"  # nothing changed
+
+
+def test_the_plans_sending_limit_reaches_the_mail_server(domain, alice_account, backend):
+    alice_account.plan.mail_send_limit_per_hour = 7
+    alice_account.plan.save()
+    box = _box(domain, "sender", alice_account.owner)
+    assert backend.inspect_mailbox(box.address)["send_limit_per_hour"] == 7

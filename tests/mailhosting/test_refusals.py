@@ -8,7 +8,7 @@ from provisioning.dns.models import Zone
 from provisioning.engine.models import ProvisioningJob
 from provisioning.exceptions import ProvisioningError, QuotaExceeded
 from provisioning.mail import aliases, domains, mailboxes
-from provisioning.mail.models import Alias, Mailbox, MailDomain
+from provisioning.mail.models import Alias, Mailbox, MailDomain, Vacation
 from tests.mailhosting.conftest import make_domain
 
 
@@ -165,3 +165,49 @@ def test_an_unverified_customer_cannot_add_mail(domain, alice_account):
     alice_account.owner.save()
     with pytest.raises(ProvisioningError, match="Confirm your email"):
         aliases.create_alias(domain, "x", ["y@elsewhere.test"], actor=alice_account.owner)
+
+
+def test_mail_domain_count_is_limited_by_the_plan(alice_account, mail_server_row, domain_name):
+    alice_account.plan.max_mail_domains = 0
+    alice_account.plan.save()
+    with pytest.raises(QuotaExceeded, match="allows 0 mail domains"):
+        domains.create_domain(alice_account, domain_name, actor=alice_account.owner)
+    assert not MailDomain.objects.exists()
+    assert not ProvisioningJob.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("subject", "body", "field"),
+    [
+        ("Away\r\nBcc: evil@example.org", "Back soon.", "subject"),
+        ("Away", "Back\x00 soon.", "body"),
+    ],
+)
+def test_auto_reply_fields_refuse_line_breaks_and_nul(domain, alice_account, subject, body, field):
+    box = Mailbox.objects.create(
+        domain=domain, local_part="jo", address=f"jo@{domain.name}", quota_mb=5, state="active"
+    )
+    with pytest.raises(ProvisioningError) as caught:
+        mailboxes.set_vacation(
+            box, subject=subject, body=body, start=None, end=None, actor=alice_account.owner
+        )
+    assert caught.value.field == field
+    assert not Vacation.objects.exists()
+    assert not ProvisioningJob.objects.exists()
+    box.refresh_from_db()
+    assert box.state == "active"
+
+
+@pytest.mark.parametrize(
+    ("destinations", "message"),
+    [
+        # a line break only separates addresses: the injected header is not an address
+        ("a@example.org\r\nBcc: evil@example.org", "Bcc: is not an email address"),
+        ("a@example.org\x00b@example.org", "NUL"),
+    ],
+)
+def test_alias_destinations_refuse_header_injection(domain, alice_account, destinations, message):
+    with pytest.raises(ProvisioningError, match=message):
+        aliases.create_alias(domain, "team", destinations, actor=alice_account.owner)
+    assert not Alias.objects.exists()
+    assert not ProvisioningJob.objects.exists()

@@ -7,40 +7,14 @@ import dataclasses
 
 import pytest
 
-from provisioning.dns import services as dns_services
-from provisioning.dns.servers import register_dns_server
 from provisioning.engine import registry
 from provisioning.engine.backends import BackendError
 from provisioning.mail import domains
-from provisioning.mail.backend import MailBackend
 from provisioning.mail.models import MailDomain
 from tests.dns.conftest import run_jobs
 from tests.dns.dnsquery import answers
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def pdns_zone(alice_account, own_pdns, zone_name):
-    pdns, _target = own_pdns
-    register_dns_server(
-        "own-pdns",
-        api_url=pdns.api_url,
-        api_key=pdns.api_key(),
-        dns_address=f"127.0.0.1:{pdns.dns_port}",
-    )
-    zone = dns_services.create_zone(alice_account, zone_name, actor=alice_account.owner)
-    run_jobs()
-    zone.refresh_from_db()
-    assert zone.state == "active"
-    return pdns, zone
-
-
-@pytest.fixture
-def backend(mail_server):
-    made = MailBackend(mail_server)
-    yield made
-    made.close()
 
 
 def test_dns_server_down_undoes_the_mail_domain(

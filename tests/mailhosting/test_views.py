@@ -139,3 +139,9 @@ def test_admins_suspend_with_a_job_and_an_audit_event(admin_client, mailbox):
     job = ProvisioningJob.objects.get()
     assert (job.kind, job.params) == ("mailbox.suspend", {"suspended": True})
     assert AuditEvent.objects.filter(action="mail.mailbox_suspended").exists()
+
+
+def test_admins_see_every_mail_domain(admin_client, domain, bob_account, mail_server_row):
+    other = make_domain(bob_account, "bob-mail.example.test", mail_server_row)
+    page = admin_client.get(reverse("mail:admin_domains")).content.decode()
+    assert domain.name in page and other.name in page
