@@ -18,7 +18,7 @@ from api import dns_changes
 from api import dns_serializers as d
 from api.idempotency import idempotent
 from api.permissions import may_create, restrict
-from api.views.base import ApiViewSet, RetrieveWithETag, accepted, account_of, job_url
+from api.views.base import ApiViewSet, RetrieveWithETag, accepted_job, account_of
 from panel.errors import NotFound
 from provisioning.dns import services, transfer
 from provisioning.dns.models import Record, Zone, ZoneRevision
@@ -35,11 +35,11 @@ class PlainText(BaseRenderer):
 
 def _zone_accepted(request, zone: Zone, revision: ZoneRevision | None = None) -> Response:
     zone.refresh_from_db()
-    body = {"zone": d.ZoneSerializer(zone).data, "job": job_url(request, zone)}
+    body = {"zone": d.ZoneSerializer(zone).data}
     if revision is not None:
         revision.refresh_from_db()
         body["revision"] = d.RevisionSerializer(revision).data
-    return accepted(body)
+    return accepted_job(request, zone, body)
 
 
 def _shown(key, entry) -> dict | None:
