@@ -251,7 +251,9 @@ class AdminZoneTemplateViewSet(mixins.ListModelMixin, RetrieveWithETag, ApiViewS
         return ZoneTemplate.objects.all()
 
     def _save(self, request, template: ZoneTemplate | None) -> ZoneTemplate:
-        form = validated(ZoneTemplateForm(_template_form_data(request, template), instance=template))
+        form = validated(
+            ZoneTemplateForm(_template_form_data(request, template), instance=template)
+        )
         return services.save_template(form, actor=request.user)
 
     @extend_schema(request=a.ZoneTemplateSerializer, responses={201: a.ZoneTemplateSerializer})

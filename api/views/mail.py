@@ -92,7 +92,6 @@ class MailboxViewSet(mixins.ListModelMixin, RetrieveWithETag, ApiViewSet):
     def get_queryset(self):
         return _in_allowed_domains(self.request, super().get_queryset())
 
-
     @extend_schema(request=s.MailboxCreateSerializer, responses={202: s.MailboxAccepted})
     @idempotent
     def create(self, request):

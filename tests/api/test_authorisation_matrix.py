@@ -19,8 +19,8 @@ from monitoring.alerts import ensure_default_rules
 from monitoring.models import AlertEvent, AlertRule
 from provisioning.databases.models import DatabaseRole
 from provisioning.dns import services as dns_services
-from provisioning.engine.drift import run_drift_check
 from provisioning.dns.models import ZoneTemplate
+from provisioning.engine.drift import run_drift_check
 from provisioning.engine.models import DriftFinding, ProvisioningJob
 from security.models import AuditEvent, UserSession
 from tests.api.conftest import expire, make_token, token_client
@@ -88,10 +88,8 @@ def world(alice_account, bob_account, admin_user, db_server, dns_server):
     event = AuditEvent.objects.create(action="database.created", account_id=alice_account.pk)
     # The drift check before the mail objects: their server is a row with no mail host behind it.
     drift_report = run_drift_check(actor=admin_user)
-    finding = DriftFinding.objects.create(
-        report=drift_report, server=db_server, kind="role_stray", resource_label="matrix_stray",
-        problem="A role on the server the panel does not know (stray).",
-    )
+    stray = {"kind": "role_stray", "resource_label": "matrix_stray", "problem": "stray"}
+    finding = DriftFinding.objects.create(report=drift_report, server=db_server, **stray)
     template = ZoneTemplate.objects.create(slug="matrix", label="Matrix", records=[])
     mail = mail_world(alice_account)
     return {

@@ -103,11 +103,10 @@ def test_admins_manage_templates_and_a_customers_zone_starts_with_one(
     admin_api, dns_api, dns_server, pdns_address, zone_name
 ):
     base = "/api/v1/admin/dns/templates/"
-    bad = post(admin_api, base, {"slug": "x", "label": "X", "records": [
-        {"name": "www", "type": "A", "value": "not-an-address"}]})
+    www = {"name": "www", "type": "A", "value": "192.0.2.7"}
+    bad = post(admin_api, base, {"slug": "x", "label": "X", "records": [www | {"value": "x"}]})
     assert bad.status_code == 400
-    created = post(admin_api, base, {"slug": "api-web", "label": "API web", "records": [
-        {"name": "www", "type": "A", "value": "192.0.2.7"}]})
+    created = post(admin_api, base, {"slug": "api-web", "label": "API web", "records": [www]})
     assert created.status_code == 201, created.content
     template = created.json()
     assert template["records"] == [{"name": "www", "type": "A", "value": "192.0.2.7"}]
@@ -128,8 +127,13 @@ def test_admins_manage_templates_and_a_customers_zone_starts_with_one(
 
 
 def _serve(zone_name: str, name: str, value: str) -> None:
-    rrset = {"name": name, "type": "A", "ttl": 300, "changetype": "REPLACE",
-             "records": [{"content": value, "disabled": False}]}
+    rrset = {
+        "name": name,
+        "type": "A",
+        "ttl": 300,
+        "changetype": "REPLACE",
+        "records": [{"content": value, "disabled": False}],
+    }
     pdns_api("PATCH", f"/zones/{zone_name}", json={"rrsets": [rrset]}).raise_for_status()
 
 
