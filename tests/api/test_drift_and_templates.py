@@ -156,4 +156,4 @@ def test_a_drifted_zone_is_reapplied_or_its_server_state_imported(
     assert imported.status_code == 200, imported.content
     assert imported.json()["revision"]["reason"] == "adopted from the server"
     assert zone.records.filter(name="kept." + zone_name, content="192.0.2.77").exists()
-    assert not run_drift_check().findings.filter(kind="dns_zone").exists()
+    assert not run_drift_check().findings.filter(resource_label=zone_name).exists()
