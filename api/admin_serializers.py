@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import Plan
+from api.dns_serializers import RevisionSerializer, ZoneSerializer
 from monitoring.models import AlertEvent, AlertRule
 from provisioning.engine.models import DriftFinding, DriftReport
 from provisioning.servers.choices import ServerRole
@@ -129,6 +130,17 @@ class DriftStarted(serializers.Serializer):
     reports = serializers.URLField()
 
 
+class DropConfirmation(serializers.Serializer):
+    confirm = serializers.CharField(max_length=255, help_text="The stray's name, typed.")
+
+
+class ServerStateImported(serializers.Serializer):
+    """The server's records recorded as the zone's new revision (already served: no job)."""
+
+    zone = ZoneSerializer()
+    revision = RevisionSerializer()
+
+
 class AlertRuleSerializer(serializers.ModelSerializer):
     class Meta:
         model = AlertRule
@@ -154,3 +166,29 @@ class AlertEventSerializer(serializers.ModelSerializer):
             "value",
             "message",
         ]
+
+
+class TemplateRecord(serializers.Serializer):
+    name = serializers.CharField(max_length=255, help_text='Relative to the zone; "@" is the apex.')
+    type = serializers.CharField(max_length=10)
+    value = serializers.CharField(max_length=4096)
+
+
+class ZoneTemplateSerializer(serializers.Serializer):
+    """A zone template; `records` are checked like records of a zone (every rule, by line)."""
+
+    id = serializers.IntegerField(read_only=True)
+    slug = serializers.SlugField(max_length=40)
+    label = serializers.CharField(max_length=100)
+    records = TemplateRecord(many=True, required=False)
+    updated_at = serializers.DateTimeField(read_only=True)
+
+    def to_representation(self, instance):
+        records = [{"name": n, "type": t, "value": v} for n, t, v in instance.records]
+        return {
+            "id": instance.pk,
+            "slug": instance.slug,
+            "label": instance.label,
+            "records": records,
+            "updated_at": serializers.DateTimeField().to_representation(instance.updated_at),
+        }

@@ -33,6 +33,11 @@ router.register("admin/servers", admin_catalog.AdminServerViewSet, basename="adm
 router.register(
     "admin/drift-reports", admin_watch.AdminDriftReportViewSet, basename="admin-drift-report"
 )
+router.register(
+    r"admin/drift-reports/(?P<report_pk>\d+)/findings",
+    admin_watch.AdminDriftFindingViewSet,
+    basename="admin-drift-finding",
+)
 router.register("admin/alert-rules", admin_watch.AdminAlertRuleViewSet, basename="admin-alert-rule")
 router.register(
     "admin/alert-events", admin_watch.AdminAlertEventViewSet, basename="admin-alert-event"
@@ -40,6 +45,7 @@ router.register(
 router.register(
     "admin/audit-events", admin_watch.AdminAuditEventViewSet, basename="admin-audit-event"
 )
+router.register("admin/dns/templates", dns.AdminZoneTemplateViewSet, basename="admin-dns-template")
 router.register("admin/mail/mailboxes", mail.AdminMailboxViewSet, basename="admin-mailbox")
 
 

@@ -17,14 +17,23 @@ from rest_framework.renderers import BaseRenderer
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
+from accounts.forms import ConfirmNameForm
 from api import admin_serializers as a
+from api import dns_serializers as d
 from api import serializers as s
 from api.form_input import body_of, validated
-from api.views.base import ApiViewSet, RetrieveWithETag
+from api.permissions import token_of
+from api.views.base import ApiViewSet, RetrieveWithETag, accepted, accepted_job
 from monitoring import services as monitoring_services
 from monitoring.forms import AlertRuleForm
 from monitoring.models import AlertEvent, AlertRule
-from provisioning.engine.models import DriftReport
+from panel.errors import Forbidden
+from provisioning.databases import drift_actions
+from provisioning.dns import drift as dns_drift
+from provisioning.dns.models import Zone
+from provisioning.engine.models import DriftFinding, DriftReport
+from provisioning.exceptions import BusyResource
+from security import sudo
 from security.forms import AuditFilterForm
 from security.models import AuditEvent
 from security.views import audit as audit_pages
@@ -65,6 +74,79 @@ class AdminDriftReportViewSet(mixins.ListModelMixin, RetrieveWithETag, ApiViewSe
             "reports": reports,
         }
         return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": reports})
+
+
+def _job_accepted(request, job) -> Response:
+    return accepted({"job": reverse("api:job-detail", args=[job.pk], request=request)})
+
+
+class AdminDriftFindingViewSet(mixins.ListModelMixin, RetrieveWithETag, ApiViewSet):
+    """One report's findings and the Drift page's fixes, each a call into the page's service:
+    databases (provisioning.databases.drift_actions): adopt a stray into the account its
+    prefix names, drop a stray (typed name; in a browser session also sudo), re-create a
+    missing database; DNS zones (provisioning.dns.drift): re-apply the panel's revision or
+    import the server's state as a new revision. A finding the fix does not fit is a 409."""
+
+    scope_kind = "admin"
+    serializer_class = a.FindingSerializer
+    queryset = DriftFinding.objects.none()
+    filter_fields = {"kind": "kind", "server": "server_id"}
+
+    def get_base_queryset(self):
+        findings = DriftFinding.objects.filter(report_id=self.kwargs["report_pk"])
+        return findings.select_related("server", "account")
+
+    def _zone(self, finding: DriftFinding) -> Zone:
+        zone = Zone.objects.filter(pk=finding.resource_id).first()
+        if finding.kind != "dns_zone" or zone is None:
+            raise BusyResource("This finding is not a drifted zone of the panel.")
+        return zone
+
+    @extend_schema(request=None, responses={202: s.Accepted})
+    @action(detail=True, methods=["post"])
+    def adopt(self, request, report_pk=None, pk=None):
+        """Adopt a stray database into the account its prefix names (a job)."""
+        db = drift_actions.adopt_stray(self.get_object(), actor=request.user)
+        return accepted_job(request, db)
+
+    @extend_schema(request=a.DropConfirmation, responses={202: s.Accepted})
+    @action(detail=True, methods=["post"])
+    def drop(self, request, report_pk=None, pk=None):
+        """Drop a stray database or role from its server: `confirm` is its name, typed."""
+        finding = self.get_object()
+        if token_of(request) is None and not sudo.is_active(request):
+            raise Forbidden("Confirm your password in the panel first.", code="sudo_required")
+        validated(ConfirmNameForm(body_of(request), expected=finding.resource_label))
+        return _job_accepted(request, drift_actions.drop_stray(finding, actor=request.user))
+
+    @extend_schema(request=None, responses={202: s.Accepted})
+    @action(detail=True, methods=["post"])
+    def recreate(self, request, report_pk=None, pk=None):
+        """Create a database the server lost again (a job)."""
+        job = drift_actions.recreate_missing(self.get_object(), actor=request.user)
+        return _job_accepted(request, job)
+
+    @extend_schema(request=None, responses={202: d.ChangeAccepted})
+    @action(detail=True, methods=["post"])
+    def reapply(self, request, report_pk=None, pk=None):
+        """Put the panel's latest revision of a drifted zone back on its server (a job)."""
+        zone = self._zone(self.get_object())
+        revision = dns_drift.reapply(zone, actor=request.user)
+        return accepted_job(request, zone, _zone_and_revision(zone, revision))
+
+    @extend_schema(request=None, responses={200: a.ServerStateImported})
+    @action(detail=True, methods=["post"], url_path="import")
+    def import_server_state(self, request, report_pk=None, pk=None):
+        """Record what the server serves as the zone's new revision (nothing is sent)."""
+        zone = self._zone(self.get_object())
+        revision = dns_drift.adopt(zone, actor=request.user)
+        return Response(_zone_and_revision(zone, revision))
+
+
+def _zone_and_revision(zone: Zone, revision) -> dict:
+    zone.refresh_from_db()
+    revision.refresh_from_db()
+    return {"zone": d.ZoneSerializer(zone).data, "revision": d.RevisionSerializer(revision).data}
 
 
 class AdminAlertRuleViewSet(mixins.ListModelMixin, RetrieveWithETag, ApiViewSet):

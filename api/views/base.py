@@ -32,6 +32,11 @@ def accepted(body: dict) -> Response:
     return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["job"]})
 
 
+def accepted_job(request, resource, body: dict | None = None) -> Response:
+    """The 202 of long work on RESOURCE: BODY plus the URL of the job just started."""
+    return accepted({**(body or {}), "job": job_url(request, resource)})
+
+
 def account_of(request):
     account = getattr(request.user, "hosting_account", None)
     if account is None:

@@ -9,7 +9,7 @@ from rest_framework.decorators import action
 from api import serializers as s
 from api.idempotency import idempotent
 from api.permissions import may_create, restrict
-from api.views.base import ApiViewSet, RetrieveWithETag, accepted, account_of, job_url
+from api.views.base import ApiViewSet, RetrieveWithETag, accepted_job, account_of
 from panel.errors import NotFound
 from provisioning.databases import services
 from provisioning.databases.models import Database, DatabaseRole
@@ -43,14 +43,13 @@ class DatabaseViewSet(mixins.ListModelMixin, RetrieveWithETag, ApiViewSet):
             "role": db.owner_role,
             "password": password,
             "connection": connection_string(db, db.owner_role, password),
-            "job": job_url(request, db),
         }
-        return accepted(body)
+        return accepted_job(request, db, body)
 
     @extend_schema(request=None, responses={202: s.Accepted})
     def destroy(self, request, pk=None):
         db = services.delete_database(self.get_object(), actor=request.user)
-        return accepted({"job": job_url(request, db)})
+        return accepted_job(request, db)
 
 
 class RoleViewSet(mixins.ListModelMixin, RetrieveWithETag, ApiViewSet):
@@ -89,7 +88,7 @@ class RoleViewSet(mixins.ListModelMixin, RetrieveWithETag, ApiViewSet):
             actor=request.user,
         )
         body = {"role": s.RoleSerializer(role).data, "password": password}
-        return accepted(body | {"job": job_url(request, role)})
+        return accepted_job(request, role, body)
 
     @extend_schema(request=s.PasswordSerializer, responses={202: s.RoleAccepted})
     @action(detail=True, methods=["post"], url_path="reset-password")
@@ -102,9 +101,9 @@ class RoleViewSet(mixins.ListModelMixin, RetrieveWithETag, ApiViewSet):
             actor=request.user,
         )
         body = {"role": s.RoleSerializer(role).data, "password": password}
-        return accepted(body | {"job": job_url(request, role)})
+        return accepted_job(request, role, body)
 
     @extend_schema(request=None, responses={202: s.Accepted})
     def destroy(self, request, database_pk=None, pk=None):
         role = services.remove_role(self.get_object(), actor=request.user)
-        return accepted({"job": job_url(request, role)})
+        return accepted_job(request, role)

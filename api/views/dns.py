@@ -9,19 +9,22 @@ from __future__ import annotations
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins
+from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.renderers import BaseRenderer
 from rest_framework.response import Response
 
+from api import admin_serializers as a
 from api import dns_changes
 from api import dns_serializers as d
+from api.form_input import validated
 from api.idempotency import idempotent
 from api.permissions import may_create, restrict
-from api.views.base import ApiViewSet, RetrieveWithETag, accepted, account_of, job_url
+from api.views.base import ApiViewSet, RetrieveWithETag, accepted_job, account_of
 from panel.errors import NotFound
 from provisioning.dns import services, transfer
-from provisioning.dns.models import Record, Zone, ZoneRevision
+from provisioning.dns.forms import ZoneTemplateForm
+from provisioning.dns.models import Record, Zone, ZoneRevision, ZoneTemplate
 
 
 class PlainText(BaseRenderer):
@@ -35,11 +38,11 @@ class PlainText(BaseRenderer):
 
 def _zone_accepted(request, zone: Zone, revision: ZoneRevision | None = None) -> Response:
     zone.refresh_from_db()
-    body = {"zone": d.ZoneSerializer(zone).data, "job": job_url(request, zone)}
+    body = {"zone": d.ZoneSerializer(zone).data}
     if revision is not None:
         revision.refresh_from_db()
         body["revision"] = d.RevisionSerializer(revision).data
-    return accepted(body)
+    return accepted_job(request, zone, body)
 
 
 def _shown(key, entry) -> dict | None:
@@ -217,3 +220,54 @@ class RevisionViewSet(mixins.ListModelMixin, RetrieveWithETag, ZoneChildViewSet)
         zone = self.zone()
         new = services.revert_to(zone, revision, actor=request.user)
         return _zone_accepted(request, zone, new)
+
+
+def _template_form_data(request, template: ZoneTemplate | None) -> dict:
+    """The API's JSON bound to the page's form: records become its lines, name type value."""
+    data = a.ZoneTemplateSerializer(data=request.data, partial=template is not None)
+    data.is_valid(raise_exception=True)
+    given = data.validated_data
+    current = a.ZoneTemplateSerializer(template).data if template else {}
+    records = given.get("records", current.get("records", []))
+    return {
+        "slug": given.get("slug", current.get("slug", "")),
+        "label": given.get("label", current.get("label", "")),
+        "records_text": "\n".join(f"{r['name']} {r['type']} {r['value']}" for r in records),
+    }
+
+
+class AdminZoneTemplateViewSet(mixins.ListModelMixin, RetrieveWithETag, ApiViewSet):
+    """Administrators: the zone templates customers may start a zone with (`template` on a
+    zone create names one by slug). Validated by the template page's form, saved and deleted
+    by the same services (audited)."""
+
+    scope_kind = "admin"
+    serializer_class = a.ZoneTemplateSerializer
+    queryset = ZoneTemplate.objects.none()
+    filter_fields = {"slug": "slug"}
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_base_queryset(self):
+        return ZoneTemplate.objects.all()
+
+    def _save(self, request, template: ZoneTemplate | None) -> ZoneTemplate:
+        form = validated(
+            ZoneTemplateForm(_template_form_data(request, template), instance=template)
+        )
+        return services.save_template(form, actor=request.user)
+
+    @extend_schema(request=a.ZoneTemplateSerializer, responses={201: a.ZoneTemplateSerializer})
+    @idempotent
+    def create(self, request):
+        saved = self._save(request, None)
+        return Response(a.ZoneTemplateSerializer(saved).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=a.ZoneTemplateSerializer, responses={200: a.ZoneTemplateSerializer})
+    def partial_update(self, request, pk=None):
+        saved = self._save(request, self.get_object())
+        return Response(a.ZoneTemplateSerializer(saved).data)
+
+    @extend_schema(request=None, responses={204: None})
+    def destroy(self, request, pk=None):
+        services.delete_template(self.get_object(), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -11,7 +11,7 @@ from api import mail_serializers as s
 from api.idempotency import idempotent
 from api.permissions import may_create, restrict
 from api.serializers import Accepted
-from api.views.base import ApiViewSet, RetrieveWithETag, accepted, account_of, job_url
+from api.views.base import ApiViewSet, RetrieveWithETag, accepted_job, account_of
 from panel.errors import NotFound
 from provisioning.mail import aliases, check, domains, mailboxes
 from provisioning.mail.models import Alias, Mailbox, MailDomain
@@ -29,6 +29,12 @@ def _in_allowed_domains(request, queryset):
     """A token restricted to some mail domains sees only their mailboxes and aliases."""
     allowed = restrict(request, "mail", MailDomain.objects.all()).values("pk")
     return queryset.filter(domain__in=allowed)
+
+
+def _accepted_box(request, box: Mailbox, password=None):
+    box.refresh_from_db()
+    body = {"mailbox": s.MailboxSerializer(box).data, "password": password}
+    return accepted_job(request, box, body)
 
 
 class MailDomainViewSet(mixins.ListModelMixin, RetrieveWithETag, ApiViewSet):
@@ -52,13 +58,12 @@ class MailDomainViewSet(mixins.ListModelMixin, RetrieveWithETag, ApiViewSet):
             dmarc_policy=data.validated_data["dmarc_policy"],
             actor=request.user,
         )
-        body = {"domain": s.MailDomainSerializer(domain).data, "job": job_url(request, domain)}
-        return accepted(body)
+        return accepted_job(request, domain, {"domain": s.MailDomainSerializer(domain).data})
 
     @extend_schema(request=None, responses={202: Accepted})
     def destroy(self, request, pk=None):
         domain = domains.delete_domain(self.get_object(), actor=request.user)
-        return accepted({"job": job_url(request, domain)})
+        return accepted_job(request, domain)
 
     @extend_schema(request=None, responses={200: s.RecordStatusSerializer(many=True)})
     @action(detail=True, methods=["get"])
@@ -72,7 +77,7 @@ class MailDomainViewSet(mixins.ListModelMixin, RetrieveWithETag, ApiViewSet):
     @action(detail=True, methods=["post"], url_path="rotate-dkim")
     def rotate_dkim(self, request, pk=None):
         domain = domains.rotate_dkim(self.get_object(), actor=request.user)
-        return accepted({"job": job_url(request, domain)})
+        return accepted_job(request, domain)
 
 
 class MailboxViewSet(mixins.ListModelMixin, RetrieveWithETag, ApiViewSet):
@@ -87,11 +92,6 @@ class MailboxViewSet(mixins.ListModelMixin, RetrieveWithETag, ApiViewSet):
     def get_queryset(self):
         return _in_allowed_domains(self.request, super().get_queryset())
 
-    def _accepted_box(self, request, box, password=None):
-        box.refresh_from_db()
-        body = {"mailbox": s.MailboxSerializer(box).data, "password": password}
-        return accepted(body | {"job": job_url(request, box)})
-
     @extend_schema(request=s.MailboxCreateSerializer, responses={202: s.MailboxAccepted})
     @idempotent
     def create(self, request):
@@ -105,12 +105,12 @@ class MailboxViewSet(mixins.ListModelMixin, RetrieveWithETag, ApiViewSet):
             password=data.validated_data.get("password") or None,
             actor=request.user,
         )
-        return self._accepted_box(request, box, password)
+        return _accepted_box(request, box, password)
 
     @extend_schema(request=None, responses={202: Accepted})
     def destroy(self, request, pk=None):
         box = mailboxes.delete_mailbox(self.get_object(), actor=request.user)
-        return accepted({"job": job_url(request, box)})
+        return accepted_job(request, box)
 
     @extend_schema(request=s.MailPasswordSerializer, responses={202: s.MailboxAccepted})
     @action(detail=True, methods=["post"], url_path="password")
@@ -121,7 +121,7 @@ class MailboxViewSet(mixins.ListModelMixin, RetrieveWithETag, ApiViewSet):
         plain = mailboxes.change_password(
             box, data.validated_data.get("password") or None, actor=request.user
         )
-        return self._accepted_box(request, box, plain)
+        return _accepted_box(request, box, plain)
 
     @extend_schema(request=s.QuotaSerializer, responses={202: s.MailboxAccepted})
     @action(detail=True, methods=["post"], url_path="quota")
@@ -130,7 +130,7 @@ class MailboxViewSet(mixins.ListModelMixin, RetrieveWithETag, ApiViewSet):
         data = s.QuotaSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         mailboxes.change_quota(box, data.validated_data["quota_mb"], actor=request.user)
-        return self._accepted_box(request, box)
+        return _accepted_box(request, box)
 
     @extend_schema(
         methods=["PUT"], request=s.VacationSerializer, responses={202: s.MailboxAccepted}
@@ -141,11 +141,11 @@ class MailboxViewSet(mixins.ListModelMixin, RetrieveWithETag, ApiViewSet):
         box = self.get_object()
         if request.method == "DELETE":
             mailboxes.clear_vacation(box, actor=request.user)
-            return self._accepted_box(request, box)
+            return _accepted_box(request, box)
         data = s.VacationSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         mailboxes.set_vacation(box, **data.validated_data, actor=request.user)
-        return self._accepted_box(request, box)
+        return _accepted_box(request, box)
 
 
 class AliasViewSet(mixins.ListModelMixin, RetrieveWithETag, ApiViewSet):
@@ -172,13 +172,12 @@ class AliasViewSet(mixins.ListModelMixin, RetrieveWithETag, ApiViewSet):
             data.validated_data["destinations"],
             actor=request.user,
         )
-        body = {"alias": s.AliasSerializer(alias).data, "job": job_url(request, alias)}
-        return accepted(body)
+        return accepted_job(request, alias, {"alias": s.AliasSerializer(alias).data})
 
     @extend_schema(request=None, responses={202: Accepted})
     def destroy(self, request, pk=None):
         alias = aliases.delete_alias(self.get_object(), actor=request.user)
-        return accepted({"job": job_url(request, alias)})
+        return accepted_job(request, alias)
 
 
 class AdminMailboxViewSet(mixins.ListModelMixin, RetrieveWithETag, ApiViewSet):
@@ -199,6 +198,4 @@ class AdminMailboxViewSet(mixins.ListModelMixin, RetrieveWithETag, ApiViewSet):
         data = s.SuspendSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         mailboxes.set_suspended(box, data.validated_data["suspended"], actor=request.user)
-        box.refresh_from_db()
-        body = {"mailbox": s.MailboxSerializer(box).data, "password": None}
-        return accepted(body | {"job": job_url(request, box)})
+        return _accepted_box(request, box)

@@ -86,6 +86,21 @@ def _template(slug: str) -> ZoneTemplate | None:
     return template
 
 
+def save_template(form, *, actor) -> ZoneTemplate:
+    """Save a valid ZoneTemplateForm (new or edited), audited."""
+    created = form.instance.pk is None
+    saved = form.save()
+    action = "dns.template_created" if created else "dns.template_updated"
+    audit.record(actor, action, target=saved, records=len(saved.records))
+    return saved
+
+
+def delete_template(template: ZoneTemplate, *, actor) -> None:
+    """Zones started from it keep their records; new zones can no longer choose it."""
+    audit.record(actor, "dns.template_deleted", target=template)
+    template.delete()
+
+
 def _initial_inputs(server: Server, template: ZoneTemplate | None) -> list[RecordInput]:
     nameservers = server.settings_for("dns").get("nameservers") or settings.DNS_NAMESERVERS
     inputs = [RecordInput("@", "NS", None, ns) for ns in nameservers]

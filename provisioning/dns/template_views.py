@@ -7,9 +7,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.access import admin_required
+from provisioning.dns import services
 from provisioning.dns.forms import ZoneTemplateForm
 from provisioning.dns.models import ZoneTemplate
-from security import audit
 
 
 @admin_required
@@ -22,9 +22,7 @@ def template_form(request, pk: int | None = None):
     template = get_object_or_404(ZoneTemplate, pk=pk) if pk else None
     form = ZoneTemplateForm(request.POST or None, instance=template)
     if request.method == "POST" and form.is_valid():
-        saved = form.save()
-        action = "dns.template_updated" if template else "dns.template_created"
-        audit.record(request.user, action, target=saved, records=len(saved.records))
+        saved = services.save_template(form, actor=request.user)
         messages.success(request, f"Template {saved.label} saved.")
         return redirect("dns:template_list")
     status = 422 if form.errors else 200
@@ -35,7 +33,6 @@ def template_form(request, pk: int | None = None):
 @require_POST
 def template_delete(request, pk: int):
     template = get_object_or_404(ZoneTemplate, pk=pk)
-    audit.record(request.user, "dns.template_deleted", target=template)
-    template.delete()
+    services.delete_template(template, actor=request.user)
     messages.success(request, f"Template {template.label} deleted.")
     return redirect("dns:template_list")

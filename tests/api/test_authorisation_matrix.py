@@ -19,8 +19,9 @@ from monitoring.alerts import ensure_default_rules
 from monitoring.models import AlertEvent, AlertRule
 from provisioning.databases.models import DatabaseRole
 from provisioning.dns import services as dns_services
+from provisioning.dns.models import ZoneTemplate
 from provisioning.engine.drift import run_drift_check
-from provisioning.engine.models import ProvisioningJob
+from provisioning.engine.models import DriftFinding, ProvisioningJob
 from security.models import AuditEvent, UserSession
 from tests.api.conftest import expire, make_token, token_client
 from tests.mailhosting.conftest import mail_world
@@ -29,7 +30,7 @@ from tests.provisioning.conftest import bulk_databases
 PUBLIC = {"api:schema", "api:docs"}
 SAFE = {"get", "head", "options"}
 # Path parameters naming a parent object → the key of that object in `world`.
-PARENTS = {"database_pk": "database", "zone_pk": "dns-zone"}
+PARENTS = {"database_pk": "database", "zone_pk": "dns-zone", "report_pk": "admin-drift-report"}
 NESTED = ("/roles/", "/records/", "/revisions/")
 EVERYTHING = {"databases": "write", "dns": "write", "account": "write", "mail": "write"}
 
@@ -87,6 +88,9 @@ def world(alice_account, bob_account, admin_user, db_server, dns_server):
     event = AuditEvent.objects.create(action="database.created", account_id=alice_account.pk)
     # The drift check before the mail objects: their server is a row with no mail host behind it.
     drift_report = run_drift_check(actor=admin_user)
+    stray = {"kind": "role_stray", "resource_label": "matrix_stray", "problem": "stray"}
+    finding = DriftFinding.objects.create(report=drift_report, server=db_server, **stray)
+    template = ZoneTemplate.objects.create(slug="matrix", label="Matrix", records=[])
     mail = mail_world(alice_account)
     return {
         **mail,
@@ -101,6 +105,8 @@ def world(alice_account, bob_account, admin_user, db_server, dns_server):
         "admin-plan": alice_account.plan.pk,
         "admin-server": db_server.pk,
         "admin-drift-report": drift_report.pk,
+        "admin-drift-finding": finding.pk,
+        "admin-dns-template": template.pk,
         "admin-alert-rule": AlertRule.objects.first().pk,
         "admin-alert-event": AlertEvent.objects.create(
             rule=AlertRule.objects.first(), server=db_server, opened_at=timezone.now(), message="x"
