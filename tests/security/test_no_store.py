@@ -8,7 +8,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from panel.cache_headers import PrivateNoStoreMiddleware
-from tests.security.test_input_fuzz import _urls
+from tests.security.urlconf import urls
 
 
 def _no_store(response) -> bool:
@@ -29,7 +29,7 @@ def test_the_page_with_a_new_customers_password_is_not_stored(admin_client, plan
 def test_every_page_a_signed_in_user_opens_is_not_stored(request, persona, alice_account):
     client = request.getfixturevalue(persona)
     opened = 0
-    for url in _urls(alice_account.pk):
+    for url in urls(alice_account.pk):
         response = client.get(url)
         if response.status_code == 200:
             opened += 1
