@@ -45,8 +45,11 @@ $(VENV_STAMP): requirements.lock requirements-dev.lock
 
 # The locks are generated from pyproject.toml (and agent/pyproject.toml) by this one command.
 # Existing pins are kept; `make lock-upgrade` moves everything to the newest allowed versions.
+# --no-strip-extras: a package asked for with extras (pytest-cov wants coverage[toml]) is
+# written with them, so pip's --require-hashes check sees that requirement pinned too;
+# without it, pip 23 goes looking for the newest release of the extra and refuses.
 UV_COMPILE = $(VENV)/bin/uv pip compile --quiet --universal --python-version 3.11 \
-	--generate-hashes --custom-compile-command "make lock" $(LOCK_FLAGS)
+	--generate-hashes --no-strip-extras --custom-compile-command "make lock" $(LOCK_FLAGS)
 
 # Needs only uv, so it also repairs a lock that no longer installs (e.g. after a merge).
 lock:

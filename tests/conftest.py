@@ -82,6 +82,22 @@ def _clear_throttles():
     throttle.clear_all()
 
 
+# The queue a job goes to when no worker of this session may take it (nothing consumes it).
+UNCONSUMED_QUEUE = "tests.unconsumed"
+
+
+@pytest.fixture(autouse=True)
+def _jobs_stay_with_the_test(request, settings):
+    """Once a test of this process has started the session's `celery_worker`, that worker
+    takes every job dispatched afterwards, also from tests that run jobs themselves (and
+    then race it). A test that did not ask for the worker sends its jobs to a queue no
+    worker consumes; per-server queues are unchanged (their tests start their own workers).
+    """
+    if "celery_worker" not in request.fixturenames:
+        settings.CELERY_TASK_DEFAULT_QUEUE = UNCONSUMED_QUEUE
+    yield
+
+
 def login_with_second_factor(client, user, device):
     """Log `client` in as `user` with a session that passed the second step."""
     client.force_login(user)
