@@ -6,6 +6,7 @@ import time
 from contextlib import ExitStack
 
 import pytest
+from django.conf import settings as django_settings
 from django.db import connections
 from django.test import Client
 from django.utils import timezone
@@ -155,10 +156,18 @@ def celery_worker(django_db_setup, django_db_blocker):
 
     from panel.celery import app
 
+    # Only the default queue (this test does not move it): left to itself, the worker
+    # consumes every queue the app knows by now, which are the queues sent to so far. After
+    # tests that ran their own jobs, that is UNCONSUMED_QUEUE (so it would take their jobs)
+    # and, if the app first built its queues during such a test, not the default queue at
+    # all (so it never saw the jobs of the tests that asked for it).
+    default_queue = django_settings.CELERY_TASK_DEFAULT_QUEUE
+    assert default_queue != UNCONSUMED_QUEUE
     with (
         django_db_blocker.unblock(),
         start_worker(
             app,
+            queues=[default_queue],
             pool="solo",
             concurrency=1,
             perform_ping_check=False,
