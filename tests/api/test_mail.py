@@ -158,9 +158,7 @@ def test_a_deleted_alias_no_longer_takes_mail(mail_api, live_domain):
     assert mail_database_rows(live_domain["name"])["aliases"] == 0
 
 
-def test_an_admin_suspends_a_mailbox_and_its_mail_is_kept(
-    mail_api, admin_user, alice_account, live_domain
-):
+def test_an_admin_suspends_a_mailbox_and_its_mail_is_kept(mail_api, admin_user, live_domain):
     admin_api = token_client(make_token(admin_user, {"admin": "write"}))  # that scope only
     box, password = make_box(mail_api, live_domain, "kim")
     address = box["address"]
