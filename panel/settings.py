@@ -439,6 +439,9 @@ MONITORING_MINUTE_RETENTION_DAYS = env_int("MONITORING_MINUTE_RETENTION_DAYS", 3
 MONITORING_HOUR_RETENTION_DAYS = env_int("MONITORING_HOUR_RETENTION_DAYS", 365)
 MONITORING_PARTITIONS_AHEAD_DAYS = env_int("MONITORING_PARTITIONS_AHEAD_DAYS", 3)
 MONITORING_MAX_POINTS = env_int("MONITORING_MAX_POINTS", 500)
+# An evaluation pass that opens (or closes) more alerts than this sends administrators one
+# summary email instead of one email per alert (a rack losing power is one message).
+MONITORING_ALERT_DIGEST_OVER = env_int("MONITORING_ALERT_DIGEST_OVER", 10)
 # Bearer token for GET /metrics (Prometheus); unset = the endpoint answers 404.
 MONITORING_METRICS_TOKEN = env_secret("MONITORING_METRICS_TOKEN", "")
 TEMPLATES[0]["OPTIONS"]["context_processors"].append("monitoring.context_processors.alerts")
