@@ -152,6 +152,7 @@ def test_the_panel_uses_the_compose_mail_host_once_it_is_healthy(project):
     web = services["web"]["environment"]
     assert web["MAIL_HOST"] == "postfix"
     assert web["MAIL_DOVEADM_URL"] == "http://dovecot:8080/doveadm/v1"
+    assert (web["EMAIL_HOST"], web["EMAIL_PORT"]) == ("postfix", "10025")  # its relay port
     assert services["web"]["depends_on"]["postfix"]["condition"] == "service_healthy"
     assert {services[name]["image"] for name in MAIL} == {"hearth-mail:local"}
     assert {services[name]["build"]["dockerfile"] for name in MAIL} == {"deploy/mail/Dockerfile"}
