@@ -164,7 +164,10 @@ def setup_db() -> None:
 
 def healthy() -> bool:
     """The running server's ports accept; Postfix's SMTP port also greets with 220."""
-    name = RUNNING.read_text().strip()
+    try:
+        name = RUNNING.read_text().strip()
+    except FileNotFoundError:  # still writing its configuration
+        return False
     p = ports()
     for port in OWN_PORTS[name]:
         try:

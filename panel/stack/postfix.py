@@ -47,7 +47,6 @@ MAPS = {
     "send-limit": "SELECT verdict FROM send_check('%s') AS verdict WHERE verdict IS NOT NULL",
 }
 
-# No internet on the stack's machines: mail for other hosts waits in the queue.
 NO_OUTBOUND = """\
 # No internet here: mail for other hosts waits in the queue (postqueue -j shows it).
 defer_transports = smtp
