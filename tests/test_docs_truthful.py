@@ -280,11 +280,23 @@ def table_defaults() -> list[tuple[str, str, str]]:
     return rows
 
 
-def test_the_settings_tables_give_the_defaults_of_panel_settings():
+# In prose: `NAME` (24), `NAME` (default 10), `NAME` (1,024).
+PROSE_DEFAULT = re.compile(r"`([A-Z][A-Z0-9_]+)` \((?:default )?`?(\d[\d,.]*)`?\)")
+
+
+def prose_defaults() -> list[tuple[str, str, str]]:
+    return [
+        (doc.name, *match.groups())
+        for doc in DOCS
+        for match in PROSE_DEFAULT.finditer(doc.read_text())
+    ]
+
+
+def test_the_docs_give_the_defaults_of_panel_settings():
     defaults = env_defaults()
     wrong = [
         (doc, name, documented, defaults[name])
-        for doc, name, documented in table_defaults()
+        for doc, name, documented in table_defaults() + prose_defaults()
         if defaults.get(name) is not None and not _matches(documented, defaults[name])
     ]
     assert not wrong, f"(doc, setting, documented default, panel/settings.py): {wrong}"
@@ -297,6 +309,7 @@ def test_the_checks_find_what_they_look_for():
     assert any(ENV_NAME.findall(text) for text in texts)
     assert sum(bool(_path_candidates(text)) for text in texts) > 50
     assert len(table_defaults()) > 20
+    assert len(prose_defaults()) > 5
     assert not _exists("panel/no_such_module.py")
     assert not _known("HEARTH_NO_SUCH_SETTING")
     assert "test_every_test_named_exists" in suite_test_names()
