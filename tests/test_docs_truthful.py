@@ -1,8 +1,8 @@
-"""The docs name only what exists (issue 9): every `make` target, every setting, every
+"""The docs name only what exists (issue 9): every `make` target, setting, panel URL,
 repository path and test named in backticks in README.md and docs/*.md, and the defaults
-the settings tables give.
+they give for panel/settings.py's settings.
 
-Reads files only; no server is needed."""
+Reads the files and the URL conf only; it changes nothing."""
 
 from __future__ import annotations
 
@@ -206,6 +206,52 @@ def test_every_test_named_exists():
         if re.fullmatch(r"test_\w+", text) and text not in suite_test_names():
             missing.add((doc, text))
     assert not missing, f"tests that do not exist: {sorted(missing)}"
+
+
+# --- the panel's URLs ------------------------------------------------------------------------
+
+URL = re.compile(r"^(?:(?:GET|POST|PUT|PATCH|DELETE) )?(/[a-z][\w\-/.<>{}:]*)")
+# Absolute paths that are not the panel's, each with what they are.
+NOT_PANEL_URLS = {
+    "/cryptokeys": "PowerDNS's API (docs/dns.md)",
+    "/tsigkeys": "PowerDNS's API (docs/dns.md)",
+    "/register": "short for /api/agent/v1/register, named just before (docs/monitoring.md)",
+    "/admin/drift-reports/": "under /api/v1/, the section's prefix (docs/api.md)",
+}
+FILESYSTEM = ("/srv/", "/var/", "/proc", "/etc/", "/usr/", "/run/")
+
+
+def documented_urls() -> set[tuple[str, str]]:
+    found = set()
+    for doc, text in spans():
+        match = URL.match(text)
+        if match and not match.group(1).startswith(FILESYSTEM):
+            found.add((doc, match.group(1)))
+    return found
+
+
+def _resolves(url: str) -> bool:
+    from django.urls import Resolver404, resolve
+
+    try:
+        resolve(re.sub(r"<[^>]+>|\{[^}]+\}", "1", url).split("?")[0])
+    except Resolver404:
+        return False
+    return True
+
+
+def test_every_panel_url_named_resolves():
+    urls = documented_urls()
+    resolving = {url for _, url in urls if _resolves(url)}
+    wrong = {
+        (doc, url)
+        for doc, url in urls
+        if url not in resolving
+        and url not in NOT_PANEL_URLS
+        and not any(other.startswith(url) for other in resolving if url.endswith("/"))
+    }
+    assert len(resolving) > 20
+    assert not wrong, f"URLs the panel does not answer: {sorted(wrong)}"
 
 
 # --- defaults in the settings tables -------------------------------------------------------
