@@ -180,6 +180,31 @@ def test_the_worker_and_dovecot_share_the_maildirs(project):
     assert "volumes" not in services["web"]  # only the worker touches mail files
 
 
+def test_the_servers_site_settings_reach_them_from_the_env_file(env_file, tmp_path):
+    """What the images read to find their peers and whom to trust is passed on from .env
+    (empty, the images' defaults; set, the value)."""
+    site = {
+        "MAIL_TRUSTED_NETWORKS": "10.9.0.0/16",
+        "MAIL_DOVECOT_HOST": "imap.internal",
+        "MAIL_POSTFIX_HOST": "smtp.internal",
+        "MAIL_RSPAMD_HOST": "milter.internal",
+    }
+    extra = {**site, "RSPAMD_NAMESERVER": "10.9.0.53", "PDNS_API_ALLOW_FROM": "10.9.0.0/16"}
+    unset = _config(env_file)
+    custom = tmp_path / ".env"
+    custom.write_text(env_file.read_text() + "".join(f"{k}={v}\n" for k, v in extra.items()))
+    result = _config(custom)
+    assert result.returncode == 0, result.stderr
+    services = json.loads(result.stdout)["services"]
+    defaults = json.loads(unset.stdout)["services"]
+    for name in ("dovecot", "rspamd", "postfix"):
+        assert site.items() <= services[name]["environment"].items(), name
+        assert all(defaults[name]["environment"][key] == "" for key in site), name
+    assert services["rspamd"]["environment"]["RSPAMD_NAMESERVER"] == "10.9.0.53"
+    assert services["pdns"]["environment"]["PDNS_API_ALLOW_FROM"] == "10.9.0.0/16"
+    assert defaults["pdns"]["environment"]["PDNS_API_ALLOW_FROM"] == ""
+
+
 def test_no_secret_has_a_default_in_the_file():
     text = (ROOT / "docker-compose.yml").read_text()
     for name in make_env.GENERATED:
