@@ -35,10 +35,14 @@ def _strip_comment(line: str) -> str:
 
 
 def entries(text: str) -> list[tuple[int, str, bool]]:
-    """(first line number, logical line, starts with blank) with parentheses joined."""
+    """(first line number, logical line, starts with blank) with parentheses joined.
+
+    Lines end at LF (CRLF too); a CR or any other control character left inside a line is
+    refused by `parse` with its line, where splitting there would make a line of its own.
+    """
     found, buffer, start, depth, indented = [], [], 0, 0, False
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = _strip_comment(raw)
+    for number, raw in enumerate(text.split("\n"), start=1):
+        line = _strip_comment(raw.removesuffix("\r"))
         if not buffer:
             if not line.strip():
                 continue
@@ -70,6 +74,10 @@ def parse(text: str, zone: str) -> tuple[list[RecordInput], list[Issue]]:
     inputs: list[RecordInput] = []
     issues: list[Issue] = []
     for line, entry, indented in entries(text):
+        control = names.control_character(entry)
+        if control:
+            issues.append(Issue(len(inputs), "", f"It contains {control}.", line))
+            continue
         tokens = entry.split()
         head = tokens[0].upper()
         if head == "$ORIGIN" and len(tokens) == 2:
