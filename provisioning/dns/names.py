@@ -32,8 +32,8 @@ def check_characters(text: str) -> None:
 
 def control_character(text: str) -> str | None:
     """The first control character of TEXT in words (CR, LF, NUL, another C0/C1 control, a
-    Unicode line separator), or None; tabs are blanks. For zone-file lines, whose fields are
-    split by dnspython, so the line as a whole is refused."""
+    Unicode line separator), or None; tabs are blanks. For zone-file lines, refused as a
+    whole: which field such a character belongs to is not known before the line is split."""
     for char in text:
         if char in FORBIDDEN:
             return FORBIDDEN[char]
