@@ -264,3 +264,21 @@ def test_an_api_import_refuses_each_bad_line_with_its_number(api, zone, pdns_add
     run_jobs()
     assert answers(pdns_address, "ok." + zone.name, "A") == {"192.0.2.1"}
     assert answers(pdns_address, zone.name, "CAA") == {'0 issue "letsencrypt.org"'}
+
+
+def test_a_zone_name_with_a_line_break_is_refused_on_its_field(
+    alice_client, api, dns_server, zone_name
+):
+    from provisioning.dns.models import Zone
+
+    before = pdns_api("GET", "/zones").json()
+    for name in (zone_name + "\n", zone_name.rstrip(".") + "\r\n", "shop\n" + zone_name):
+        page = alice_client.post(reverse("dns:zone_create"), {"name": name, "template": ""})
+        assert page.status_code == 200
+        errors = field_errors(page.content.decode())
+        assert list(errors) == ["name"] and "It contains a" in errors["name"][0], errors
+        response = api.post("/api/v1/dns/zones/", {"name": name}, content_type=JSON)
+        assert response.status_code == 400, response.content
+        assert "It contains a" in response.json()["detail"]
+    assert not Zone.objects.exists() and not ProvisioningJob.objects.exists()
+    assert pdns_api("GET", "/zones").json() == before
