@@ -152,6 +152,7 @@ def celery_worker(django_db_setup, django_db_blocker):
     worker reads through its own database connection.
     """
     from celery.contrib.testing.worker import start_worker
+    from django.conf import settings
 
     from panel.celery import app
 
@@ -164,6 +165,10 @@ def celery_worker(django_db_setup, django_db_blocker):
             perform_ping_check=False,
             loglevel="WARNING",
             shutdown_timeout=10,
+            # The queue jobs are sent to (dispatch.queue_for reads Django's settings), named:
+            # Celery's own default was read once, maybe while a test had it pointing to
+            # UNCONSUMED_QUEUE, and the worker would then take only that queue.
+            queues=[settings.CELERY_TASK_DEFAULT_QUEUE],
         ) as worker,
     ):
         yield worker
