@@ -92,9 +92,11 @@ def _jobs_stay_with_the_test(request, settings):
     takes every job dispatched afterwards, also from tests that run jobs themselves (and
     then race it). A test that did not ask for the worker sends its jobs to a queue no
     worker consumes; per-server queues are unchanged (their tests start their own workers).
+    The setting is the engine's own: Celery reads its CELERY_* settings once, whichever test
+    is running then, so overriding one of those would move every later task.
     """
     if "celery_worker" not in request.fixturenames:
-        settings.CELERY_TASK_DEFAULT_QUEUE = UNCONSUMED_QUEUE
+        settings.PROVISIONING_DEFAULT_QUEUE = UNCONSUMED_QUEUE
     yield
 
 
@@ -152,7 +154,6 @@ def celery_worker(django_db_setup, django_db_blocker):
     worker reads through its own database connection.
     """
     from celery.contrib.testing.worker import start_worker
-    from django.conf import settings
 
     from panel.celery import app
 
@@ -165,10 +166,6 @@ def celery_worker(django_db_setup, django_db_blocker):
             perform_ping_check=False,
             loglevel="WARNING",
             shutdown_timeout=10,
-            # The queue jobs are sent to (dispatch.queue_for reads Django's settings), named:
-            # Celery's own default was read once, maybe while a test had it pointing to
-            # UNCONSUMED_QUEUE, and the worker would then take only that queue.
-            queues=[settings.CELERY_TASK_DEFAULT_QUEUE],
         ) as worker,
     ):
         yield worker
