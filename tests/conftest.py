@@ -93,9 +93,11 @@ def _jobs_stay_with_the_test(request, settings):
     takes every job dispatched afterwards, also from tests that run jobs themselves (and
     then race it). A test that did not ask for the worker sends its jobs to a queue no
     worker consumes; per-server queues are unchanged (their tests start their own workers).
+    The setting is the engine's own: Celery reads its CELERY_* settings once, whichever test
+    is running then, so overriding one of those would move every later task.
     """
     if "celery_worker" not in request.fixturenames:
-        settings.CELERY_TASK_DEFAULT_QUEUE = UNCONSUMED_QUEUE
+        settings.PROVISIONING_DEFAULT_QUEUE = UNCONSUMED_QUEUE
     yield
 
 

@@ -27,7 +27,7 @@ def queue_for(server_id: int) -> str:
     """
     if settings.PROVISIONING_PER_SERVER_QUEUES:
         return f"server.{server_id}"
-    return settings.CELERY_TASK_DEFAULT_QUEUE
+    return settings.PROVISIONING_DEFAULT_QUEUE
 
 
 def enqueue(job_id: int, server_id: int, *, countdown: float | None = None) -> bool:
