@@ -158,11 +158,9 @@ def celery_worker(django_db_setup, django_db_blocker):
 
     from panel.celery import app
 
-    # Only the default queue (this test does not move it): left to itself, the worker
-    # consumes every queue the app knows by now, which are the queues sent to so far. After
-    # tests that ran their own jobs, that is UNCONSUMED_QUEUE (so it would take their jobs)
-    # and, if the app first built its queues during such a test, not the default queue at
-    # all (so it never saw the jobs of the tests that asked for it).
+    # Only the default queue: left to itself, the worker consumes every queue the app knows
+    # by now, which are the queues sent to so far. After tests that ran their own jobs, that
+    # includes UNCONSUMED_QUEUE, and the worker would take their jobs after all.
     default_queue = django_settings.CELERY_TASK_DEFAULT_QUEUE
     assert default_queue != UNCONSUMED_QUEUE
     with (
