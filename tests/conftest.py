@@ -93,6 +93,12 @@ def _jobs_stay_with_the_test(request, settings):
     then race it). A test that did not ask for the worker sends its jobs to a queue no
     worker consumes; per-server queues are unchanged (their tests start their own workers).
     """
+    from panel.celery import app
+
+    # Celery lists its queues once, when first asked, from the default queue of the moment:
+    # from the real settings, never this override (else the worker started later consumes
+    # only the unconsumed queue, and a test that wants its jobs run waits for them forever).
+    app.amqp.queues  # noqa: B018 - listed now, if not yet
     if "celery_worker" not in request.fixturenames:
         settings.CELERY_TASK_DEFAULT_QUEUE = UNCONSUMED_QUEUE
     yield
