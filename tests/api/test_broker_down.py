@@ -258,9 +258,10 @@ def test_every_enqueuing_operation_is_called(operations):
 
 
 @pytest.fixture
-def world(alice_account, admin_user, db_server, dns_server, mail_server_row, zone_name, settings):  # noqa: F811, E501
+def world(alice_account, admin_user, db_server, dns_server, zone_name, request, settings):
     settings.API_RATE_LIMITS = {"credential": (100000, 60), "address": (100000, 60)}
-    return World(alice_account, admin_user, db_server, mail_server_row, zone_name)
+    mail_server = request.getfixturevalue("mail_server_row")  # a row the services can pick
+    return World(alice_account, admin_user, db_server, mail_server, zone_name)
 
 
 def _attempts(**filters) -> dict[int, int]:
