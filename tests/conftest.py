@@ -96,12 +96,6 @@ def _jobs_stay_with_the_test(request, settings):
     The setting is the engine's own: Celery reads its CELERY_* settings once, whichever test
     is running then, so overriding one of those would move every later task.
     """
-    from panel.celery import app
-
-    # Celery lists its queues once, when first asked, from the default queue of the moment:
-    # from the real settings, never this override (else the worker started later consumes
-    # only the unconsumed queue, and a test that wants its jobs run waits for them forever).
-    app.amqp.queues  # noqa: B018 - listed now, if not yet
     if "celery_worker" not in request.fixturenames:
         settings.PROVISIONING_DEFAULT_QUEUE = UNCONSUMED_QUEUE
     yield
