@@ -49,4 +49,38 @@
     }
   });
   document.addEventListener("htmx:afterSwap", function (event) { initToasts(event.target); });
+
+  // htmx swaps nothing when the server refuses a request (4xx/5xx), so the person would see
+  // nothing happen: say why in an error toast, in the server's own words when it sent them
+  // (the error fragment's alert, or a problem document's detail).
+  function refusalText(xhr) {
+    var type = xhr.getResponseHeader("Content-Type") || "";
+    var text = "";
+    if (type.indexOf("json") !== -1) {
+      try { text = JSON.parse(xhr.responseText).detail || ""; } catch (e) { text = ""; }
+    } else if (type.indexOf("text/html") !== -1) {
+      var alert = new DOMParser().parseFromString(xhr.responseText, "text/html")
+        .querySelector("[role=alert]");
+      if (alert) text = alert.textContent.trim();
+    }
+    return text || "The server could not do that (HTTP " + xhr.status + "). Reload the page and try again.";
+  }
+
+  document.addEventListener("htmx:responseError", function (event) {
+    var box = document.querySelector(".toasts");
+    if (!box || !event.detail.xhr) return;
+    var toast = document.createElement("div");
+    toast.className = "toast toast-error";
+    toast.setAttribute("role", "alert");
+    var text = document.createElement("span");
+    text.textContent = refusalText(event.detail.xhr);
+    var close = document.createElement("button");
+    close.type = "button";
+    close.className = "toast-close";
+    close.setAttribute("aria-label", "Dismiss");
+    close.textContent = "\u00d7";
+    close.addEventListener("click", function () { dismiss(toast); });
+    toast.append(text, close);
+    box.append(toast);
+  });
 })();

@@ -44,3 +44,27 @@ def test_records_are_staged_edited_and_applied_inline(
     assert answers(pdns_address, f"www.{zone_name}", "A") == {"192.0.2.31"}
     assert opened.htmx_requests, "the record forms did not go through htmx"
     assert opened.problems == []
+
+
+def test_a_refused_htmx_request_says_why_in_a_toast_and_stages_nothing(
+    browser, alice_client, alice_account, dns_server, pdns_address, zone_name, celery_worker
+):
+    """The input guard refuses a NUL with 400 before the form's view runs; htmx swaps
+    nothing on a 4xx, so the page shows the server's sentence in an error toast."""
+    zone = services.create_zone(alice_account, zone_name, actor=alice_account.owner)
+    wait_for(lambda: Zone.objects.get(pk=zone.pk).state == "active")
+    opened = browser.open(alice_client, f"/dns/zones/{zone.pk}/")
+    page = opened.page
+    form = page.locator("form.record-form")
+    form.locator("[name=name]").fill("www")
+    form.locator("[name=type]").select_option("TXT")
+    form.locator("[name=value]").evaluate("(field) => { field.value = 'v=spf1\\u0000 -all'; }")
+    form.locator("button[type=submit]").click()
+    toast = page.locator(".toasts .toast-error")
+    expect(toast).to_contain_text("The field “value” in the form contains a NUL character.")
+    expect(page.locator("#staged")).to_have_count(0)
+    assert not Zone.objects.get(pk=zone.pk).records.filter(type="TXT").exists()
+    toast.get_by_role("button", name="Dismiss").click()
+    expect(toast).to_have_count(0)
+    # The one console error is htmx's own note of the 400, nothing of the page's script.
+    assert [p for p in opened.problems if "400" not in p] == []
