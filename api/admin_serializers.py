@@ -39,12 +39,38 @@ class DatabaseConnection(serializers.Serializer):
     sslmode = serializers.ChoiceField(choices=SSL_MODES, required=False)
 
 
+class SecondaryConnection(serializers.Serializer):
+    """A BIND secondary's addresses and key name, as shown (its secrets never are)."""
+
+    dns_address = serializers.CharField(
+        required=False, help_text="host:port where BIND answers queries (and NOTIFY)."
+    )
+    rndc_address = serializers.CharField(required=False, help_text="host:port of its rndc.")
+    tsig_name = serializers.CharField(
+        required=False, help_text="The key BIND signs its transfers with; one per secondary."
+    )
+
+
+class SecondaryConnectionWrite(SecondaryConnection):
+    rndc_secret = serializers.CharField(
+        write_only=True,
+        required=False,
+        help_text="base64 (hmac-sha256); stored encrypted, never shown. Absent: keep.",
+    )
+    tsig_secret = serializers.CharField(
+        write_only=True,
+        required=False,
+        help_text="base64 (hmac-sha256); stored encrypted, never shown. Absent: keep.",
+    )
+
+
 class ServerSerializer(serializers.ModelSerializer):
     """A server as shown: its credentials are never returned, only whether some are stored."""
 
     roles = serializers.ListField(child=serializers.ChoiceField(choices=ServerRole.choices))
     status = serializers.CharField(help_text="active or retired")
     database = serializers.SerializerMethodField()
+    dns_secondary = serializers.SerializerMethodField()
     has_credentials = serializers.SerializerMethodField()
 
     class Meta:
@@ -56,6 +82,7 @@ class ServerSerializer(serializers.ModelSerializer):
             "roles",
             "status",
             "database",
+            "dns_secondary",
             "has_credentials",
             "last_check_at",
             "last_check_ok",
@@ -69,6 +96,11 @@ class ServerSerializer(serializers.ModelSerializer):
         settings = server.settings_for(ServerRole.DATABASE)
         return DatabaseConnection(settings).data if settings else None
 
+    @extend_schema_field(SecondaryConnection(allow_null=True))
+    def get_dns_secondary(self, server) -> dict | None:
+        settings = server.settings_for(ServerRole.DNS_SECONDARY)
+        return SecondaryConnection(settings).data if settings else None
+
     def get_has_credentials(self, server) -> bool:
         return bool(server.credentials_encrypted)
 
@@ -80,6 +112,9 @@ class ServerWrite(serializers.Serializer):
         child=serializers.ChoiceField(choices=ServerRole.choices), required=False
     )
     database = DatabaseConnection(required=False)
+    dns_secondary = SecondaryConnectionWrite(
+        required=False, help_text="With the dns-secondary role: the BIND secondary's connection."
+    )
     password = serializers.CharField(
         write_only=True,
         required=False,

@@ -66,6 +66,10 @@ def _server_form_data(body: dict, server: Server | None = None) -> dict:
     database = {**current, **(body.get("database") or {})}
     if not isinstance(body.get("database") or {}, dict):
         raise ValidationError({"database": ["Send an object (port, user, dbname, sslmode)."]})
+    secondary = body.get("dns_secondary") or {}
+    if not isinstance(secondary, dict):
+        raise ValidationError({"dns_secondary": ["Send an object (dns_address, rndc_address, …)."]})
+    current_secondary = server.settings_for(ServerRole.DNS_SECONDARY) if server else {}
     return {
         "name": body.get("name", server.name if server else ""),
         "address": body.get("address", server.address if server else ""),
@@ -74,7 +78,18 @@ def _server_form_data(body: dict, server: Server | None = None) -> dict:
         "db_user": database.get("user", "postgres"),
         "db_name": database.get("dbname", "postgres"),
         "db_sslmode": database.get("sslmode", "prefer"),
+        # The form's secondary fields; absent secrets keep the stored ones, as on the page.
+        **{
+            f"sec_{key}": secondary.get(key, current_secondary.get(key, ""))
+            for key in ("dns_address", "rndc_address", "tsig_name")
+        },
+        **{f"sec_{key}": secondary.get(key, "") for key in ("rndc_secret", "tsig_secret")},
     }
+
+
+# The form's names of the secondary's fields → the API's (`dns_secondary.<key>`).
+_API_FIELD = {f"sec_{k}": f"dns_secondary.{k}" for k in (
+    "dns_address", "rndc_address", "tsig_name", "rndc_secret", "tsig_secret")}  # fmt: skip
 
 
 class AdminServerViewSet(mixins.ListModelMixin, RetrieveWithETag, ApiViewSet):
@@ -99,13 +114,18 @@ class AdminServerViewSet(mixins.ListModelMixin, RetrieveWithETag, ApiViewSet):
         password = body.get("password")
         if password is not None and not isinstance(password, str):
             raise ValidationError({"password": ["A string."]})
-        form = validated(
-            ServerForm(_server_form_data(body, server if server.pk else None), instance=server)
-        )
+        form = ServerForm(_server_form_data(body, server if server.pk else None), instance=server)
+        try:
+            validated(form)
+        except ValidationError as exc:
+            raise ValidationError(
+                {_API_FIELD.get(k, k): v for k, v in exc.detail.items()}
+            ) from None
         server = server_services.save_server(
             form.save(commit=False),
             database=form.database_settings(),
             password=password or None,
+            connections=form.connections(),
             actor=self.request.user,
         )
         return Response(a.ServerSerializer(server).data, status=status_code)
