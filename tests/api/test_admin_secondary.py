@@ -33,9 +33,9 @@ def test_a_secondary_made_through_the_api_serves_the_zones(
     admin_api,
     alice_account,
     dns_server,
-    bind_server,
+    bind_server,  # noqa: F811
     pdns_address,
-    zone_name,  # noqa: F811
+    zone_name,
 ):
     before = services.create_zone(alice_account, zone_name, actor=alice_account.owner)
     run_jobs()
