@@ -15,6 +15,7 @@ from api.permissions import ScopedAccess, readable_kinds, token_of
 from api.views.base import ApiViewSet, RetrieveWithETag, etag_of
 from panel.errors import NotFound
 from provisioning.engine.models import ProvisioningJob
+from provisioning.mail.models import MailDomain
 from security import user_sessions
 from security.models import AuditEvent, UserSession
 
@@ -44,8 +45,24 @@ JOB_KIND_PREFIXES = {
     "dns": ("dns_",),
     "mail": ("mail_domain.", "mailbox.", "alias."),
 }
-# Kinds whose jobs' resource is the object a token may be restricted to (a zone's id).
-JOBS_OF_OBJECT = {"dns": "dns_zone."}
+
+
+def _zone_jobs(ids: set[int]) -> Q:
+    return Q(kind__startswith="dns_zone.", resource_id__in=ids)
+
+
+def _mail_domain_jobs(ids: set[int]) -> Q:
+    """A mail domain's own jobs, and those of its mailboxes and aliases: found by the
+    address in their lock scope, which the job keeps after the mailbox is deleted."""
+    jobs = Q(kind__startswith="mail_domain.", resource_id__in=ids)
+    for name in MailDomain.objects.filter(pk__in=ids).values_list("name", flat=True):
+        for prefix in ("mailbox.", "alias."):
+            jobs |= Q(kind__startswith=prefix, lock_scope__endswith=f"@{name}")
+    return jobs
+
+
+# The jobs of the objects a token may be restricted to (zones, mail domains), by kind.
+JOBS_OF_OBJECTS = {"dns": _zone_jobs, "mail": _mail_domain_jobs}
 
 
 class JobViewSet(mixins.ListModelMixin, RetrieveWithETag, ApiViewSet):
@@ -74,18 +91,19 @@ class JobViewSet(mixins.ListModelMixin, RetrieveWithETag, ApiViewSet):
 
     def _visible_kinds(self) -> Q:
         """The jobs the token's scopes reach. A token restricted to named objects sees only
-        their jobs where the job's resource is that object (a zone), else none of the kind."""
+        the jobs of those objects (a zone, a mail domain and its mailboxes and aliases), else
+        none of the kind."""
         token = token_of(self.request)
         if token is None:
             return Q()  # a session has its user's rights
         visible = Q(pk__in=[])
         for kind in readable_kinds(self.request, self.scope_kinds):
             ids = token.allowed_ids(kind)
-            for prefix in JOB_KIND_PREFIXES[kind]:
-                if ids is None:
+            if ids is None:
+                for prefix in JOB_KIND_PREFIXES[kind]:
                     visible |= Q(kind__startswith=prefix)
-                elif kind in JOBS_OF_OBJECT:
-                    visible |= Q(kind__startswith=JOBS_OF_OBJECT[kind], resource_id__in=ids)
+            elif kind in JOBS_OF_OBJECTS:
+                visible |= JOBS_OF_OBJECTS[kind](ids)
         return visible
 
     def get_serializer_class(self):

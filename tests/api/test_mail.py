@@ -226,3 +226,39 @@ def test_tokens_without_the_mail_scope_or_of_another_customer_change_nothing(
     assert mail_api.get(domain_url).json()["state"] == "active"
     kept = {"domains": 1, "mailboxes": 1, "aliases": 0, "dkim_keys": 1}
     assert mail_database_rows(live_domain["name"]) == kept
+
+
+def test_a_token_restricted_to_one_mail_domain_follows_that_domains_jobs_only(
+    alice_account, mail_api, live_domain, cleanup
+):
+    other_name = unique_domain("api-other")
+    cleanup.append(other_name)
+    other = post(mail_api, "/api/v1/mail/domains/", {"name": other_name})
+    other_job = other.json()["job"]
+    done(mail_api, other)
+    only = token_client(
+        make_token(alice_account.owner, MAIL, objects=[f"mail:{live_domain['id']}"])
+    )
+    # Its mailboxes' and aliases' jobs are readable with it (done() reads each job's URL),
+    # also the job that deleted a mailbox, once the mailbox is gone.
+    box, _password = make_box(only, live_domain, "ann")
+    alias = post(
+        only,
+        "/api/v1/mail/aliases/",
+        {"domain": live_domain["id"], "local_part": "info", "destinations": [box["address"]]},
+    )
+    done(only, alias)
+    deleted = done(only, only.delete(f"/api/v1/mail/mailboxes/{box['id']}/"))
+    assert deleted["kind"] == "mailbox.delete"
+    assert not Mailbox.objects.filter(pk=box["id"]).exists()
+    # The other domain's job is not, and the list holds this domain's jobs only.
+    assert only.get(other_job).status_code == 404
+    listed = only.get("/api/v1/jobs/").json()["results"]
+    kinds = sorted(job["kind"] for job in listed)
+    assert kinds == [
+        "alias.create",
+        "mail_domain.create_external",
+        "mailbox.create",
+        "mailbox.delete",
+    ], kinds
+    assert mail_api.get(other_job).status_code == 200  # the unrestricted token reads it

@@ -107,10 +107,13 @@ STATEFUL = settings(
     suppress_health_check=list(HealthCheck),
     derandomize=True,
 )
+# The administrators' creates take larger bodies (a server's connections), most of which a
+# generator fills with something the forms refuse: more examples, so links are followed.
+ADMIN_STATEFUL = settings(parent=STATEFUL, max_examples=30)
 
 
 def _run_linked(
-    live_server, token: str, path_regex: str, name: str, reset=None
+    live_server, token: str, path_regex: str, name: str, reset=None, run_settings=None
 ) -> dict[str, set[int]]:
     """A stateful run over the operations PATH_REGEX matches: every answer checked; returns
     the statuses each operation answered. RESET, after each example, puts the data back as
@@ -134,7 +137,7 @@ def _run_linked(
                 reset()
 
     Machine.__name__ = Machine.__qualname__ = name  # derandomized: the seed follows the name
-    Machine.run(settings=STATEFUL)
+    Machine.run(settings=run_settings or STATEFUL)
     return seen
 
 
