@@ -193,7 +193,7 @@ def test_an_admins_linked_operations_conform_against_the_live_server(
     template just created is read, changed, retired or deleted through the links."""
     settings.API_RATE_LIMITS = {"credential": (100000, 60), "address": (100000, 60)}
     token = make_token(admin_user, {"admin": "write"})
-    seen = _run_linked(live_server, token, ADMIN_LINKED, "Admin", _admin_reset())
+    seen = _run_linked(live_server, token, ADMIN_LINKED, "Admin", _admin_reset(), ADMIN_STATEFUL)
     # A 2xx on one object only comes from following a link (a random id is a 404).
     followed = {
         "GET /api/v1/admin/plans/{id}/",
