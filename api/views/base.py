@@ -68,8 +68,13 @@ class ApiViewSet(GenericViewSet):
     def get_base_queryset(self):
         raise NotImplementedError
 
+    def restricted(self, queryset):
+        """QUERYSET narrowed to what a token restricted to named objects reaches: by default
+        the objects themselves (their ids); a kind's parts override it (a domain's mailboxes)."""
+        return restrict(self.request, self.scope_kind, queryset)
+
     def get_queryset(self):
-        queryset = restrict(self.request, self.scope_kind, self.get_base_queryset())
+        queryset = self.restricted(self.get_base_queryset())
         for param, field in self.filter_fields.items():
             value = self.request.query_params.get(param)
             if value not in (None, ""):

@@ -89,8 +89,8 @@ class MailboxViewSet(mixins.ListModelMixin, RetrieveWithETag, ApiViewSet):
     def get_base_queryset(self):
         return Mailbox.objects.for_user(self.request.user).select_related("domain__server")
 
-    def get_queryset(self):
-        return _in_allowed_domains(self.request, super().get_queryset())
+    def restricted(self, queryset):
+        return _in_allowed_domains(self.request, queryset)
 
     @extend_schema(request=s.MailboxCreateSerializer, responses={202: s.MailboxAccepted})
     @idempotent
@@ -158,8 +158,8 @@ class AliasViewSet(mixins.ListModelMixin, RetrieveWithETag, ApiViewSet):
     def get_base_queryset(self):
         return Alias.objects.for_user(self.request.user).select_related("domain")
 
-    def get_queryset(self):
-        return _in_allowed_domains(self.request, super().get_queryset())
+    def restricted(self, queryset):
+        return _in_allowed_domains(self.request, queryset)
 
     @extend_schema(request=s.AliasCreateSerializer, responses={202: s.AliasAccepted})
     @idempotent
