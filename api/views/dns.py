@@ -224,15 +224,20 @@ class RevisionViewSet(mixins.ListModelMixin, RetrieveWithETag, ZoneChildViewSet)
 
 def _template_form_data(request, template: ZoneTemplate | None) -> dict:
     """The API's JSON bound to the page's form: records become its lines, name type value."""
-    data = a.ZoneTemplateSerializer(data=request.data, partial=template is not None)
+    payload = request.data
+    if template is not None and isinstance(payload, dict):
+        # A PATCH changes what it names over the template as it is, validated whole: a
+        # partial serializer would also accept records that lack a name, type or value.
+        payload = {**a.ZoneTemplateSerializer(template).data, **payload}
+    data = a.ZoneTemplateSerializer(template, data=payload)
     data.is_valid(raise_exception=True)
     given = data.validated_data
-    current = a.ZoneTemplateSerializer(template).data if template else {}
-    records = given.get("records", current.get("records", []))
     return {
-        "slug": given.get("slug", current.get("slug", "")),
-        "label": given.get("label", current.get("label", "")),
-        "records_text": "\n".join(f"{r['name']} {r['type']} {r['value']}" for r in records),
+        "slug": given["slug"],
+        "label": given["label"],
+        "records_text": "\n".join(
+            f"{r['name']} {r['type']} {r['value']}" for r in given.get("records", [])
+        ),
     }
 
 

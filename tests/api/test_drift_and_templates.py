@@ -114,6 +114,20 @@ def test_admins_manage_templates_and_a_customers_zone_starts_with_one(
     renamed = admin_api.patch(f"{base}{template['id']}/", {"label": "Web (API)"}, content_type=JSON)
     assert renamed.status_code == 200 and renamed.json()["records"] == template["records"]
     assert AuditEvent.objects.filter(action="dns.template_updated").exists()
+    # A change of the records is checked whole: an entry without its name is refused on
+    # its field (it used to be a 500), and the template stays as it was.
+    url = f"{base}{template['id']}/"
+    nameless = admin_api.patch(
+        url, {"records": [{"type": "A", "value": "192.0.2.8"}]}, content_type=JSON
+    )
+    assert nameless.status_code == 400 and "records" in nameless.json()["errors"], nameless.content
+    assert admin_api.get(url).json()["records"] == template["records"]
+    retyped = admin_api.patch(
+        url, {"slug": "api-web", "records": [www | {"value": "192.0.2.9"}]}, content_type=JSON
+    )
+    assert retyped.status_code == 200, retyped.content
+    assert retyped.json()["records"] == [www | {"value": "192.0.2.9"}]
+    assert admin_api.patch(url, {"records": [www]}, content_type=JSON).status_code == 200
 
     zone = post(dns_api, "/api/v1/dns/zones/", {"name": zone_name, "template": "api-web"})
     assert zone.status_code == 202, zone.content
