@@ -109,7 +109,7 @@ STATEFUL = settings(
 )
 # The administrators' creates take larger bodies (a server's connections), most of which a
 # generator fills with something the forms refuse: more examples, so links are followed.
-ADMIN_STATEFUL = settings(parent=STATEFUL, max_examples=30)
+ADMIN_STATEFUL = settings(parent=STATEFUL, max_examples=60)
 
 
 def _run_linked(
