@@ -82,16 +82,22 @@ def baseline_start(timeout: float = 120) -> float:
     proc = subprocess.Popen(  # noqa: S603 - argv list
         argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
     )
+    ready = None
     try:
         for line in proc.stdout:
-            if line.strip() == READY:
-                return time.perf_counter() - started
+            if ready is None and line.strip() == READY:
+                ready = time.perf_counter() - started
             if time.perf_counter() - started > timeout:
                 break
-        sys.exit("the baseline process did not get ready")
+        # Read to the end: `exec` stops the services it started once its command exits
+        # (a closed pipe or a signal meanwhile would leave them running for the next round).
+        proc.wait(timeout=timeout)
     finally:
         proc.stdout.close()
         _stop(proc)
+    if ready is None:
+        sys.exit("the baseline process did not get ready")
+    return ready
 
 
 def measure(rounds: int) -> dict:
