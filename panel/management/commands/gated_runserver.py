@@ -24,6 +24,7 @@ RunserverCommand = type(load_command_class(get_commands()["runserver"], "runserv
 
 class Command(RunserverCommand):
     help = __doc__.splitlines()[0]
+    waited = False  # for the gate: the bootstrap migrated the database just now
 
     def add_arguments(self, parser):
         super().add_arguments(parser)
@@ -37,7 +38,14 @@ class Command(RunserverCommand):
             self.stdout.flush()
             while not gate.exists():
                 time.sleep(POLL_SECONDS)
+            self.waited = True
         super().inner_run(*args, **options)
+
+    def check_migrations(self):
+        """Skipped when the gate opened for us (migrate has just run); a reloaded server,
+        which may bring new migration files, still warns of unapplied ones."""
+        if not self.waited:
+            super().check_migrations()
 
 
 def warm_urlconf() -> None:
