@@ -26,7 +26,7 @@ need = { if [ "$$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	exit 1; fi; }
 
 .PHONY: all venv assets browser dns mail run test bench soak probes lint lock lock-upgrade sbom \
-	agent-wheel env image pdns-image image-test base-image lint-tools up down status clean distclean \
+	agent-wheel env image pdns-image mail-image image-test base-image lint-tools up down status clean distclean \
 	api-schema
 
 all: venv assets
@@ -178,6 +178,7 @@ PODMAN := CONTAINERS_CONF=$(CURDIR)/deploy/podman/containers.conf podman
 BASE_IMAGE ?= localhost/hearth-base:bookworm
 IMAGE ?= localhost/hearth:local
 PDNS_IMAGE ?= localhost/hearth-pdns:local
+MAIL_IMAGE ?= localhost/hearth-mail:local
 # Handed to the build as a secret (never stored in the image), for a TLS-inspecting proxy.
 CA_BUNDLE ?= /etc/ssl/certs/ca-certificates.crt
 
@@ -203,9 +204,15 @@ pdns-image: base-image
 	$(PODMAN) build --isolation=chroot --format docker --network host \
 		--build-arg BASE_IMAGE=$(BASE_IMAGE) -f deploy/pdns/Dockerfile -t $(PDNS_IMAGE) .
 
-image-test: image pdns-image venv
-	HEARTH_IMAGE=$(IMAGE) HEARTH_PDNS_IMAGE=$(PDNS_IMAGE) $(STACK) test \
-		tests/shipping/image_check.py tests/shipping/pdns_image_check.py -p no:cacheprovider $(ARGS)
+# Compose's Postfix, Dovecot and rspamd (deploy/mail/), from the same base.
+mail-image: base-image
+	$(PODMAN) build --isolation=chroot --format docker --network host \
+		--build-arg BASE_IMAGE=$(BASE_IMAGE) -f deploy/mail/Dockerfile -t $(MAIL_IMAGE) .
+
+image-test: image pdns-image mail-image venv
+	HEARTH_IMAGE=$(IMAGE) HEARTH_PDNS_IMAGE=$(PDNS_IMAGE) HEARTH_MAIL_IMAGE=$(MAIL_IMAGE) \
+		$(STACK) test tests/shipping/image_check.py tests/shipping/pdns_image_check.py \
+		tests/shipping/mail_image_check.py -p no:cacheprovider $(ARGS)
 
 # The committed OpenAPI snapshot (tests/api/test_schema.py compares it with the code).
 api-schema: venv

@@ -5,6 +5,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from provisioning.dns import names
 from provisioning.dns.choices import RecordType
 from provisioning.dns.content import friendly
 from provisioning.dns.models import Record, Zone, ZoneRevision
@@ -46,7 +47,7 @@ class ZoneNameField(serializers.CharField):
 
 
 class ZoneCreateSerializer(serializers.Serializer):
-    name = ZoneNameField(max_length=255)
+    name = ZoneNameField(max_length=255, trim_whitespace=False)
     template = serializers.CharField(
         max_length=40, required=False, allow_blank=True, help_text="A zone template's slug."
     )
@@ -83,15 +84,33 @@ class RRSetList(serializers.Serializer):
     )
 
 
+class TtlField(serializers.IntegerField):
+    """Seconds. A string is read as IntegerField reads it, except with a CR or LF in it
+    (int() would quietly drop a trailing line break): the DNS rules refuse those."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str):
+            try:
+                names.check_characters(data)
+            except names.InvalidName as exc:
+                raise serializers.ValidationError(f"TTL: {exc}") from None
+        return super().to_internal_value(data)
+
+
+# Names and values are not trimmed: the DNS rules refuse a CR or LF in them (even a trailing
+# one) with a message, where trimming would quietly drop it.
 class RRSetChangeSerializer(serializers.Serializer):
     name = serializers.CharField(
-        max_length=255, allow_blank=True, help_text='Relative ("www"), "@" or absolute.'
+        max_length=255,
+        allow_blank=True,
+        trim_whitespace=False,
+        help_text='Relative ("www"), "@" or absolute.',
     )
     type = serializers.ChoiceField(choices=RecordType.choices)
     changetype = serializers.ChoiceField(choices=CHANGE_TYPES, default="REPLACE")
-    ttl = serializers.IntegerField(required=False, allow_null=True)
+    ttl = TtlField(required=False, allow_null=True)
     values = serializers.ListField(
-        child=serializers.CharField(max_length=4096, allow_blank=True),
+        child=serializers.CharField(max_length=4096, allow_blank=True, trim_whitespace=False),
         required=False,
         max_length=1000,
         help_text="The rrset's values as people write them (REPLACE only).",

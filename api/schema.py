@@ -54,7 +54,8 @@ class TokenScheme(OpenApiAuthenticationExtension):
 
 
 def add_problem_responses(result, generator, request, public):
-    """Every operation can answer with a problem document (RFC 9457) on any 4xx."""
+    """Every operation can answer with a problem document (RFC 9457) on any 4xx, and on a
+    503 when Redis (rate-limit counters, task queue) cannot be reached."""
     result.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM
     problem = {
         "description": "An error (RFC 9457 problem details).",
@@ -62,9 +63,19 @@ def add_problem_responses(result, generator, request, public):
             "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
         },
     }
+    result["components"].setdefault("responses", {})["Unavailable"] = {
+        **problem,
+        "description": "Temporarily unavailable (problem details): the rate-limit counters "
+        "(`throttle_unavailable`) or the task queue (`queue_unavailable`) cannot be reached.",
+        "headers": {
+            "Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}}
+        },
+    }
+    unavailable = {"$ref": "#/components/responses/Unavailable"}
     for item in result.get("paths", {}).values():
         for operation in item.values():
             if isinstance(operation, dict) and "responses" in operation:
                 operation["responses"].setdefault("4XX", problem)
+                operation["responses"].setdefault("503", unavailable)
     # After the problem responses: the agent's errors are {"error": ...}, not problems.
     return add_agent_api(add_links(result))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 ZONE_ID = "$response.body#/zone/id"
 DATABASE_ID = "$response.body#/database/id"
+CREATED_ID = "$response.body#/id"  # the admin's creates answer with the object itself
 
 # operationId of the producer → (its status, {link name: (operationId, {parameter: value})})
 LINKS = {
@@ -30,6 +31,33 @@ LINKS = {
             "ListRoles": ("databases_roles_list", {"database_pk": DATABASE_ID}),
             "AddRole": ("databases_roles_create", {"database_pk": DATABASE_ID}),
             "DeleteDatabase": ("databases_destroy", {"id": DATABASE_ID}),
+        },
+    ),
+    # Administrators' resources.
+    "admin_plans_create": (
+        "201",
+        {
+            "GetPlan": ("admin_plans_retrieve", {"id": CREATED_ID}),
+            "ChangePlan": ("admin_plans_partial_update", {"id": CREATED_ID}),
+            "DeletePlan": ("admin_plans_destroy", {"id": CREATED_ID}),
+        },
+    ),
+    "admin_dns_templates_create": (
+        "201",
+        {
+            "GetTemplate": ("admin_dns_templates_retrieve", {"id": CREATED_ID}),
+            "ChangeTemplate": ("admin_dns_templates_partial_update", {"id": CREATED_ID}),
+            "DeleteTemplate": ("admin_dns_templates_destroy", {"id": CREATED_ID}),
+        },
+    ),
+    # Not to `test`: it connects to the server's address, whatever a client wrote there.
+    "admin_servers_create": (
+        "201",
+        {
+            "GetServer": ("admin_servers_retrieve", {"id": CREATED_ID}),
+            "ChangeServer": ("admin_servers_partial_update", {"id": CREATED_ID}),
+            "GetMetrics": ("admin_servers_metrics_retrieve", {"id": CREATED_ID}),
+            "RetireServer": ("admin_servers_retire_create", {"id": CREATED_ID}),
         },
     ),
 }

@@ -5,8 +5,9 @@
 # Setting up: migrate (manage.py migrate connects as DATABASE_OWNER_URL's role when that is
 # set), create the first administrator once and print its password, register the managed
 # PostgreSQL named by PROVISIONING_PG_URL and the PowerDNS primary named by PDNS_API_URL
-# (PDNS_API_KEY, PDNS_DNS_ADDRESS) as the default DNS server. HEARTH_SETUP=0 skips it on
-# extra web nodes.
+# (PDNS_API_KEY, PDNS_DNS_ADDRESS) as the default DNS server, and the mail host named by
+# MAIL_DATABASE_URL (MAIL_HOST, MAIL_DOVEADM_URL, ...) as the default mail server.
+# HEARTH_SETUP=0 skips it on extra web nodes.
 set -eu
 
 setup() {
@@ -17,6 +18,9 @@ setup() {
     fi
     if [ -n "${PDNS_API_URL:-}" ]; then
         python manage.py ensure_default_dns_server --name "${HEARTH_DNS_SERVER_NAME:-local-dns}"
+    fi
+    if [ -n "${MAIL_DATABASE_URL:-}" ]; then
+        python manage.py ensure_default_mail_server --name "${HEARTH_MAIL_SERVER_NAME:-local-mail}"
     fi
 }
 

@@ -10,7 +10,7 @@ from packaging.markers import Marker
 from packaging.utils import canonicalize_name
 
 _PIN = re.compile(
-    r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)(\[[A-Za-z0-9._,-]+\])?"  # extras, as make lock keeps them
+    r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)(\[[A-Za-z0-9._,-]+\])?"  # extras (make lock keeps them)
     r"==(?P<version>[^\s;\\]+)\s*(;(?P<marker>[^\\]+))?"
 )
 _HASH = re.compile(r"--hash=sha256:([0-9a-f]{64})")

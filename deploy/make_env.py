@@ -26,6 +26,10 @@ GENERATED = {
     "PDNS_API_KEY": lambda: secrets.token_urlsafe(32),
     "PDNS_DB_PASSWORD": lambda: secrets.token_urlsafe(24),
     "PDNS_DB_SUPERUSER_PASSWORD": lambda: secrets.token_urlsafe(24),
+    # The mail database's roles (panel/stack/maildb.py takes 32 hex digits) and Dovecot's API.
+    "MAIL_DB_WRITER_PASSWORD": lambda: secrets.token_hex(16),
+    "MAIL_DB_READER_PASSWORD": lambda: secrets.token_hex(16),
+    "MAIL_DOVEADM_API_KEY": lambda: secrets.token_hex(16),
 }
 SETTINGS = {
     "ALLOWED_HOSTS": "127.0.0.1,localhost",

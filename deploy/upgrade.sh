@@ -11,4 +11,7 @@ else
 fi
 docker compose pull web worker beat
 docker compose run --rm --no-deps web setup
-docker compose up --detach --no-build --wait
+# The panel's image is the one pulled; compose's PowerDNS and mail images (deploy/pdns/,
+# deploy/mail/) are built from this checkout if they are not there yet (a first upgrade to
+# a release with mail in compose), never pulled.
+docker compose up --detach --wait

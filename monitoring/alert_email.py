@@ -10,6 +10,7 @@ way: tasks -> alerts -> alert_email.
 from __future__ import annotations
 
 from celery import shared_task
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
@@ -18,6 +19,8 @@ from monitoring.models import AlertEvent
 from outbox.services import queue_email, queue_emails
 
 TEMPLATE = "monitoring/emails/alert"
+DIGEST_TEMPLATE = "monitoring/emails/alert_digest"
+DIGEST_LINES = 50  # events listed in a summary email; the alerts page has the rest
 
 
 def queue(event: AlertEvent, *, opened: bool) -> int:
@@ -31,12 +34,25 @@ def queue(event: AlertEvent, *, opened: bool) -> int:
 
 
 def queue_many(events: list[AlertEvent], *, opened: bool) -> int:
-    """The emails of a whole evaluation pass: one query for the recipients, one INSERT."""
+    """The emails of a whole evaluation pass: one query for the recipients, one INSERT.
+
+    Up to `MONITORING_ALERT_DIGEST_OVER` events, one email each; above, one summary email
+    (its first `DIGEST_LINES` events and how many more). Returns messages × recipients.
+    """
     if not events:
         return 0
     admins = _admins()
     if not admins:
         return 0
+    if len(events) > settings.MONITORING_ALERT_DIGEST_OVER:
+        context = {
+            "events": events[:DIGEST_LINES],
+            "count": len(events),
+            "more": max(0, len(events) - DIGEST_LINES),
+            "opened": opened,
+        }
+        queue_email("alert_digest", admins, context, template=DIGEST_TEMPLATE)
+        return len(admins)
     contexts = [
         {"event": e, "opened": opened, "retired": _closed_by_retirement(e, opened)} for e in events
     ]

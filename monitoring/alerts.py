@@ -18,6 +18,7 @@ from django.utils import timezone
 from monitoring import alert_count, alert_email
 from monitoring.choices import CloseReason, RuleKind
 from monitoring.models import AlertEvent, AlertRule, ServerState
+from panel.bulk_insert import insert_all
 from provisioning.servers.choices import ServerStatus
 from provisioning.servers.models import Server
 from security import audit
@@ -126,12 +127,14 @@ def refresh_open_count() -> int:
 
 def _open_all(found: list[tuple[AlertRule, Server, object]], now: datetime) -> list[AlertEvent]:
     """One INSERT for the events, one for their audit events, whatever their number."""
-    events = AlertEvent.objects.bulk_create(
-        AlertEvent(
-            rule=rule, server=server, opened_at=now, value=value,
-            message=_message(rule, server, value),
-        )
-        for rule, server, value in found
+    events = insert_all(
+        [
+            AlertEvent(
+                rule=rule, server=server, opened_at=now, value=value,
+                message=_message(rule, server, value),
+            )
+            for rule, server, value in found
+        ]
     )  # fmt: skip
     audit.record_many(
         [

@@ -54,20 +54,21 @@ def check_json(body: bytes) -> None:
         raise UnstorableInput("The JSON body is nested too deeply.") from None
     except ValueError:  # UnicodeDecodeError included
         raise UnstorableInput("The body is not valid JSON.") from None
-    todo = [(data, 1)]
+    todo = [(data, 1, "")]
     while todo:  # a loop, not recursion: the depth is what is being checked
-        value, depth = todo.pop()
+        value, depth, path = todo.pop()
         if depth > MAX_JSON_DEPTH:
             raise UnstorableInput(f"The JSON body is nested deeper than {MAX_JSON_DEPTH} levels.")
         if isinstance(value, dict):
             for key, item in value.items():
                 if reason := problem_in(key):
                     raise UnstorableInput(f"A key in the JSON body {reason}.")
-                todo.append((item, depth + 1))
+                todo.append((item, depth + 1, f"{path}.{key[:40]}" if path else key[:40]))
         elif isinstance(value, list):
-            todo.extend((item, depth + 1) for item in value)
+            todo.extend((item, depth + 1, f"{path}[{i}]") for i, item in enumerate(value))
         elif isinstance(value, str) and (reason := problem_in(value)):
-            raise UnstorableInput(f"A text in the JSON body {reason}.")
+            where = f"The text at “{path}”" if path else "A text"
+            raise UnstorableInput(f"{where} in the JSON body {reason}.")
 
 
 def _is_json(request) -> bool:

@@ -289,6 +289,10 @@ if not FIELD_ENCRYPTION_KEY:
 # Jobs go to the default queue unless workers run on each managed server and consume
 # their own queue `server.<id>` (then set this to true).
 PROVISIONING_PER_SERVER_QUEUES = env_bool("PROVISIONING_PER_SERVER_QUEUES", False)
+# Where jobs go with per-server queues off: Celery's default queue, which every worker
+# consumes. A setting of its own (Celery never reads it), so the test suite can send the
+# jobs of tests that run them in-process where no worker takes them.
+PROVISIONING_DEFAULT_QUEUE = CELERY_TASK_DEFAULT_QUEUE
 PROVISIONING_MAX_ATTEMPTS = env_int("PROVISIONING_MAX_ATTEMPTS", 5)
 PROVISIONING_RETRY_BASE_SECONDS = float(env_str("PROVISIONING_RETRY_BASE_SECONDS", "5"))
 PROVISIONING_RETRY_MAX_SECONDS = env_int("PROVISIONING_RETRY_MAX_SECONDS", 600)
@@ -439,6 +443,9 @@ MONITORING_MINUTE_RETENTION_DAYS = env_int("MONITORING_MINUTE_RETENTION_DAYS", 3
 MONITORING_HOUR_RETENTION_DAYS = env_int("MONITORING_HOUR_RETENTION_DAYS", 365)
 MONITORING_PARTITIONS_AHEAD_DAYS = env_int("MONITORING_PARTITIONS_AHEAD_DAYS", 3)
 MONITORING_MAX_POINTS = env_int("MONITORING_MAX_POINTS", 500)
+# An evaluation pass that opens (or closes) more alerts than this sends administrators one
+# summary email instead of one email per alert (a rack losing power is one message).
+MONITORING_ALERT_DIGEST_OVER = env_int("MONITORING_ALERT_DIGEST_OVER", 10)
 # Bearer token for GET /metrics (Prometheus); unset = the endpoint answers 404.
 MONITORING_METRICS_TOKEN = env_secret("MONITORING_METRICS_TOKEN", "")
 TEMPLATES[0]["OPTIONS"]["context_processors"].append("monitoring.context_processors.alerts")

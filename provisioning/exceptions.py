@@ -41,3 +41,10 @@ class NoServerAvailable(ProvisioningError):
 class JobStateError(ProvisioningError):
     kind = Kind.CONFLICT
     code = "job_state"
+
+
+class QueueUnavailable(ProvisioningError):
+    """Work that needs a worker now could not be queued (the broker is unreachable)."""
+
+    kind = Kind.UNAVAILABLE
+    code = "queue_unavailable"

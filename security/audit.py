@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import models
 
+from panel.bulk_insert import insert_all
 from panel.client_ip import client_ip
 from panel.middleware import current_credential, current_request, current_request_id
 from security.models import AuditEvent
@@ -82,7 +83,7 @@ def record(
 
 def record_many(events: list[AuditEvent]) -> None:
     """Write events made by `build` in one INSERT (a pass that opens 1,000 alerts)."""
-    AuditEvent.objects.bulk_create(events)
+    insert_all(events)
     for event in events:
         logger.info("audit %s by %s on %s", event.action, event.actor_label, event.target_label)
 

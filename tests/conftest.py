@@ -6,6 +6,7 @@ import time
 from contextlib import ExitStack
 
 import pytest
+from django.conf import settings as django_settings
 from django.db import connections
 from django.test import Client
 from django.utils import timezone
@@ -92,9 +93,11 @@ def _jobs_stay_with_the_test(request, settings):
     takes every job dispatched afterwards, also from tests that run jobs themselves (and
     then race it). A test that did not ask for the worker sends its jobs to a queue no
     worker consumes; per-server queues are unchanged (their tests start their own workers).
+    The setting is the engine's own: Celery reads its CELERY_* settings once, whichever test
+    is running then, so overriding one of those would move every later task.
     """
     if "celery_worker" not in request.fixturenames:
-        settings.CELERY_TASK_DEFAULT_QUEUE = UNCONSUMED_QUEUE
+        settings.PROVISIONING_DEFAULT_QUEUE = UNCONSUMED_QUEUE
     yield
 
 
@@ -155,10 +158,16 @@ def celery_worker(django_db_setup, django_db_blocker):
 
     from panel.celery import app
 
+    # Only the default queue: left to itself, the worker consumes every queue the app knows
+    # by now, which are the queues sent to so far. After tests that ran their own jobs, that
+    # includes UNCONSUMED_QUEUE, and the worker would take their jobs after all.
+    default_queue = django_settings.CELERY_TASK_DEFAULT_QUEUE
+    assert default_queue != UNCONSUMED_QUEUE
     with (
         django_db_blocker.unblock(),
         start_worker(
             app,
+            queues=[default_queue],
             pool="solo",
             concurrency=1,
             perform_ping_check=False,

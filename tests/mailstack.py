@@ -19,11 +19,13 @@ import time
 from email.message import EmailMessage
 from pathlib import Path
 
+import psycopg
 import pytest
+import redis
 from django.conf import settings
 from django.core.management import call_command
 
-from provisioning.mail.backend import MailBackend
+from provisioning.mail.backend import KEYS_HASH, SELECTORS_HASH, MailBackend
 from provisioning.mail.passwords import hash_password
 from provisioning.servers.models import Server
 
@@ -123,6 +125,44 @@ def queued_for(recipient: str, timeout: float = WAIT_SECONDS) -> list[dict]:
         if entries or time.monotonic() > deadline:
             return entries
         time.sleep(0.1)
+
+
+def mail_database_rows(domain: str) -> dict[str, int]:
+    """How many rows of DOMAIN each table of the mail database holds, counted as the
+    cluster's superuser (so the answer does not depend on the writer role)."""
+    from psycopg import sql
+
+    from panel.stack.maildb import DB_NAME
+    from panel.stack.services import load_state
+
+    url = f"postgres://postgres@127.0.0.1:{load_state()['postgres']['port']}/{DB_NAME}"
+    counts = {}
+    with psycopg.connect(url, autocommit=True) as conn:
+        for table, column in (
+            ("domains", "name"),
+            ("mailboxes", "domain"),
+            ("aliases", "domain"),
+            ("dkim_keys", "domain"),
+        ):
+            query = sql.SQL("SELECT count(*) FROM {} WHERE {} = %s").format(
+                sql.Identifier(table), sql.Identifier(column)
+            )
+            counts[table] = conn.execute(query, (domain,)).fetchone()[0]
+    return counts
+
+
+def dkim_store(domain: str, url: str | None = None) -> tuple[set[str], str | None]:
+    """What rspamd reads for DOMAIN from the DKIM key store (the stack's, unless URL):
+    (the selectors it holds a key of, the selector it signs with)."""
+    client = redis.Redis.from_url(url or settings.MAIL_DKIM_REDIS_URL, socket_timeout=5)
+    try:
+        suffix = f".{domain}"
+        fields = (key.decode() for key in client.hkeys(KEYS_HASH))
+        selectors = {f.removesuffix(suffix) for f in fields if f.endswith(suffix)}
+        signing = client.hget(SELECTORS_HASH, domain)
+    finally:
+        client.close()
+    return selectors, signing.decode() if signing is not None else None
 
 
 def dump(value) -> str:

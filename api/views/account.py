@@ -39,7 +39,11 @@ class AccountView(APIView):
 
 
 # A job's kind starts with the resource it changes; each prefix is read with that scope.
-JOB_KIND_PREFIXES = {"databases": ("database",), "dns": ("dns_",), "mail": ("mail",)}
+JOB_KIND_PREFIXES = {
+    "databases": ("database",),
+    "dns": ("dns_",),
+    "mail": ("mail_domain.", "mailbox.", "alias."),
+}
 # Kinds whose jobs' resource is the object a token may be restricted to (a zone's id).
 JOBS_OF_OBJECT = {"dns": "dns_zone."}
 

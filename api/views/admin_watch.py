@@ -7,7 +7,6 @@ timeline's form.
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.db.models import Count
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -31,6 +30,7 @@ from panel.errors import Forbidden
 from provisioning.databases import drift_actions
 from provisioning.dns import drift as dns_drift
 from provisioning.dns.models import Zone
+from provisioning.engine import dispatch
 from provisioning.engine.models import DriftFinding, DriftReport
 from provisioning.exceptions import BusyResource
 from security import sudo
@@ -64,10 +64,7 @@ class AdminDriftReportViewSet(mixins.ListModelMixin, RetrieveWithETag, ApiViewSe
 
     @extend_schema(request=None, responses={202: a.DriftStarted})
     def create(self, request):
-        from provisioning.tasks import drift_check
-
-        actor_id = request.user.pk
-        transaction.on_commit(lambda: drift_check.delay(actor_id))
+        dispatch.start_drift_check(request.user.pk)  # broker unreachable: 503 queue_unavailable
         reports = reverse("api:admin-drift-report-list", request=request)
         body = {
             "detail": "The drift check is running; its report appears here.",

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.viewsets import GenericViewSet
 
+from api.choices import ScopeKind
 from api.permissions import ScopedAccess, restrict
 from panel.errors import Forbidden
 from provisioning.engine.models import ProvisioningJob
@@ -22,9 +23,14 @@ def etag_of(data) -> str:
 
 
 def job_url(request, resource) -> str:
-    """The URL of RESOURCE's latest job (the one a 202 just started)."""
+    """The URL of RESOURCE's latest job (the one a 202 just started). An admin endpoint
+    links the admin API's job, which its admin-scoped token can read (the customers' job
+    route asks for the scope of the resource's kind)."""
     job = ProvisioningJob.objects.for_resource(resource).order_by("-pk").first()
-    return reverse("api:job-detail", args=[job.pk], request=request)
+    view = (getattr(request, "parser_context", None) or {}).get("view")
+    admin = getattr(view, "scope_kind", "") == ScopeKind.ADMIN
+    route = "api:admin-job-detail" if admin else "api:job-detail"
+    return reverse(route, args=[job.pk], request=request)
 
 
 def accepted(body: dict) -> Response:

@@ -144,7 +144,8 @@ class MailboxViewSet(mixins.ListModelMixin, RetrieveWithETag, ApiViewSet):
             return _accepted_box(request, box)
         data = s.VacationSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        mailboxes.set_vacation(box, **data.validated_data, actor=request.user)
+        dates = {"start": None, "end": None}  # both optional: no dates, always on
+        mailboxes.set_vacation(box, **(dates | data.validated_data), actor=request.user)
         return _accepted_box(request, box)
 
 

@@ -65,13 +65,21 @@ class Daemon:
 class MailDaemon(Daemon):
     """One of the mail host's servers (Postfix, Dovecot, rspamd): its folder, its loopback
     ports by name, its log `<name>.log` in the folder. A subclass sets `name`, `pidfile`, the
-    marker its pidfile's process has in its command line, and the ports describe() names."""
+    marker its pidfile's process has in its command line, and the ports describe() names.
+
+    The stack runs all three on HOST. In a container (deploy/mail/) each listens on every
+    address (`bind="*"`), finds the others by name (`peers`: "postfix", "dovecot", "rspamd"),
+    trusts its network (`networks`) and logs to the console."""
 
     dir: Path
     ports: dict[str, int] = field(default_factory=dict)
     started: bool = False
     host: str = HOST
     name: str = ""
+    bind: str = ""  # the address to listen on ("*": all of them); default: host
+    peers: dict[str, str] = field(default_factory=dict)  # the other servers' hosts; default: host
+    networks: tuple[str, ...] = ("127.0.0.0/8",)  # the mail host's own clients (relay, milter)
+    console: bool = False  # log to stdout/stderr instead of <name>.log
     pid_marker: ClassVar[bytes] = b""
     shown_ports: ClassVar[tuple[str, ...]] = ()
 
@@ -91,3 +99,15 @@ class MailDaemon(Daemon):
 
     def running_pid(self) -> int | None:
         return pid_from_file(self.pidfile, self.pid_marker)
+
+    @property
+    def listen(self) -> str:
+        return self.bind or self.host
+
+    @property
+    def listens_everywhere(self) -> bool:
+        return self.listen == "*"
+
+    def peer(self, name: str) -> str:
+        """Where the server NAME (postfix, dovecot, rspamd) is reached from this one."""
+        return self.peers.get(name, self.host)

@@ -58,10 +58,10 @@ class DovecotServer(MailDaemon):
         api_key: str,
     ) -> None:
         p = self.ports
-        h = self.host
+        h = self.listen
 
         def listen(listener: str, port: str) -> str:
-            """An inet_listener block on the stack's address and the port named PORT."""
+            """An inet_listener block on the listening address and the port named PORT."""
             return f"  inet_listener {listener} {{\n    address = {h}\n    port = {p[port]}\n  }}"
 
         sql = f"""# Written by panel.stack on every start; edit panel/stack/dovecot.py instead.
@@ -78,7 +78,7 @@ iterate_query = SELECT address AS user FROM mailboxes WHERE active
 instance_name = hearth-{short_hash(str(self.dir))}
 base_dir = {self.dir}/run
 state_dir = {self.dir}/state
-log_path = {self.logfile}
+log_path = {"/dev/stderr" if self.console else self.logfile}
 protocols = imap lmtp sieve
 listen = {h}
 ssl = no
@@ -86,7 +86,7 @@ disable_plaintext_auth = no
 auth_mechanisms = plain login
 auth_failure_delay = 0
 auth_cache_size = 0
-login_trusted_networks = 127.0.0.0/8
+login_trusted_networks = {" ".join(self.networks)}
 default_login_user = dovenull
 default_internal_user = dovecot
 mail_uid = {uid}
@@ -98,7 +98,7 @@ mail_location = maildir:~/Maildir
 mail_plugins = $mail_plugins quota
 hostname = localhost
 postmaster_address = postmaster@localhost
-submission_host = {h}:{smtp_port}
+submission_host = {self.peer("postfix")}:{smtp_port}
 lmtp_save_to_detail_mailbox = no
 doveadm_api_key = {api_key}
 
@@ -156,9 +156,16 @@ plugin {{
 """
         write_file(self.conf, conf, mode=0o640, group="dovecot")
 
-    def start(self) -> None:
+    def prepare(self) -> None:
         (self.dir / "state").mkdir(parents=True, exist_ok=True)
         self.pidfile.unlink(missing_ok=True)
+
+    def foreground_argv(self) -> list[str]:
+        """Dovecot in the foreground (a container's main process)."""
+        return [tool("dovecot"), "-F", "-c", str(self.conf)]
+
+    def start(self) -> None:
+        self.prepare()
         code, said = start_daemon([tool("dovecot"), "-c", self.conf], self.dir / "start.out")
         if code != 0:
             raise StackError(f"dovecot did not start\n{said}\n{self.log_tail()}")

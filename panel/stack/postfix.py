@@ -47,11 +47,17 @@ MAPS = {
     "send-limit": "SELECT verdict FROM send_check('%s') AS verdict WHERE verdict IS NOT NULL",
 }
 
+NO_OUTBOUND = """\
+# No internet here: mail for other hosts waits in the queue (postqueue -j shows it).
+defer_transports = smtp
+smtp_dns_support_level = disabled
+"""
+
 MASTER_CF = """\
 # Written by panel.stack on every start; edit panel/stack/postfix.py instead.
-{host}:{smtp} inet n - n - - smtpd
+{listen}{smtp} inet n - n - - smtpd
   -o smtpd_relay_restrictions=reject_unauth_destination
-{host}:{submission} inet n - n - - smtpd
+{listen}{submission} inet n - n - - smtpd
   -o syslog_name=postfix/submission
   -o smtpd_sasl_auth_enable=yes
   -o smtpd_client_restrictions=permit_sasl_authenticated,reject
@@ -59,8 +65,8 @@ MASTER_CF = """\
   -o smtpd_sender_login_maps=pgsql:{dir}/sender-login.cf
   -o smtpd_sender_restrictions=reject_sender_login_mismatch
   -o smtpd_data_restrictions=check_sasl_access,pgsql:{dir}/send-limit.cf
-# Mail the host itself sends (Dovecot's auto-replies): loopback only, may relay.
-{host}:{relay} inet n - n - - smtpd
+# Mail the host itself sends (Dovecot's auto-replies): its own networks only, may relay.
+{listen}{relay} inet n - n - - smtpd
   -o syslog_name=postfix/internal
   -o smtpd_relay_restrictions=permit_mynetworks,reject
   -o smtpd_client_restrictions=permit_mynetworks,reject
@@ -110,8 +116,12 @@ class PostfixServer(MailDaemon):
         auth_port: int,
         quota_port: int,
         milter_port: int | None,
+        myhostname: str = "mail.hearth.test",
+        outbound: bool = False,
     ) -> None:
-        h = self.host
+        """OUTBOUND: deliver mail for other hosts (else it waits in the queue: the stack
+        has no internet)."""
+        dovecot = self.peer("dovecot")
         for name, query in MAPS.items():
             text = (
                 "# Written by panel.stack; edit panel/stack/postfix.py instead.\n"
@@ -120,55 +130,58 @@ class PostfixServer(MailDaemon):
                 f"query = {query}\n"
             )
             write_file(self.dir / f"{name}.cf", text, mode=0o640, group="postfix")
-        milters = f"inet:{h}:{milter_port}" if milter_port else ""
+        milters = f"inet:{self.peer('rspamd')}:{milter_port}" if milter_port else ""
+        log = "/dev/stdout" if self.console else self.logfile
+        held = "" if outbound else NO_OUTBOUND
         main = f"""# Written by panel.stack on every start; edit panel/stack/postfix.py instead.
 compatibility_level = 3.6
 queue_directory = {self.dir}/queue
 data_directory = {self.dir}/data
 mail_owner = postfix
 setgid_group = postdrop
-maillog_file_prefixes = {self.dir}
-maillog_file = {self.logfile}
-inet_interfaces = {h}
+maillog_file_prefixes = {self.dir}, /dev/stdout
+maillog_file = {log}
+inet_interfaces = {"all" if self.listens_everywhere else self.listen}
 inet_protocols = ipv4
-myhostname = mail.hearth.test
-mydomain = hearth.test
+myhostname = {myhostname}
+mydomain = {myhostname.partition(".")[2] or myhostname}
 myorigin = $myhostname
 mydestination =
 local_recipient_maps =
 local_transport = error:5.1.1 local delivery is disabled
 alias_maps =
 alias_database =
-mynetworks = 127.0.0.0/8
+mynetworks = {" ".join(self.networks)}
 biff = no
 smtputf8_enable = no
 append_dot_mydomain = no
 virtual_mailbox_domains = pgsql:{self.dir}/domains.cf
 virtual_mailbox_maps = pgsql:{self.dir}/mailboxes.cf
 virtual_alias_maps = pgsql:{self.dir}/aliases.cf, pgsql:{self.dir}/mailbox-self.cf
-virtual_transport = lmtp:inet:{h}:{lmtp_port}
+virtual_transport = lmtp:inet:{dovecot}:{lmtp_port}
+lmtp_host_lookup = native
 smtpd_sasl_type = dovecot
-smtpd_sasl_path = inet:{h}:{auth_port}
+smtpd_sasl_path = inet:{dovecot}:{auth_port}
 smtpd_sasl_auth_enable = no
 smtpd_tls_security_level = none
 smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated,
     reject_unauth_destination
 smtpd_recipient_restrictions = check_recipient_access pgsql:{self.dir}/suspended.cf,
     reject_unlisted_recipient,
-    check_policy_service inet:{h}:{quota_port}
+    check_policy_service inet:{dovecot}:{quota_port}
 smtpd_milters = {milters}
 non_smtpd_milters = {milters}
 milter_default_action = tempfail
 milter_protocol = 6
-# No internet here: mail for other hosts waits in the queue (postqueue -j shows it).
-defer_transports = smtp
-smtp_dns_support_level = disabled
 delay_warning_time = 0
-"""
+{held}"""
         write_file(self.dir / "main.cf", main)
-        write_file(self.dir / "master.cf", MASTER_CF.format(host=h, dir=self.dir, **self.ports))
+        listen = "" if self.listens_everywhere else f"{self.listen}:"
+        master = MASTER_CF.format(listen=listen, dir=self.dir, **self.ports)
+        write_file(self.dir / "master.cf", master)
 
-    def start(self) -> None:
+    def prepare(self) -> None:
+        """The queue and data directories (the data one belongs to the `postfix` user)."""
         (self.dir / "queue").mkdir(parents=True, exist_ok=True)
         data = self.dir / "data"
         data.mkdir(parents=True, exist_ok=True)
@@ -176,6 +189,13 @@ delay_warning_time = 0
             entry = pwd.getpwnam("postfix")
             os.chown(data, entry.pw_uid, entry.pw_gid)
         self.pidfile.unlink(missing_ok=True)
+
+    def foreground_argv(self) -> list[str]:
+        """The master in the foreground (a container's main process)."""
+        return [tool("postfix"), "-c", str(self.dir), "start-fg"]
+
+    def start(self) -> None:
+        self.prepare()
         # `postfix start` checks and creates the queue's layout (~2 s); once it exists,
         # the master starts by itself in a few ms (-w: returns once it is running).
         initialized = (self.dir / "queue" / "public").is_dir()

@@ -48,8 +48,21 @@ class RspamdServer(MailDaemon):
     def pidfile(self) -> Path:
         return self.dir / "rspamd.pid"
 
-    def write_conf(self, *, dns_address: str, redis_host: str, redis_port: int, redis_db: int):
+    def write_conf(
+        self,
+        *,
+        dns_address: str,
+        redis_host: str,
+        redis_port: int,
+        redis_db: int,
+        redis_password: str = "",
+    ):
+        """DNS_ADDRESS "" keeps the system's resolvers (/etc/resolv.conf)."""
         d = self.dir
+        log = '"console"' if self.console else f'"file";\n    filename = "{self.logfile}"'
+        nameserver = f'    nameserver = ["{dns_address}"];\n' if dns_address else ""
+        networks = ", ".join(f'"{network}"' for network in self.networks)
+        password = f'password = "{redis_password}";\n' if redis_password else ""
         write_file(
             d / "rspamd.conf",
             f"""# Written by panel.stack on every start; edit panel/stack/rspamd.py instead.
@@ -60,12 +73,11 @@ options {{
     .include(try=true; priority=10) "$LOCAL_CONFDIR/override.d/options.inc"
 }}
 logging {{
-    type = "file";
-    filename = "{self.logfile}";
+    type = {log};
     level = "warning";
 }}
 worker "rspamd_proxy" {{
-    bind_socket = "{self.host}:{self.ports["milter"]}";
+    bind_socket = "{self.listen}:{self.ports["milter"]}";
     milter = yes;
     timeout = 120s;
     count = 1;
@@ -79,22 +91,23 @@ worker "rspamd_proxy" {{
         write_file(
             d / "override.d" / "options.inc",
             f"""dns {{
-    nameserver = ["{dns_address}"];
-    timeout = 1s;
+{nameserver}    timeout = 1s;
     retransmits = 1;
 }}
-local_addrs = ["127.0.0.0/8"];
+local_addrs = [{networks}];
 # Compiling Hyperscan's databases takes a core for ~30 s at the first start: not for a stack.
 disable_hyperscan = true;
 """,
         )
         write_file(
             d / "local.d" / "dkim_signing.conf",
-            f"""enabled = true;
+            mode=0o640 if password else 0o644,  # the Redis password: _rspamd's group only
+            group=RSPAMD_USER if password else None,
+            text=f"""enabled = true;
 use_redis = true;
 servers = "{redis_host}:{redis_port}";
 db = "{redis_db}";
-key_prefix = "{KEYS_HASH}";
+{password}key_prefix = "{KEYS_HASH}";
 selector_prefix = "{SELECTORS_HASH}";
 sign_local = true;
 sign_authenticated = true;
@@ -106,10 +119,11 @@ try_fallback = true;  # with use_redis: "fall back" to the keys in Redis
         for module in DISABLED:
             write_file(d / "override.d" / f"{module}.conf", "enabled = false;\n")
 
-    def start(self) -> None:
+    def prepare(self) -> list[str]:
+        """Its directories (the `_rspamd` user's when root); the command that starts it."""
         for sub in ("db", "run"):
             (self.dir / sub).mkdir(parents=True, exist_ok=True)
-        argv = [tool("rspamd"), "-c", self.dir / "rspamd.conf"]
+        argv = [tool("rspamd"), "-c", str(self.dir / "rspamd.conf")]
         argv += [f"--var=LOCAL_CONFDIR={self.dir}", f"--var=DBDIR={self.dir}/db"]
         argv += [f"--var=RUNDIR={self.dir}/run", f"--var=LOGDIR={self.dir}"]
         if is_root():
@@ -120,6 +134,14 @@ try_fallback = true;  # with use_redis: "fall back" to the keys in Redis
                 os.chown(self.logfile, entry.pw_uid, entry.pw_gid)
             argv += ["-u", RSPAMD_USER, "-g", RSPAMD_USER]
         self.pidfile.unlink(missing_ok=True)
+        return argv
+
+    def foreground_argv(self) -> list[str]:
+        """rspamd in the foreground (a container's main process)."""
+        return [*self.prepare(), "-f"]
+
+    def start(self) -> None:
+        argv = self.prepare()
         code, said = start_daemon(argv, self.dir / "start.out")
         if code != 0:
             raise StackError(f"rspamd did not start\n{said}\n{self.log_tail()}")

@@ -154,6 +154,18 @@ class PowerDnsBackend(Backend):
     def _rectify(self, zone: str) -> None:
         self._ok(self._request("PUT", f"{self._zone_path(zone)}/rectify"), "rectify the zone")
 
+    def bump_serial(self, zone: str) -> None:
+        """Publish a new SOA serial with no record changed, so secondaries transfer the zone
+        again (keys made or removed do not change the serial by themselves): the SOA PATCHed
+        as it is, and SOA-EDIT-API raises its serial."""
+        shown = self.inspect_zone(zone)
+        if shown is None:
+            raise BackendError(f"The DNS server does not have {zone}.", detail=zone)
+        soa = next(r for r in shown["rrsets"] if r["type"] == "SOA" and r["name"] == zone)
+        records = [{"content": r["content"], "disabled": False} for r in soa["records"]]
+        rrset = {"name": zone, "type": "SOA", "ttl": soa["ttl"], "changetype": "REPLACE"}
+        self.patch_rrsets(zone, [{**rrset, "records": records}])
+
     # --- secondaries ---------------------------------------------------------------------
 
     def ensure_tsig_key(self, name: str, secret: str, algorithm: str = "hmac-sha256") -> str:

@@ -7,7 +7,7 @@ import dns.name
 import dns.rdatatype
 
 from provisioning.dns import verify
-from provisioning.dns.models import Zone
+from provisioning.dns.models import Zone, ZoneRevision
 from provisioning.engine.backends import BackendError
 from provisioning.engine.registry import StepContext
 
@@ -30,11 +30,25 @@ def computed_ds(zone: str, dnskeys: list) -> set[str]:
 
 def turn_on(ctx: StepContext) -> None:
     made = ctx.backend.ensure_dnssec(ctx.resource.name)
+    ctx.backend.bump_serial(ctx.resource.name)  # also on a rerun: the secondaries need it
     ctx.log("signing key created" if made else "already signed")
 
 
 def turn_off(ctx: StepContext) -> None:
-    ctx.log(f"{ctx.backend.remove_dnssec(ctx.resource.name)} signing keys removed")
+    removed = ctx.backend.remove_dnssec(ctx.resource.name)
+    ctx.backend.bump_serial(ctx.resource.name)
+    ctx.log(f"{removed} signing keys removed")
+
+
+def _record_serial(ctx: StepContext) -> int | None:
+    """The serial the switch made is the applied revision's now (its records are the same),
+    so the zone page compares the secondaries with it."""
+    zone = ctx.resource
+    serial = verify.soa_serial(ctx.backend.dns_host, ctx.backend.dns_port, zone.name)
+    applied = zone.applied_revision()
+    if applied is not None and serial is not None:
+        ZoneRevision.objects.filter(pk=applied.pk).update(serial=serial)
+    return serial
 
 
 def check_signed(ctx: StepContext) -> None:
@@ -59,7 +73,8 @@ def check_signed(ctx: StepContext) -> None:
     Zone.objects.filter(pk=zone.pk).update(
         ds_records=matching, dnskey_records=sorted(key.to_text() for key in keys if key.flags & SEP)
     )
-    ctx.log(f"DS confirmed from the served DNSKEY: {matching[0][:40]}…")
+    serial = _record_serial(ctx)
+    ctx.log(f"DS confirmed from the served DNSKEY: {matching[0][:40]}…; SOA serial {serial}")
 
 
 def check_unsigned(ctx: StepContext) -> None:
@@ -67,4 +82,4 @@ def check_unsigned(ctx: StepContext) -> None:
     if served_dnskeys(ctx.backend.dns_host, ctx.backend.dns_port, zone.name):
         raise BackendError("The zone still serves DNSKEY records.", permanent=False)
     Zone.objects.filter(pk=zone.pk).update(ds_records=[], dnskey_records=[])
-    ctx.log("no DNSKEY served")
+    ctx.log(f"no DNSKEY served; SOA serial {_record_serial(ctx)}")

@@ -8,10 +8,16 @@ from provisioning.dns.choices import RecordType
 from provisioning.dns.models import ZoneTemplate
 from provisioning.dns.validation import RecordInput
 
+# strip=False on what the DNS rules check: they refuse a CR or LF (even a trailing one)
+# with a message on the field, where the form's stripping would quietly drop it.
+
 
 class ZoneCreateForm(forms.Form):
     name = forms.CharField(
-        max_length=253, label="Domain", help_text="For example example.com or bücher.example."
+        max_length=253,
+        strip=False,
+        label="Domain",
+        help_text="For example example.com or bücher.example.",
     )
     template = forms.ChoiceField(required=False, label="Start with")
 
@@ -22,10 +28,14 @@ class ZoneCreateForm(forms.Form):
 
 
 class RecordForm(forms.Form):
-    name = forms.CharField(max_length=253, required=False, help_text="@ for the zone itself")
+    name = forms.CharField(
+        max_length=253, required=False, strip=False, help_text="@ for the zone itself"
+    )
     type = forms.ChoiceField(choices=RecordType.choices)
-    ttl = forms.CharField(max_length=10, required=False, label="TTL", help_text="seconds")
-    value = forms.CharField(max_length=4000, widget=forms.TextInput)
+    ttl = forms.CharField(
+        max_length=10, required=False, strip=False, label="TTL", help_text="seconds"
+    )
+    value = forms.CharField(max_length=4000, strip=False, widget=forms.TextInput)
 
     def as_input(self) -> RecordInput:
         data = self.cleaned_data

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import unicodedata
 
 import dns.exception
 import dns.name
@@ -27,6 +28,21 @@ def check_characters(text: str) -> None:
         raise InvalidName("Backslash escapes are not accepted; write the characters themselves.")
     if '"' in text:
         raise InvalidName("Quotes are not accepted; write the value without them.")
+
+
+def control_character(text: str) -> str | None:
+    """The first control character of TEXT in words (CR, LF, NUL, another C0/C1 control, a
+    Unicode line separator), or None; tabs are blanks. For zone-file lines, refused as a
+    whole: which field such a character belongs to is not known before the line is split."""
+    for char in text:
+        if char in FORBIDDEN:
+            return FORBIDDEN[char]
+        category = unicodedata.category(char)
+        if category in ("Zl", "Zp"):
+            return f"a line separator (U+{ord(char):04X})"
+        if category == "Cc" and char != "\t":
+            return f"a control character (U+{ord(char):04X})"
+    return None
 
 
 def to_ascii(text: str) -> str:

@@ -68,6 +68,10 @@ def clean_ttl(value: int | str | None) -> int:
     low, high = ttl_bounds()
     if value is None or str(value).strip() == "":
         return settings.DNS_DEFAULT_TTL
+    try:
+        names.check_characters(str(value))
+    except InvalidName as exc:
+        raise ContentError(f"TTL: {exc}") from None
     text = str(value).strip()
     if not text.isdigit():
         raise ContentError("The TTL must be a whole number of seconds.")

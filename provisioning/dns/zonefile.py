@@ -6,6 +6,8 @@ the server's business and is skipped; a file without apex NS records keeps the z
 
 from __future__ import annotations
 
+import re
+
 import dns.exception
 import dns.name
 import dns.rdata
@@ -20,31 +22,41 @@ from provisioning.dns.validation import TYPES, Issue, RecordInput
 CLASSES = {"IN", "CH", "HS", "CS"}
 
 
-def _strip_comment(line: str) -> str:
-    quoted, escaped = False, False
-    for position, char in enumerate(line):
+def _scan(line: str) -> tuple[str, int]:
+    """LINE without its comment, parentheses outside quotes made blanks, and how much they
+    nest (+/-). Inside a quoted string everything is kept: `;`, `(`, `)` and every blank."""
+    kept, depth, quoted, escaped = [], 0, False, False
+    for char in line:
         if escaped:
             escaped = False
         elif char == "\\":
             escaped = True
         elif char == '"':
             quoted = not quoted
-        elif char == ";" and not quoted:
-            return line[:position]
-    return line
+        elif not quoted and char == ";":
+            break
+        elif not quoted and char in "()":
+            depth += 1 if char == "(" else -1
+            char = " "
+        kept.append(char)
+    return "".join(kept), depth
 
 
 def entries(text: str) -> list[tuple[int, str, bool]]:
-    """(first line number, logical line, starts with blank) with parentheses joined."""
+    """(first line number, logical line, starts with blank) with parentheses joined.
+
+    Lines end at LF (CRLF too); a CR or any other control character left inside a line is
+    refused by `parse` with its line, where splitting there would make a line of its own.
+    """
     found, buffer, start, depth, indented = [], [], 0, 0, False
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = _strip_comment(raw)
+    for number, raw in enumerate(text.split("\n"), start=1):
+        line, nesting = _scan(raw.removesuffix("\r"))
         if not buffer:
             if not line.strip():
                 continue
             start, indented = number, line[:1] in (" ", "\t")
-        depth += line.count("(") - line.count(")")
-        buffer.append(line.replace("(", " ").replace(")", " "))
+        depth += nesting
+        buffer.append(line)
         if depth <= 0:
             found.append((start, " ".join(buffer).strip(), indented))
             buffer, depth = [], 0
@@ -70,7 +82,12 @@ def parse(text: str, zone: str) -> tuple[list[RecordInput], list[Issue]]:
     inputs: list[RecordInput] = []
     issues: list[Issue] = []
     for line, entry, indented in entries(text):
-        tokens = entry.split()
+        control = names.control_character(entry)
+        if control:
+            issues.append(Issue(len(inputs), "", f"It contains {control}.", line))
+            continue
+        words = list(re.finditer(r"\S+", entry))  # where each word starts and ends
+        tokens = [word.group() for word in words]
         head = tokens[0].upper()
         if head == "$ORIGIN" and len(tokens) == 2:
             try:
@@ -88,12 +105,15 @@ def parse(text: str, zone: str) -> tuple[list[RecordInput], list[Issue]]:
             continue
         if not indented:
             owner = tokens.pop(0)
+            words.pop(0)
             try:
                 owner = zone if owner == "@" else dns.name.from_text(owner, origin).to_text()
             except (dns.exception.DNSException, ValueError):  # e.g. not valid in IDNA
                 issues.append(Issue(len(inputs), "name", f"{owner} is not a valid name.", line))
                 continue
-        ttl, rtype, rest = _ttl_type(tokens, default_ttl)
+        ttl, rtype, position = _ttl_type(tokens, default_ttl)
+        # The data as written after the type: blanks inside quoted strings stay as they are.
+        rest = entry[words[position].end() :].strip() if rtype else ""
         if rtype is None:
             issues.append(Issue(len(inputs), "type", "No record type found.", line))
             continue
@@ -125,19 +145,16 @@ def _explain(rtype: str, text: str, zone: str, exc: Exception) -> str:
 
 
 def _ttl_type(tokens: list[str], default_ttl: int | None):
+    """TTL, type and the type's position among TOKENS (after the owner): `[ttl] [class] type`
+    in either order. The type is None when there is none."""
     ttl = default_ttl
-    while tokens:
-        token = tokens[0].upper()
-        if token.isdigit():
-            ttl = int(token)
-        elif token in CLASSES:
-            pass
-        else:
-            break
-        tokens.pop(0)
-    if not tokens:
-        return ttl, None, ""
-    return ttl, tokens[0].upper(), " ".join(tokens[1:])
+    for position, token in enumerate(tokens):
+        word = token.upper()
+        if word.isdigit():
+            ttl = int(word)
+        elif word not in CLASSES:
+            return ttl, word, position
+    return ttl, None, len(tokens)
 
 
 def export(zone: str, records: list[tuple]) -> str:

@@ -13,10 +13,13 @@ from django.utils import timezone
 from provisioning.engine.choices import JobPhase, JobState, StepState
 from provisioning.engine.locks import scope_lock
 from provisioning.engine.models import ProvisioningJob
+from provisioning.exceptions import QueueUnavailable
 
 logger = logging.getLogger(__name__)
 # Sent by name, so the engine never imports the task module (tasks -> runner -> dispatch).
 RUN_JOB_TASK = "provisioning.run_job"
+DRIFT_CHECK_TASK = "provisioning.drift_check"
+QUEUE_RETRY_AFTER = 60  # seconds a client is asked to wait when the queue is unreachable
 
 
 def queue_for(server_id: int) -> str:
@@ -27,7 +30,7 @@ def queue_for(server_id: int) -> str:
     """
     if settings.PROVISIONING_PER_SERVER_QUEUES:
         return f"server.{server_id}"
-    return settings.CELERY_TASK_DEFAULT_QUEUE
+    return settings.PROVISIONING_DEFAULT_QUEUE
 
 
 def enqueue(job_id: int, server_id: int, *, countdown: float | None = None) -> bool:
@@ -48,6 +51,26 @@ def enqueue(job_id: int, server_id: int, *, countdown: float | None = None) -> b
         logger.warning("job %s not sent (broker unavailable: %s); dispatcher will", job_id, exc)
         return False
     return True
+
+
+def start_drift_check(actor_id: int | None) -> None:
+    """Queue a drift check once the transaction commits (the drift page's button and the
+    API's POST alike). It has no row to wait in, so it is sent at once without retrying
+    for seconds; an unreachable broker is a `QueueUnavailable` (503, Retry-After) and
+    nothing has started: the administrator tries again."""
+    transaction.on_commit(lambda: _send_drift_check(actor_id))
+
+
+def _send_drift_check(actor_id: int | None) -> None:
+    try:
+        current_app.send_task(DRIFT_CHECK_TASK, args=[actor_id], retry=False)
+    except Exception as exc:  # kombu/redis raise many kinds while the broker is unreachable
+        logger.warning("drift check not queued (broker unavailable: %s)", exc)
+        raise QueueUnavailable(
+            "The drift check cannot start: the task queue is temporarily unavailable. "
+            "Try again in a minute.",
+            retry_after=QUEUE_RETRY_AFTER,
+        ) from exc
 
 
 def next_server_id(job: ProvisioningJob) -> int:

@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-import logging
-
 from django.contrib import messages
-from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.access import admin_required
-from panel.errors import Unavailable
 from panel.pagination import paginate, querystring_without_page
+from provisioning.engine import dispatch
 from provisioning.engine import services as job_services
 from provisioning.engine.choices import JobState
 from provisioning.engine.models import DriftFinding, DriftReport, ProvisioningJob
 from provisioning.exceptions import ProvisioningError
 from provisioning.ui import render_live_list, render_page_or_fragment, toast_error
-
-logger = logging.getLogger(__name__)
 
 
 @admin_required
@@ -87,22 +82,6 @@ def drift(request):
 @admin_required
 @require_POST
 def drift_run(request):
-    from provisioning.tasks import drift_check
-
-    actor_id = request.user.pk
-    transaction.on_commit(lambda: _start_drift_check(drift_check, actor_id))
+    dispatch.start_drift_check(request.user.pk)  # broker unreachable: a 503 page
     messages.success(request, "Drift check started; refresh in a moment for the results.")
     return redirect("provisioning:drift")
-
-
-def _start_drift_check(task, actor_id: int) -> None:
-    """Queue the check at once (no retrying for seconds); without a broker, say so (503)."""
-    try:
-        task.apply_async((actor_id,), retry=False)
-    except Exception as exc:  # kombu/redis raise many kinds while the broker is unreachable
-        logger.warning("drift check not queued (broker unavailable: %s)", exc)
-        raise Unavailable(
-            "The drift check cannot start: the task queue is temporarily unavailable. "
-            "Try again in a minute.",
-            retry_after=60,
-        ) from exc

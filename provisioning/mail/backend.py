@@ -366,46 +366,56 @@ class MailBackend(Backend):
         return found
 
     def ensure_dkim_key(self, domain: str, selector: str, private_pem: str) -> None:
+        """Store the key and sign with it, or neither: the key store failing (unreachable)
+        rolls the row back, so a failed step leaves no key behind that a later change could
+        start signing with before its public half is published."""
         domain = check_domain(domain)
         selector = _check_selector(selector)
         if "PRIVATE KEY-----" not in private_pem or "\0" in private_pem:
             raise BackendError("The DKIM key is not a PEM private key.")
-        self._write_under(
-            "domain",
-            domain,
-            "INSERT INTO dkim_keys (domain, selector, private_key) VALUES (%s, %s, %s) "
-            "ON CONFLICT (domain, selector) DO UPDATE SET private_key = EXCLUDED.private_key",
-            (domain, selector, private_pem),
-        )
-        self._publish_signing_key(domain)
+        with self._db() as cur:
+            cur.execute(PARENT_EXISTS["domain"], (domain,))
+            if cur.fetchone() is None:
+                raise BackendError(f"The mail server has no domain {domain}.")
+            cur.execute(
+                "INSERT INTO dkim_keys (domain, selector, private_key) VALUES (%s, %s, %s) "
+                "ON CONFLICT (domain, selector) DO UPDATE SET private_key = EXCLUDED.private_key",
+                (domain, selector, private_pem),
+            )
+            self._sign_with_newest(cur, domain)
 
     def remove_dkim_key(self, domain: str, selector: str) -> str:
+        """Forget the key in the mail database and the key store together (or neither)."""
         domain = check_domain(domain)
         selector = _check_selector(selector)
-        removed = self._delete(
-            (domain, selector), "DELETE FROM dkim_keys WHERE domain = %s AND selector = %s"
-        )
-        self._redis_call(lambda client: client.hdel(KEYS_HASH, f"{selector}.{domain}"))
-        self._publish_signing_key(domain)
-        return _outcome(removed)
-
-    def _publish_signing_key(self, domain: str) -> None:
-        """Point rspamd at the domain's newest key (none left: it stops signing)."""
         with self._db() as cur:
             cur.execute(
-                "SELECT selector, private_key FROM dkim_keys WHERE domain = %s "
-                "ORDER BY created_at DESC, selector DESC LIMIT 1",
-                (domain,),
+                "DELETE FROM dkim_keys WHERE domain = %s AND selector = %s", (domain, selector)
             )
-            row = cur.fetchone()
+            removed = cur.rowcount > 0
+            self._sign_with_newest(cur, domain, drop=selector)
+        return _outcome(removed)
+
+    def _sign_with_newest(self, cur, domain: str, *, drop: str | None = None) -> None:
+        """Point rspamd at the domain's newest key (none left: it stops signing) and drop
+        DROP's key, in one Redis transaction; CUR is the mail database transaction that
+        changed the keys, which a failing key store therefore undoes."""
+        cur.execute(
+            "SELECT selector, private_key FROM dkim_keys WHERE domain = %s "
+            "ORDER BY created_at DESC, selector DESC LIMIT 1",
+            (domain,),
+        )
+        row = cur.fetchone()
 
         def apply(client: redis.Redis) -> None:
+            pipe = client.pipeline(transaction=True)  # MULTI ... EXEC: all or nothing
+            if drop is not None:
+                pipe.hdel(KEYS_HASH, f"{drop}.{domain}")
             if row is None:
-                client.hdel(SELECTORS_HASH, domain)
-                return
-            pipe = client.pipeline()
-            pipe.hset(KEYS_HASH, f"{row[0]}.{domain}", row[1])
-            pipe.hset(SELECTORS_HASH, domain, row[0])
+                pipe.hdel(SELECTORS_HASH, domain)
+            else:
+                pipe.hset(KEYS_HASH, f"{row[0]}.{domain}", row[1])
+                pipe.hset(SELECTORS_HASH, domain, row[0])
             pipe.execute()
 
         self._redis_call(apply)

@@ -26,3 +26,26 @@ def test_the_schema_is_served_as_openapi_3_1(client, db):
     assert "bearerAuth" in schema["components"]["securitySchemes"]
     create = schema["paths"]["/api/v1/databases/"]["post"]
     assert "202" in create["responses"] and "4XX" in create["responses"]
+
+
+def test_every_link_names_an_operation_and_fills_its_path_parameters(client, db):
+    schema = client.get("/api/v1/schema/?format=json").json()
+    operations = {
+        operation["operationId"]: (path, operation)
+        for path, item in schema["paths"].items()
+        for operation in item.values()
+        if isinstance(operation, dict) and "operationId" in operation
+    }
+    links = [
+        (operation["operationId"], name, link)
+        for _, operation in operations.values()
+        for response in operation["responses"].values()
+        for name, link in response.get("links", {}).items()
+    ]
+    assert {"admin_plans_create", "admin_servers_create", "dns_zones_create"} <= {
+        source for source, _, _ in links
+    }
+    for source, name, link in links:
+        path, _ = operations[link["operationId"]]  # a KeyError: the link names no operation
+        wanted = {part[1:-1] for part in path.split("/") if part.startswith("{")}
+        assert set(link["parameters"]) == wanted, (source, name)

@@ -13,8 +13,12 @@ from django.urls import set_urlconf
 from hypothesis import HealthCheck, given, settings
 from schemathesis import checks
 
+from accounts.models import Plan
 from panel.wsgi import application
 from provisioning.dns import services as dns_services
+from provisioning.dns.models import ZoneTemplate
+from provisioning.engine.models import ProvisioningJob
+from provisioning.servers.models import Server
 from tests.api.conftest import make_token
 from tests.provisioning.conftest import bulk_databases
 
@@ -105,6 +109,35 @@ STATEFUL = settings(
 )
 
 
+def _run_linked(
+    live_server, token: str, path_regex: str, name: str, reset=None
+) -> dict[str, set[int]]:
+    """A stateful run over the operations PATH_REGEX matches: every answer checked; returns
+    the statuses each operation answered. RESET, after each example, puts the data back as
+    it was (the schema's inferred links follow lists, so each example must start alike)."""
+    schema = schemathesis.openapi.from_url(f"{live_server.url}/api/v1/schema/?format=json")
+    schema = schema.include(path_regex=path_regex)
+    seen: dict[str, set[int]] = {}
+
+    class Machine(schema.as_state_machine()):
+        def get_call_kwargs(self, case):
+            return {"headers": {"Authorization": f"Bearer {token}"}}
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            case.validate_response(response, checks=CHECKS)
+
+        def after_call(self, response, case):
+            seen.setdefault(case.operation.label, set()).add(response.status_code)
+
+        def teardown(self):
+            if reset is not None:
+                reset()
+
+    Machine.__name__ = Machine.__qualname__ = name  # derandomized: the seed follows the name
+    Machine.run(settings=STATEFUL)
+    return seen
+
+
 @pytest.mark.django_db(transaction=True)
 def test_linked_operations_conform_against_the_live_server(
     live_server, alice_account, db_server, dns_server, settings
@@ -115,22 +148,8 @@ def test_linked_operations_conform_against_the_live_server(
     database server, and the calls that need an active zone answer 409, as documented."""
     settings.API_RATE_LIMITS = {"credential": (100000, 60), "address": (100000, 60)}
     token = make_token(alice_account.owner, EVERYTHING)
-    schema = schemathesis.openapi.from_url(f"{live_server.url}/api/v1/schema/?format=json")
     # The resources the links chain (revoking its own token or session would end the run).
-    schema = schema.include(path_regex="^/api/v1/(dns|databases|jobs)/")
-    seen: dict[str, set[int]] = {}
-
-    class Customer(schema.as_state_machine()):
-        def get_call_kwargs(self, case):
-            return {"headers": {"Authorization": f"Bearer {token}"}}
-
-        def validate_response(self, response, case, additional_checks=None, **kwargs):
-            case.validate_response(response, checks=CHECKS)
-
-        def after_call(self, response, case):
-            seen.setdefault(case.operation.label, set()).add(response.status_code)
-
-    Customer.run(settings=STATEFUL)
+    seen = _run_linked(live_server, token, "^/api/v1/(dns|databases|jobs)/", "Customer")
     # Reached with a 2xx only through a link (a random id is a 404).
     followed = {
         "GET /api/v1/dns/zones/{id}/",
@@ -145,3 +164,46 @@ def test_linked_operations_conform_against_the_live_server(
     reached = _succeeded(seen) & followed
     assert len(reached) >= 2 and any("/dns/" in label for label in reached), seen
     assert "POST /api/v1/dns/zones/" in _succeeded(seen)
+
+
+# The admin's resources that are created, read, changed and deleted (or retired).
+ADMIN_LINKED = "^/api/v1/admin/(plans|servers|dns/templates)/"
+ADMIN_MADE = [ProvisioningJob, Server, ZoneTemplate, Plan]  # in the order they are deleted
+
+
+def _admin_reset():
+    """What deletes the rows an example made (its jobs first: they name its servers)."""
+    before = {model: set(model.objects.values_list("pk", flat=True)) for model in ADMIN_MADE}
+
+    def reset() -> None:
+        for model in ADMIN_MADE:
+            model.objects.exclude(pk__in=before[model]).delete()
+
+    return reset
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_admins_linked_operations_conform_against_the_live_server(
+    live_server, admin_user, settings
+):
+    """Stateful, as an administrator with an admin-only token: a plan, a server or a zone
+    template just created is read, changed, retired or deleted through the links."""
+    settings.API_RATE_LIMITS = {"credential": (100000, 60), "address": (100000, 60)}
+    token = make_token(admin_user, {"admin": "write"})
+    seen = _run_linked(live_server, token, ADMIN_LINKED, "Admin", _admin_reset())
+    # A 2xx on one object only comes from following a link (a random id is a 404).
+    followed = {
+        "GET /api/v1/admin/plans/{id}/",
+        "PATCH /api/v1/admin/plans/{id}/",
+        "DELETE /api/v1/admin/plans/{id}/",
+        "GET /api/v1/admin/dns/templates/{id}/",
+        "PATCH /api/v1/admin/dns/templates/{id}/",
+        "DELETE /api/v1/admin/dns/templates/{id}/",
+        "GET /api/v1/admin/servers/{id}/",
+        "PATCH /api/v1/admin/servers/{id}/",
+        "GET /api/v1/admin/servers/{id}/metrics/",
+        "POST /api/v1/admin/servers/{id}/retire/",
+    }
+    reached = _succeeded(seen) & followed
+    kinds = {label.split("/")[4] for label in reached}  # plans, dns, servers
+    assert len(kinds) >= 2 and len(reached) >= 4, seen

@@ -46,6 +46,9 @@ def test_turning_dnssec_on_signs_the_zone_and_shows_a_matching_ds(alice_client, 
     assert {rrset.rdtype for rrset in a_answer} == {dns.rdatatype.A, dns.rdatatype.RRSIG}
     page = alice_client.get(reverse("dns:zone_detail", args=[zone.pk])).content.decode()
     assert f"{zone.name} IN DS {zone.ds_records[0]}" in page
+    shown = page.split('id="dnssec"', 1)[1].split("</details>", 1)[0]
+    served_ksks = [key.to_text() for key in dnskeys if key.flags & 1]
+    assert served_ksks and all(f"{zone.name} IN DNSKEY {key}" in shown for key in served_ksks)
     assert "remove the DS record at your registrar" in page
 
 

@@ -112,3 +112,31 @@ def test_an_export_imports_back_without_changes(alice_client, zone):
     assert f"host0.{zone.name} 600 IN A 192.0.0.1" in exported
     page = post(alice_client, zone, exported).content.decode()
     assert "0 rrsets added, 0 changed, 0 removed" in page
+
+
+def test_quoted_text_is_imported_as_written(alice_client, zone, pdns_address):
+    """Blanks, parentheses and `;` inside quotes belong to the TXT value; an unbalanced `(`
+    there opens no group that would swallow the next lines."""
+    text = "\n".join(
+        [
+            '@ 300 IN TXT "v=spf1  a   mx -all"',
+            'notes 300 IN TXT "see (the docs); twice"',
+            'open 300 IN TXT "a (b"',
+            "after 300 IN A 192.0.2.61",
+            'multi 300 IN TXT ( "part one "',
+            '    "part two" ) ; a comment (with parentheses)',
+        ]
+    )
+    response = post(alice_client, zone, text, action="apply")
+    assert response.status_code == 302, response.content.decode()
+    run_jobs()
+    zone.refresh_from_db()
+    assert zone.state == "active", zone.error_message
+    assert answers(pdns_address, zone.name, "TXT") == {'"v=spf1  a   mx -all"'}
+    assert answers(pdns_address, "notes." + zone.name, "TXT") == {'"see (the docs); twice"'}
+    assert answers(pdns_address, "open." + zone.name, "TXT") == {'"a (b"'}
+    assert answers(pdns_address, "after." + zone.name, "A") == {"192.0.2.61"}
+    assert answers(pdns_address, "multi." + zone.name, "TXT") == {'"part one part two"'}
+    exported = alice_client.get(reverse("dns:zone_export", args=[zone.pk])).content.decode()
+    page = post(alice_client, zone, exported).content.decode()
+    assert "0 rrsets added, 0 changed, 0 removed" in page

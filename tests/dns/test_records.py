@@ -261,3 +261,62 @@ def test_ptr_records_are_served_in_a_reverse_zone(
     stage(alice_client, zone, "7", "PTR", "host.example.com.")
     apply(alice_client, zone)
     assert answers(pdns_address, "7." + reverse_zone, "PTR") == {"host.example.com."}
+
+
+def history_diffs(client, zone) -> dict[int, list[str]]:
+    """The zone page's history: each revision's number -> its diff lines, as shown."""
+    import html
+    import re
+
+    page = client.get(reverse("dns:zone_detail", args=[zone.pk])).content.decode()
+    section = page.split("<h2>History</h2>", 1)[1].split("</section>", 1)[0]
+    rows = re.findall(r'<tr data-revision="(\d+)">(.*?)</tr>', section, re.S)
+    return {
+        int(number): [html.unescape(line) for line in re.findall(r"<code>([+-] [^<]*)</code>", row)]
+        for number, row in rows
+    }
+
+
+def test_the_history_shows_each_revisions_diff_and_revert_serves_the_old_records(
+    alice_client, zone, pdns_address
+):
+    from tests.dns.dnsquery import query
+
+    z = zone.name
+    stage(alice_client, zone, "www", "A", "192.0.2.1")
+    stage(alice_client, zone, "@", "TXT", "v=spf1 -all")
+    apply(alice_client, zone)
+    www = zone.records.get(name="www." + z)
+    edit = reverse("dns:record_edit", args=[zone.pk, www.pk])
+    alice_client.post(
+        edit, {"name": "www", "type": "A", "ttl": "600", "value": "192.0.2.9"}, **HTMX
+    )
+    txt = zone.records.get(type="TXT")
+    alice_client.post(reverse("dns:record_delete", args=[zone.pk, txt.pk]), **HTMX)
+    stage(alice_client, zone, "api", "AAAA", "2001:db8::5")
+    apply(alice_client, zone)
+    assert answers(pdns_address, "www." + z, "A") == {"192.0.2.9"}
+
+    created = [f"+ {z} 3600 NS ns1.hearth.test.", f"+ {z} 3600 NS ns2.hearth.test."]
+    change_2 = [f'+ {z} 300 TXT "v=spf1 -all"', f"+ www.{z} 300 A 192.0.2.1"]
+    added_3 = [f"+ api.{z} 300 AAAA 2001:db8::5", f"+ www.{z} 600 A 192.0.2.9"]
+    removed_3 = [f'- {z} 300 TXT "v=spf1 -all"', f"- www.{z} 300 A 192.0.2.1"]
+    history = history_diffs(alice_client, zone)
+    assert sorted(history) == [1, 2, 3]
+    assert sorted(history[1]) == created
+    assert sorted(history[2]) == sorted(change_2)  # against #1: only what it added
+    assert sorted(history[3]) == sorted(added_3 + removed_3)  # against #2
+
+    response = alice_client.post(reverse("dns:revision_revert", args=[zone.pk, 2]))
+    assert response.status_code == 302
+    run_jobs()
+    zone.refresh_from_db()
+    assert zone.state == "active", zone.error_message
+    (www_a,) = [r for r in query(pdns_address, "www." + z, "A").answer if r.rdtype == 1]
+    assert {r.to_text() for r in www_a} == {"192.0.2.1"} and www_a.ttl == 300
+    assert answers(pdns_address, z, "TXT") == {'"v=spf1 -all"'}
+    assert answers(pdns_address, "api." + z, "AAAA") == set()
+    history = history_diffs(alice_client, zone)
+    # The revert is #4, and its diff against #3 is #3's the other way round.
+    flipped = [{"+": "-", "-": "+"}[line[0]] + line[1:] for line in added_3 + removed_3]
+    assert sorted(history[4]) == sorted(flipped)

@@ -46,6 +46,10 @@ ACCEPTED = [
     (("@", "CAA", "0 issue letsencrypt.org"), (ZONE, "CAA", '0 issue "letsencrypt.org"')),
     (("@", "CAA", "128 issuewild ;"), (ZONE, "CAA", '128 issuewild ";"')),
     (
+        ("@", "CAA", "0 tbs unknown-but-not-critical"),
+        (ZONE, "CAA", '0 tbs "unknown-but-not-critical"'),
+    ),
+    (
         ("@", "CAA", "0 iodef mailto:sec@example.com"),
         (ZONE, "CAA", '0 iodef "mailto:sec@example.com"'),
     ),
@@ -109,6 +113,12 @@ REFUSED = [
     (("@", "CAA", "0 averyveryverylongtag ca.example"), "value", "tag is 1 to 15"),
     (("@", "CAA", "0 iodef ca.example"), "value", "mailto:"),
     (("@", "CAA", "0 issue"), "value", "flags tag value"),
+    (("@", "CAA", "128 tbs ca.example"), "value", "unknown tag tbs would block every CA"),
+    (("@", "A", "300\n", "192.0.2.1"), "ttl", "TTL: It contains a line break"),
+    (("@", "A", "3\r00", "192.0.2.1"), "ttl", "TTL: It contains a carriage return"),
+    (("@", "A", "300\x00", "192.0.2.1"), "ttl", "TTL: It contains a NUL"),
+    (("@", "A", "192.0.2.1\n"), "value", "line break"),
+    (("@", "MX", "10 mail\r"), "value", "carriage return"),
     (("@", "PTR", "host.example.com."), "type", "reverse zones"),
     (("@", "SOA", "x"), "type", "not supported"),
     (("@", "SPF", "v=spf1"), "type", "not supported"),

@@ -121,3 +121,15 @@ def test_mailbox_actions_are_accepted_with_their_jobs(api, domain):
         assert ProvisioningJob.objects.filter(kind=kind).count() == 1
         Mailbox.objects.filter(pk=box.pk).update(state="active")
     assert response.json()["job"]
+
+
+def test_an_auto_reply_without_dates_is_accepted_and_always_on(api, domain):
+    box = Mailbox.objects.create(
+        domain=domain, local_part="off", address=f"off@{domain.name}", quota_mb=5, state="active"
+    )
+    away = {"subject": "Away", "body": "Back soon."}  # start and end are optional
+    url = f"/api/v1/mail/mailboxes/{box.pk}/vacation/"
+    response = api.put(url, away, content_type="application/json")
+    assert response.status_code == 202, response.content
+    box.refresh_from_db()
+    assert (box.vacation.subject, box.vacation.start, box.vacation.end) == ("Away", None, None)

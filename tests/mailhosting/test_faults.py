@@ -29,6 +29,7 @@ from provisioning.mail.models import Mailbox
 from tests.dns.conftest import run_jobs
 from tests.dns.dnsquery import answers
 from tests.dns.test_outage import run_once
+from tests.mailstack import mail_database_rows
 
 pytestmark = pytest.mark.django_db(transaction=True)
 PAUSE = 1.5  # seconds a job sits at the paused step: time to cut the mail database off
@@ -62,21 +63,7 @@ class MailDatabaseOutage:
             )
 
     def rows(self, domain: str) -> dict[str, int]:
-        """How many rows of DOMAIN each table of the mail database holds (as the superuser,
-        so the answer does not depend on the writer role)."""
-        counts = {}
-        with psycopg.connect(self.url, autocommit=True) as conn:
-            for table, column in (
-                ("domains", "name"),
-                ("mailboxes", "domain"),
-                ("aliases", "domain"),
-                ("dkim_keys", "domain"),
-            ):
-                query = sql.SQL("SELECT count(*) FROM {} WHERE {} = %s").format(
-                    sql.Identifier(table), sql.Identifier(column)
-                )
-                counts[table] = conn.execute(query, (domain,)).fetchone()[0]
-        return counts
+        return mail_database_rows(domain)
 
 
 @pytest.fixture
@@ -86,9 +73,9 @@ def outage():
     made.restore()  # whatever the test did, the writer gets its database back
 
 
-def _first_attempt_cut_at(job: ProvisioningJob, step: str, outage: MailDatabaseOutage) -> None:
+def first_attempt_cut_at(job: ProvisioningJob, step: str, outage) -> None:
     """Run the job's first attempt in a thread; when it reaches STEP (paused there by the
-    engine's test hook), cut the mail database off; wait for the attempt to end."""
+    engine's test hook), cut the server off (OUTAGE.cut()); wait for the attempt to end."""
 
     def attempt() -> None:
         try:
@@ -133,7 +120,7 @@ def test_mail_database_unreachable_mid_domain_job_retries_then_rolls_back(
     domain = domains.create_domain(alice_account, name, actor=alice_account.owner)
     job = ProvisioningJob.objects.get(kind="mail_domain.create", state=JobState.PENDING)
 
-    _first_attempt_cut_at(job, "dkim_key", outage)
+    first_attempt_cut_at(job, "dkim_key", outage)
     # The domain reached the mail database and its records PowerDNS before the cut.
     assert outage.rows(name)["domains"] == 1
     assert answers(dns, zone.name, "MX")
@@ -179,7 +166,7 @@ def test_mail_database_unreachable_mid_mailbox_job_retries_then_rolls_back(
         )
         job = ProvisioningJob.objects.get(kind="mailbox.create", state=JobState.PENDING)
 
-        _first_attempt_cut_at(job, "send_limit", outage)
+        first_attempt_cut_at(job, "send_limit", outage)
         assert outage.rows(name)["mailboxes"] == 1  # made before the cut
 
         fast_jobs.PROVISIONING_TEST_PAUSE = ""

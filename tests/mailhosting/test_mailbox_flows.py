@@ -13,7 +13,14 @@ from provisioning.mail import aliases, domains, drift, mailboxes
 from provisioning.mail.models import Mailbox, MailDomain
 from provisioning.mail.usage import refresh
 from tests.dns.conftest import run_jobs
-from tests.mailstack import imap_login, message, send, wait_for_message
+from tests.mailstack import (
+    SUBMISSION,
+    fetch_messages,
+    imap_login,
+    message,
+    send,
+    wait_for_message,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 PASSWORD = "Zx9!kq2#Lmwe"  # noqa: S105
@@ -127,8 +134,30 @@ def test_drift_lists_missing_rows_and_strays(domain, alice_account, backend, mai
     assert MailDomain.objects.get(pk=domain.pk).state == "active"  # nothing changed
 
 
-def test_the_plans_sending_limit_reaches_the_mail_server(domain, alice_account, backend):
-    alice_account.plan.mail_send_limit_per_hour = 7
+def test_the_plans_sending_limit_is_enforced_over_submission(domain, alice_account, backend):
+    """End to end: the plan's limit, given to a new mailbox by its job, is what Postfix
+    applies when the mailbox sends with SASL on the submission port."""
+    alice_account.plan.mail_send_limit_per_hour = 2
     alice_account.plan.save()
-    box = _box(domain, "sender", alice_account.owner)
-    assert backend.inspect_mailbox(box.address)["send_limit_per_hour"] == 7
+    owner = alice_account.owner
+    sender, reader = _box(domain, "sender", owner), _box(domain, "reader", owner)
+    assert backend.inspect_mailbox(sender.address)["send_limit_per_hour"] == 2
+    login = (sender.address, PASSWORD)
+
+    def submit(subject: str) -> dict:
+        msg = message(sender.address, reader.address, subject)
+        return send(sender.address, reader.address, msg, port=SUBMISSION, login=login)
+
+    assert submit("first") == {} and submit("second") == {}  # accepted for every recipient
+    with pytest.raises(smtplib.SMTPDataError) as refused:
+        submit("third")
+    assert refused.value.smtp_code == 554
+    # Postfix starts every access-map refusal with the name it looked up and the map's kind.
+    assert refused.value.smtp_error.decode() == (
+        f"5.7.1 <{sender.address}>: SASL login name rejected: Sending limit reached: "
+        f"2 messages per hour for {sender.address}; try again later"
+    )
+    wait_for_message(reader.address, PASSWORD, "first")
+    wait_for_message(reader.address, PASSWORD, "second")
+    subjects = [raw for raw in fetch_messages(reader.address, PASSWORD) if b"Subject: third" in raw]
+    assert subjects == []  # the refused message went nowhere

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -35,6 +36,15 @@ def _servers_gone_silent(count: int, now) -> list[Server]:
     return servers
 
 
+def _emails() -> int:
+    return Message.objects.filter(kind__in=["alert", "alert_digest"]).count()
+
+
+def _expected_emails(count: int) -> int:
+    """One email per alert, or one summary when a pass has more (one administrator)."""
+    return count if count <= settings.MONITORING_ALERT_DIGEST_OVER else 1
+
+
 def _counted(now) -> tuple[dict, int]:
     with CaptureQueriesContext(connection) as queries:
         result = alerts.evaluate(now)
@@ -53,7 +63,7 @@ def test_a_pass_opens_and_closes_any_number_of_alerts_in_constant_queries(count,
     # 16 = SAVEPOINT/RELEASE of the test transaction, open events, rules, six breach queries
     # (two per windowed rule), the new events' servers, one INSERT each for events and audit
     # events, the administrators and one INSERT of their emails into the outbox, one count.
-    assert Message.objects.filter(kind="alert").count() == count
+    assert _emails() == _expected_emails(count)
     assert open_queries == 16, "\n".join(q["sql"][:90] for q in _last)
 
     # Every agent reports again: one pass closes them all.
@@ -64,5 +74,41 @@ def test_a_pass_opens_and_closes_any_number_of_alerts_in_constant_queries(count,
     assert AuditEvent.objects.filter(action="monitoring.alert_closed").count() == count
     # 15: no servers to fetch and no events to insert, one UPDATE closing them all, the
     # administrators and one INSERT of the emails.
-    assert Message.objects.filter(kind="alert").count() == 2 * count
+    assert _emails() == 2 * _expected_emails(count)
     assert close_queries == 15, "\n".join(q["sql"][:90] for q in _last)
+
+
+def test_a_pass_with_many_alerts_sends_one_summary_naming_them(admin_user, settings):
+    settings.MONITORING_ALERT_DIGEST_OVER = 3
+    now = timezone.now()
+    servers = _servers_gone_silent(60, now)
+    alerts.evaluate(now)
+    (digest,) = Message.objects.filter(kind="alert_digest")
+    assert not Message.objects.filter(kind="alert").exists()
+    assert digest.to == [admin_user.email]
+    assert digest.subject == "[Hearth] 60 alerts opened at once"
+    listed = [
+        s.name for s in servers if f"- {s.name}: no report from the agent" in digest.text_body
+    ]
+    assert len(listed) == 50  # the first fifty, then how many more
+    assert "… and 10 more." in digest.text_body
+    assert "/monitoring/alerts/" in digest.text_body and "/monitoring/alerts/" in digest.html_body
+
+    # Half the agents report again, half the servers are retired: one summary says which.
+    retired = servers[:30]
+    Server.objects.filter(pk__in=[s.pk for s in retired]).update(status="retired")
+    ServerState.objects.update(last_report_at=now, last_sample_at=now)
+    alerts.evaluate(now + timedelta(seconds=5))
+    closing = Message.objects.filter(kind="alert_digest").exclude(pk=digest.pk).get()
+    assert closing.subject == "[Hearth] 60 alerts closed at once"
+    assert closing.text_body.count("(server retired)") + closing.text_body.count("(cleared)") == 50
+    assert "(server retired)" in closing.text_body and "(cleared)" in closing.text_body
+
+
+def test_up_to_the_limit_each_alert_has_its_own_email(admin_user, settings):
+    settings.MONITORING_ALERT_DIGEST_OVER = 3
+    now = timezone.now()
+    _servers_gone_silent(3, now)
+    alerts.evaluate(now)
+    assert Message.objects.filter(kind="alert").count() == 3
+    assert not Message.objects.filter(kind="alert_digest").exists()

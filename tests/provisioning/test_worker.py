@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import threading
-from contextlib import contextmanager
 
 import pytest
 from django.db import connection
@@ -15,6 +14,7 @@ from panel.celery import app
 from provisioning.engine import dispatch
 from provisioning.engine.choices import JobState, ResourceState, StepState
 from provisioning.models import Database, ProvisioningJob
+from tests.broker import unreachable_broker
 from tests.provisioning.conftest import make_server, wait_for
 from tests.provisioning.pgcluster import free_port
 from tests.provisioning.workers import kill_worker, start_worker
@@ -63,27 +63,10 @@ def test_an_unreachable_server_retries_in_the_worker_then_fails(
     assert "alice_shop" not in target_pg.roles()
 
 
-@contextmanager
-def _broker(url: str):
-    """Point this process's Celery producer at URL (the running worker keeps its own)."""
-    original = app.conf.broker_url
-
-    def switch(to: str) -> None:
-        app.conf.broker_url = to
-        app._pool = None
-        app.amqp._producer_pool = None
-
-    switch(url)
-    try:
-        yield
-    finally:
-        switch(original)
-
-
 def test_a_job_submitted_while_the_broker_is_down_runs_when_it_is_back(
     alice_client, db_server, target_pg, celery_worker, settings
 ):
-    with _broker(f"redis://127.0.0.1:{free_port()}/2"):
+    with unreachable_broker():
         response = alice_client.post(CREATE, {"name": "shop"})
     assert response.status_code == 201  # the customer is not affected
     job = ProvisioningJob.objects.get()

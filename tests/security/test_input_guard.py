@@ -34,7 +34,7 @@ def test_a_lone_surrogate_in_a_json_body_is_a_problem_document(admin_client):
     assert response.status_code == 400
     assert response["Content-Type"] == "application/problem+json"
     assert response.json()["detail"] == (
-        "A text in the JSON body contains an invalid character (a lone surrogate)."
+        "The text at “name” in the JSON body contains an invalid character (a lone surrogate)."
     )
 
 

@@ -32,6 +32,8 @@ from tests.provisioning.pgcluster import destroy_cluster, start_cluster
 ROOT = Path(__file__).resolve().parents[2]
 IMAGE = os.environ.get("HEARTH_IMAGE", "")
 PODMAN_ENV = {**os.environ, "CONTAINERS_CONF": str(ROOT / "deploy/podman/containers.conf")}
+MAIL_DB_PASSWORD = secrets.token_hex(16)
+MAIL_DB_URL = f"postgres://hearth_mail_writer:{MAIL_DB_PASSWORD}@postgres:5432/hearth_mail"
 # The compose file's panel-roles, with passwords as parameters.
 ROLES_SQL = [
     "CREATE ROLE hearth_owner LOGIN CREATEDB PASSWORD {owner}",
@@ -122,6 +124,9 @@ def deployment(cluster, tmp_path_factory):
         # The stack's PowerDNS stands in for compose's pdns service.
         f"PDNS_API_URL={settings.PDNS_API_URL}\nPDNS_API_KEY={settings.PDNS_API_KEY}\n"
         f"PDNS_DNS_ADDRESS={settings.PDNS_DNS_ADDRESS}\n"
+        # compose's mail host, as its MAIL_* settings name it (registering contacts nothing)
+        f"MAIL_DATABASE_URL={MAIL_DB_URL}\nMAIL_HOST=postfix\n"
+        "MAIL_DOVEADM_URL=http://dovecot:8080/doveadm/v1\n"
     )
     return {
         "env_file": env_file,
@@ -201,6 +206,19 @@ def test_setup_registers_the_powerdns_primary_as_the_default_dns_server(deployme
     roles, connection, sealed = row
     assert roles == ["dns"] and connection["dns"]["api_url"] == settings.PDNS_API_URL
     assert sealed and settings.PDNS_API_KEY not in sealed  # encrypted at rest
+
+
+def test_setup_registers_the_compose_mail_host_as_the_default_mail_server(deployment, setup_output):
+    assert "mail server 'local-mail' registered" in setup_output
+    with psycopg.connect(deployment["owner_url"]) as conn:
+        row = conn.execute(
+            "SELECT roles, address, connection, credentials_encrypted FROM provisioning_server"
+            " WHERE name = 'local-mail'"
+        ).fetchone()
+    roles, address, connection, sealed = row
+    assert roles == ["mail"] and address == "postfix"
+    assert connection["mail"]["doveadm_url"] == "http://dovecot:8080/doveadm/v1"
+    assert sealed and MAIL_DB_PASSWORD not in sealed  # encrypted at rest
 
 
 def test_the_image_has_every_migration_applied_and_none_missing(deployment, setup_output):

@@ -61,6 +61,20 @@ def test_every_action_is_pinned_by_commit_and_permissions_are_read_only(path):
             assert level in {"read", "write"} and scope != "write-all"
 
 
+def test_each_action_has_one_pin_everywhere_with_its_tag_beside_it():
+    # `uses: owner/repo@<sha> # vX.Y.Z`: the tag is what Dependabot updates and what a
+    # reviewer checks the SHA against (README, "Action pins"); one pin per action.
+    pins: dict[str, set[str]] = {}
+    for path in lint.workflows():
+        for line in path.read_text().splitlines():
+            if "uses:" not in line:
+                continue
+            found = re.search(r"uses: ([\w./-]+)@([0-9a-f]{40}) # (v\d+(?:\.\d+)*)$", line)
+            assert found, f"{path.name}: {line.strip()}"
+            pins.setdefault(found[1], set()).add(f"{found[2]} {found[3]}")
+    assert pins and all(len(seen) == 1 for seen in pins.values()), pins
+
+
 def test_writes_are_granted_only_where_images_are_pushed_signed_or_scanned():
     granted = {}
     for path in lint.workflows():
