@@ -21,6 +21,7 @@ from panel.stack.redis import redis_ping
 from panel.stack.scratch import ScratchPanel
 
 WAIT = 120.0
+WEB = "gated_runserver"  # make run's development server (serves once migrated)
 
 
 @pytest.fixture
@@ -56,19 +57,19 @@ def _replaced(panel: ScratchPanel, word: str, old: int) -> int | None:
 
 def test_killed_children_come_back_and_sigterm_ends_everything(panel):
     worker, beat = panel.group_of("worker"), panel.group_of("beat")
-    web = panel.group_of("runserver")
+    web = panel.group_of(WEB)
     assert None not in (worker, beat, web), panel.output()[-3000:]
     assert _healthy(panel.port)
 
     os.killpg(worker, signal.SIGKILL)  # as the OOM killer would
     assert wait_until(lambda: _replaced(panel, "worker", worker), WAIT), panel.output()[-3000:]
     assert "worker exited with code 137; restarting in" in panel.output()
-    assert panel.group_of("beat") == beat and panel.group_of("runserver") == web
+    assert panel.group_of("beat") == beat and panel.group_of(WEB) == web
     assert _healthy(panel.port)  # the web server never went away
     assert redis_ping(panel.redis.port) and _database_answers(panel)  # nor the databases
 
     os.killpg(web, signal.SIGKILL)
-    assert wait_until(lambda: _replaced(panel, "runserver", web), WAIT)
+    assert wait_until(lambda: _replaced(panel, WEB, web), WAIT)
     assert wait_until(lambda: _healthy(panel.port), WAIT), panel.output()[-3000:]
     assert panel.proc.poll() is None
 

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 from panel.stack.common import (
     HOST,
@@ -72,11 +73,16 @@ def exec_in_stack(argv: Sequence[str]) -> int:
 # --- make run ----------------------------------------------------------------------------
 
 
-def child_commands(debug: bool, port: int, env: Mapping[str, str]) -> dict[str, list[str]]:
+def child_commands(
+    debug: bool, port: int, env: Mapping[str, str], gate: Path | None = None
+) -> dict[str, list[str]]:
+    """The children's command lines. With GATE, the development server may start before
+    the database is migrated: it binds its port once GATE exists (gated_runserver)."""
     py = sys.executable
     celery = [py, "-m", "celery", "-A", "panel"]
+    runserver = ["gated_runserver", "--gate", str(gate)] if gate else ["runserver"]
     web = (
-        [py, str(MANAGE), "runserver", "--skip-checks", f"{HOST}:{port}"]  # bootstrap checked
+        [py, str(MANAGE), *runserver, "--skip-checks", f"{HOST}:{port}"]  # bootstrap checked
         if debug
         else [py, "-m", "gunicorn", "-c", GUNICORN_CONF, "panel.wsgi", "-b", f"{HOST}:{port}"]
     )
@@ -184,10 +190,18 @@ def start_mail_sink(supervisor: Supervisor, env: Mapping[str, str]) -> None:
         )
 
 
+def web_gate() -> Path:
+    """The file whose existence lets this run's development server serve (gated_runserver)."""
+    gate = VAR / f"web-gate-{os.getpid()}"
+    gate.unlink(missing_ok=True)
+    return gate
+
+
 def run_panel() -> int:
     """up (services in parallel), one bootstrap process (migrate, first admin, demo data,
-    default servers), the web server once migrated, then celery worker + beat once it
-    answers (+ mail sink from the start) until Ctrl-C."""
+    default servers), the web server serving once migrated (the development server starts
+    beside the bootstrap, gunicorn after it has migrated), then celery worker + beat once
+    it answers (+ mail sink from the start) until Ctrl-C."""
     os.environ.setdefault("HEARTH_DEV", "1")
     debug = os.environ.get("DEBUG", os.environ["HEARTH_DEV"]).strip().lower() in TRUE
     port = int(os.environ.get("HEARTH_PORT", DEFAULT_WEB_PORT))
@@ -197,15 +211,19 @@ def run_panel() -> int:
         )
     stack = up(lease=True)
     env = panel_env(base_env(stack), port)
+    gate = web_gate() if debug else None
     supervisor = Supervisor(
-        child_commands(debug, port, env), env, ROOT, child_env={"web": web_env(debug, env)}
+        child_commands(debug, port, env, gate), env, ROOT, child_env={"web": web_env(debug, env)}
     )
     previous = signal.signal(signal.SIGTERM, raise_interrupt)
     try:
         start_mail_sink(supervisor, env)
         # The web server first: the first answer does not wait for the worker and beat,
         # which start once it answers (the bootstrap's last steps run meanwhile).
-        code = run_bootstrap(bootstrap_command(debug), env, lambda: supervisor.start(["web"]))
+        if gate:  # Django set up and the URLconf imported while the bootstrap migrates
+            supervisor.start(["web"])
+        migrated = gate.touch if gate else lambda: supervisor.start(["web"])
+        code = run_bootstrap(bootstrap_command(debug), env, migrated)
         if code != 0:
             say(f"manage.py bootstrap failed (exit {code}); stopping")
             return code
@@ -224,6 +242,8 @@ def run_panel() -> int:
         try:
             supervisor.stop()
             release(stack)
+            if gate:
+                gate.unlink(missing_ok=True)
         finally:
             signal.signal(signal.SIGINT, signal.default_int_handler)
         signal.signal(signal.SIGTERM, previous)

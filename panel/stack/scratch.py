@@ -110,7 +110,7 @@ class ScratchPanel:
 
     def group_of(self, word: str) -> int | None:
         """The process group `make run` started for a child whose command line has WORD
-        (worker, beat, runserver/gunicorn): its leader's pid."""
+        (worker, beat, gated_runserver/gunicorn): its leader's pid."""
         for pid in self.processes():
             try:
                 argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")

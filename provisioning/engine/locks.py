@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from django.db import connection
 
+from provisioning.engine.choices import JobState
 from provisioning.engine.models import ProvisioningJob
 
 LOCK_NAMESPACE = 48_151  # first key of our advisory locks (second: hash of the scope)
+PENDING = str(JobState.PENDING)
 
 
 @contextmanager
@@ -29,24 +32,40 @@ def scope_lock(scope: str) -> Iterator[bool]:
             _unlock(scope)
 
 
+_JOB_TABLE = ProvisioningJob._meta.db_table
 _JOB_SCOPE_LOCK = (
     "SELECT lock_scope, pg_try_advisory_lock(%s, hashtext(lock_scope)) "  # noqa: S608 - constant
-    f"FROM {ProvisioningJob._meta.db_table} WHERE id = %s"
+    f"FROM {_JOB_TABLE} WHERE id = %s"
+)
+# Freeing a job's scope also finds the scope's next pending job, in the same round trip.
+_JOB_SCOPE_UNLOCK = (
+    "SELECT pg_advisory_unlock(%s, hashtext(%s)), "  # noqa: S608 - constant
+    f"(SELECT min(id) FROM {_JOB_TABLE} WHERE lock_scope = %s AND state = %s)"
 )
 
 
+@dataclass
+class JobScopeLock:
+    scope: str | None  # None: no such job
+    held: bool
+    next_pending: int | None = None  # once freed: the scope's earliest pending job, if any
+
+
 @contextmanager
-def job_scope_lock(job_id: int) -> Iterator[tuple[str | None, bool]]:
+def job_scope_lock(job_id: int) -> Iterator[JobScopeLock]:
     """Find job JOB_ID's scope and try to take its lock, in one query; yields the scope
-    (None: no such job) and whether we hold the lock, and frees it at the end."""
+    and whether we hold the lock, and frees it at the end (noting, in the same query, the
+    scope's next pending job: the runner starts it if this job finished)."""
     with connection.cursor() as cursor:
         cursor.execute(_JOB_SCOPE_LOCK, [LOCK_NAMESPACE, job_id])
-        scope, locked = cursor.fetchone() or (None, False)
+        lock = JobScopeLock(*(cursor.fetchone() or (None, False)))
     try:
-        yield scope, locked
+        yield lock
     finally:
-        if locked:
-            _unlock(scope)
+        if lock.held:
+            with connection.cursor() as cursor:
+                cursor.execute(_JOB_SCOPE_UNLOCK, [LOCK_NAMESPACE, lock.scope, lock.scope, PENDING])
+                lock.next_pending = cursor.fetchone()[1]
 
 
 def _unlock(scope: str) -> None:

@@ -31,13 +31,15 @@ def run_job(job_id: int, server_id: int | None = None) -> str:
     takes it over if it is still marked running (its worker died: a redelivered message or
     the dispatcher brought it here). Returns what happened, for logs and tests.
     """
-    after: list = []  # what to send once the lock is free (the next job, the next server)
-    with locks.job_scope_lock(job_id) as (scope, locked):
-        if scope is None:
+    after: list = []  # what to send once the lock is free (the next server's turn)
+    with locks.job_scope_lock(job_id) as lock:
+        if lock.scope is None:
             return "not claimed"
-        result = _run_locked(job_id, server_id, after) if locked else _busy(job_id)
+        result = _run_locked(job_id, server_id, after) if lock.held else _busy(job_id)
     for send in after:
         send()
+    if result in (JobState.DONE, JobState.FAILED) and lock.next_pending is not None:
+        _kick_next(lock.next_pending)  # found as the lock was freed
     return result
 
 
@@ -85,13 +87,13 @@ def _run(job: ProvisioningJob, kind: JobKind, server_id: int | None, after: list
                     return _retry_later(job, exc)
                 _start_rollback(job, exc)
             else:
-                return _finish(job, kind, walk.resource, JobState.DONE, after)
+                return _finish(job, kind, walk.resource, JobState.DONE)
         try:
             walk.backward()
         except BackendError as exc:
             if not exc.permanent:  # a server is away: cleanup waits for it, however long
                 return _cleanup_later(job, kind, walk.resource, exc)
-            return _fail(job, kind, walk.resource, exc, after)
+            return _fail(job, kind, walk.resource, exc)
     except HandOff as handoff:
         target = handoff.server_id
         job.release(due=timezone.now())
@@ -99,7 +101,7 @@ def _run(job: ProvisioningJob, kind: JobKind, server_id: int | None, after: list
         return f"handed to server {target}"
     finally:
         walk.close()
-    return _finish(job, kind, walk.resource, JobState.FAILED, after)
+    return _finish(job, kind, walk.resource, JobState.FAILED)
 
 
 def _may_retry(job: ProvisioningJob, exc: BackendError) -> bool:
@@ -143,15 +145,15 @@ def _start_rollback(job: ProvisioningJob, exc: BackendError) -> None:
     job.begin_rollback(message=message, detail=exc.detail)
 
 
-def _fail(job, kind, resource, exc: BackendError, after: list) -> str:
+def _fail(job, kind, resource, exc: BackendError) -> str:
     """Undoing failed for good: a person must look (the job page offers Roll back)."""
     detail = f"{job.error_detail}\nRollback incomplete: {exc.detail}".strip()
     message = job.error_message or exc.message
-    return _finish(job, kind, resource, JobState.FAILED, after, message=message, detail=detail)
+    return _finish(job, kind, resource, JobState.FAILED, message=message, detail=detail)
 
 
 def _finish(
-    job, kind: JobKind, resource, state: str, after: list, *, message: str = "", detail: str = ""
+    job, kind: JobKind, resource, state: str, *, message: str = "", detail: str = ""
 ) -> str:
     with transaction.atomic():
         if state == JobState.DONE:
@@ -161,17 +163,12 @@ def _finish(
         hook = kind.on_done if state == JobState.DONE else kind.on_failed
         hook(job, resource)
         audit.record(None, f"job.{state}", target=job, kind=job.kind)
-    after.append(lambda: _kick_next(job))
     return state
 
 
-def _kick_next(job) -> None:
+def _kick_next(following_id: int) -> None:
     """Start the next job waiting on the same scope without waiting for the dispatcher."""
-    following = (
-        ProvisioningJob.objects.filter(lock_scope=job.lock_scope, state=JobState.PENDING)
-        .order_by("pk")
-        .first()
-    )
+    following = ProvisioningJob.objects.filter(pk=following_id, state=JobState.PENDING).first()
     if following:
         # It may have been told to wait for us; a job backing off on its own keeps its time.
         ProvisioningJob.objects.filter(pk=following.pk, attempts=0).update(

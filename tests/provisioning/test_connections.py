@@ -6,7 +6,9 @@ from __future__ import annotations
 import pytest
 
 from provisioning.databases import services
-from provisioning.engine.choices import JobState
+from provisioning.engine import runner
+from provisioning.engine import services as engine_services
+from provisioning.engine.choices import JobState, StepState
 from provisioning.engine.models import ProvisioningJob
 from tests.provisioning.conftest import run_jobs_inline, wait_for
 
@@ -59,3 +61,29 @@ def test_deleting_uses_one_connection_per_database_it_works_in(
     services.delete_database(db, actor=None)
     run_jobs_inline()
     assert len(connection_log()) - before == 1  # drop database, then its roles
+
+
+def test_an_attempt_that_fails_and_rolls_back_still_opens_one_connection(
+    alice_account, db_server, target_pg, connection_log
+):
+    target_pg.query("CREATE DATABASE alice_shop")  # someone else's: the second step fails
+    db, _ = services.create_database(alice_account, "shop", actor=None)
+    job = ProvisioningJob.objects.for_resource(db).get()
+    assert runner.run_job(job.pk) == JobState.FAILED  # one attempt: forward, then back
+    assert job.steps.get(name="create_role").state == StepState.ROLLED_BACK
+    assert "alice_shop" not in target_pg.roles()
+    assert len(connection_log()) == 1
+
+
+def test_each_attempt_opens_one_connection_of_its_own(
+    alice_account, db_server, target_pg, connection_log
+):
+    target_pg.query("CREATE DATABASE alice_shop")
+    db, _ = services.create_database(alice_account, "shop", actor=None)
+    job = ProvisioningJob.objects.for_resource(db).get()
+    assert runner.run_job(job.pk) == JobState.FAILED
+    target_pg.query("DROP DATABASE alice_shop")  # the admin clears the way and retries
+    engine_services.retry_job(job, actor=None)
+    assert runner.run_job(job.pk) == JobState.DONE
+    assert len(connection_log()) == 2  # two attempts: one each, closed at its end
+    assert "alice_shop" in target_pg.databases()
