@@ -208,3 +208,17 @@ def drop_from_queue(entries: list[dict]) -> None:
 
     for entry in entries:
         run([tool("postsuper"), "-c", settings.MAIL_POSTFIX_DIR, "-d", entry["queue_id"]])
+
+
+@pytest.fixture
+def hosted_zone(alice_account, dns_server, zone_name):
+    """A zone of Alice's hosted on the stack's PowerDNS, its job run: a mail domain of
+    that name publishes its records in it."""
+    from provisioning.dns import services as dns_services
+    from tests.dns.conftest import run_jobs
+
+    zone = dns_services.create_zone(alice_account, zone_name, actor=alice_account.owner)
+    run_jobs()
+    zone.refresh_from_db()
+    assert zone.state == "active"
+    return zone

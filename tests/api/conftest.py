@@ -76,7 +76,7 @@ def admin_api(admin_user):
 # real PowerDNS, registered as the DNS server, and fresh zone names; the stack's mail host
 # (Postfix + Dovecot + rspamd), registered as the mail server.
 from tests.dns.conftest import dns_server, pdns_address, zone_name  # noqa: E402, F401
-from tests.mailstack import mail_backend, mail_server  # noqa: E402, F401
+from tests.mailstack import hosted_zone, mail_backend, mail_server  # noqa: E402, F401
 from tests.provisioning.conftest import db_server, target_pg  # noqa: E402, F401
 
 

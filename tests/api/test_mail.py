@@ -8,7 +8,6 @@ import smtplib
 
 import pytest
 
-from provisioning.dns import services as dns_services
 from provisioning.engine.models import ProvisioningJob
 from provisioning.mail import records
 from provisioning.mail.endpoints import endpoints_for
@@ -64,15 +63,6 @@ def cleanup(mail_backend):
     yield made
     for name in made:
         mail_backend.remove_domain(name)
-
-
-@pytest.fixture
-def hosted_zone(alice_account, dns_server, zone_name):
-    zone = dns_services.create_zone(alice_account, zone_name, actor=alice_account.owner)
-    run_jobs()
-    zone.refresh_from_db()
-    assert zone.state == "active"
-    return zone
 
 
 def test_a_domain_is_published_rotated_and_removed_through_the_api(

@@ -8,9 +8,11 @@ import time
 import httpx
 import pytest
 from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone
 
 from provisioning.dns.backend import split_address
+from provisioning.dns.models import Zone
 from provisioning.dns.servers import register_dns_server
 from provisioning.engine import runner
 from provisioning.engine.models import ProvisioningJob
@@ -104,6 +106,17 @@ def register_bind(name: str, bind):
 @pytest.fixture
 def secondary(db, bind_server, dns_server):
     return register_bind("bind-1", bind_server)
+
+
+@pytest.fixture
+def secondary_zone(alice_client, secondary, zone_name):
+    """A zone made through the zone form, like a customer does, with bind-1 its secondary."""
+    data = {"name": zone_name, "template": "web"}
+    assert alice_client.post(reverse("dns:zone_create"), data).status_code == 302
+    run_jobs()
+    zone = Zone.objects.get(name=zone_name)
+    assert zone.state == "active", zone.error_message
+    return zone
 
 
 @pytest.fixture

@@ -13,12 +13,17 @@ from tests.provisioning.conftest import wait_for
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+def _zone_page(browser, client, account, zone_name):
+    """A new zone, made active by the session's worker, opened in the browser."""
+    zone = services.create_zone(account, zone_name, actor=account.owner)
+    wait_for(lambda: Zone.objects.get(pk=zone.pk).state == "active")
+    return zone, browser.open(client, f"/dns/zones/{zone.pk}/")
+
+
 def test_records_are_staged_edited_and_applied_inline(
     browser, alice_client, alice_account, dns_server, pdns_address, zone_name, celery_worker
 ):
-    zone = services.create_zone(alice_account, zone_name, actor=alice_account.owner)
-    wait_for(lambda: Zone.objects.get(pk=zone.pk).state == "active")
-    opened = browser.open(alice_client, f"/dns/zones/{zone.pk}/")
+    zone, opened = _zone_page(browser, alice_client, alice_account, zone_name)
     page = opened.page
     form = page.locator("form.record-form")
     form.locator("[name=name]").fill("www")
@@ -51,9 +56,7 @@ def test_a_refused_htmx_request_says_why_in_a_toast_and_stages_nothing(
 ):
     """The input guard refuses a NUL with 400 before the form's view runs; htmx swaps
     nothing on a 4xx, so the page shows the server's sentence in an error toast."""
-    zone = services.create_zone(alice_account, zone_name, actor=alice_account.owner)
-    wait_for(lambda: Zone.objects.get(pk=zone.pk).state == "active")
-    opened = browser.open(alice_client, f"/dns/zones/{zone.pk}/")
+    zone, opened = _zone_page(browser, alice_client, alice_account, zone_name)
     page = opened.page
     form = page.locator("form.record-form")
     form.locator("[name=name]").fill("www")

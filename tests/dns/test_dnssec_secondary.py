@@ -8,19 +8,13 @@ import dns.rdatatype
 import pytest
 from django.urls import reverse
 
-from provisioning.dns.models import Zone
 from tests.dns.conftest import run_jobs
 from tests.dns.dnsquery import query, serial
 
 
 @pytest.fixture
-def zone(alice_client, secondary, zone_name):
-    data = {"name": zone_name, "template": "web"}
-    assert alice_client.post(reverse("dns:zone_create"), data).status_code == 302
-    run_jobs()
-    zone = Zone.objects.get(name=zone_name)
-    assert zone.state == "active", zone.error_message
-    return zone
+def zone(secondary_zone):
+    return secondary_zone
 
 
 def switch(client, zone, value: str) -> None:

@@ -10,7 +10,6 @@ import pytest
 from django.urls import reverse
 
 from provisioning.dns import services, sync
-from provisioning.dns.models import Zone
 from provisioning.engine.models import JobStep
 from tests.dns.conftest import pdns_api, register_bind, run_jobs
 from tests.dns.dnsquery import answers, rcode, serial
@@ -21,14 +20,8 @@ def bind_address(bind_server):
 
 
 @pytest.fixture
-def zone(alice_client, secondary, zone_name):
-    """Created through the zone form, like a customer does."""
-    data = {"name": zone_name, "template": "web"}
-    assert alice_client.post(reverse("dns:zone_create"), data).status_code == 302
-    run_jobs()
-    zone = Zone.objects.get(name=zone_name)
-    assert zone.state == "active", zone.error_message
-    return zone
+def zone(secondary_zone):
+    return secondary_zone
 
 
 def apply_new_a(client, zone, name: str, address: str) -> None:

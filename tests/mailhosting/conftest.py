@@ -17,7 +17,7 @@ from provisioning.servers.models import Server
 # The real servers' fixtures: PowerDNS (the stack's, or one a test may stop) and the mail host.
 from tests.dns.conftest import dns_server, fast_jobs, pdns_address, run_jobs, zone_name  # noqa: F401
 from tests.dns.test_outage import own_pdns  # noqa: F401
-from tests.mailstack import mail_server  # noqa: F401
+from tests.mailstack import hosted_zone, mail_server  # noqa: F401
 
 
 @pytest.fixture

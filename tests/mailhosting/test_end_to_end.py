@@ -14,7 +14,6 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from provisioning.dns import services as dns_services
 from provisioning.dns.backend import split_address
 from provisioning.mail.backend import MailBackend
 from provisioning.mail.models import Mailbox, MailDomain
@@ -33,15 +32,6 @@ def powerdns_txt(name: bytes, timeout: int = 5) -> bytes | None:
         for rdata in rrset:
             return b"".join(rdata.strings)
     return None
-
-
-@pytest.fixture
-def hosted_zone(alice_account, dns_server, zone_name):
-    zone = dns_services.create_zone(alice_account, zone_name, actor=alice_account.owner)
-    run_jobs()
-    zone.refresh_from_db()
-    assert zone.state == "active"
-    return zone
 
 
 @pytest.fixture
