@@ -21,7 +21,6 @@ import smtplib
 import socket
 import socketserver
 import threading
-import time
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -35,20 +34,11 @@ from provisioning.mail.management.commands.ensure_default_mail_server import (
 )
 from provisioning.mail.passwords import hash_password
 from tests.provisioning.pgcluster import destroy_cluster, start_cluster
-from tests.shipping.image_check import podman
+from tests.shipping.image_check import podman, wait_until
 
 IMAGE = os.environ.get("HEARTH_MAIL_IMAGE", "")
 SERVERS = ("dovecot", "rspamd", "postfix")  # compose's start order
 QUEUE = ["postqueue", "-c", "/srv/mail/postfix", "-j"]
-
-
-def wait_until(check, timeout=90.0):
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result or time.monotonic() > deadline:
-            return result
-        time.sleep(0.5)
 
 
 def logs(name: str) -> str:

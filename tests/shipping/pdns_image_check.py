@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import time
 
 import httpx
 import psycopg
@@ -21,7 +20,7 @@ from provisioning.dns.servers import register_dns_server
 from tests.dns.conftest import run_jobs
 from tests.dns.dnsquery import answers, rcode
 from tests.provisioning.pgcluster import destroy_cluster, start_cluster
-from tests.shipping.image_check import podman
+from tests.shipping.image_check import podman, wait_until
 
 IMAGE = os.environ.get("HEARTH_PDNS_IMAGE", "")
 # docker-compose.yml's pdns-role, with the password as a parameter.
@@ -30,15 +29,6 @@ ROLE_SQL = [
     "CREATE DATABASE pdns OWNER pdns",
     "REVOKE ALL ON DATABASE pdns FROM PUBLIC",
 ]
-
-
-def wait_until(check, timeout=60.0):
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result or time.monotonic() > deadline:
-            return result
-        time.sleep(0.3)
 
 
 @pytest.fixture(scope="module")
