@@ -8,7 +8,6 @@ compensation can never drop what the panel did not create.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -61,7 +60,6 @@ class PostgresBackend(Backend):
         self.password = server.credentials_for("database").get("password") or None
         self._reuse = False
         self._open: dict[str, psycopg.Connection] = {}
-        self._opening: _Opening | None = None  # the maintenance connection, being opened
 
     # --- connections and errors -------------------------------------------------------
 
@@ -70,39 +68,20 @@ class PostgresBackend(Backend):
         then opens one connection to the server, shared by every step and inspect."""
         self._reuse = True
 
-    def prepare(self) -> None:
-        """Open the maintenance connection (every step starts there) in a thread, so the
-        server's fork and authentication overlap the panel's bookkeeping; with
-        reuse_connections() only: it is the attempt's one connection, not an extra one."""
-        if self._reuse and self._opening is None and self.dbname not in self._open:
-            self._opening = _Opening(lambda: self._new_connection(self.dbname))
-
     def close(self) -> None:
-        if self._opening is not None:
-            opening, self._opening = self._opening, None
-            opening.discard()
         for conn in self._open.values():
             conn.close()
         self._open.clear()
-
-    def _connection(self, dbname: str) -> psycopg.Connection:
-        """The open connection to DBNAME, the one prepare() was opening, or a new one."""
-        if self._opening is not None and dbname == self.dbname:
-            opening, self._opening = self._opening, None
-            conn = opening.result()  # raises the BackendError connecting raised
-        else:
-            conn = self._open.get(dbname)
-            if conn is None or conn.closed:
-                conn = self._new_connection(dbname)
-        if self._reuse:
-            self._open[dbname] = conn
-        return conn
 
     @contextmanager
     def connect(self, dbname: str | None = None) -> Iterator[psycopg.Connection]:
         """An autocommit superuser connection (CREATE/DROP DATABASE need autocommit)."""
         dbname = dbname or self.dbname
-        conn = self._connection(dbname)
+        conn = self._open.get(dbname)
+        if conn is None or conn.closed:
+            conn = self._new_connection(dbname)
+            if self._reuse:
+                self._open[dbname] = conn
         try:
             with self._errors():
                 yield conn
@@ -375,33 +354,6 @@ class PostgresBackend(Backend):
         with self.connect() as conn:
             conn.execute(_terminate_and_drop_role(name))
         return "dropped"
-
-
-class _Opening:
-    """A connection being opened by a thread of its own (PostgresBackend.prepare)."""
-
-    def __init__(self, open_connection) -> None:
-        self._open, self._conn, self._error = open_connection, None, None
-        self._thread = threading.Thread(target=self._run, name="hearth-pg-connect", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        try:
-            self._conn = self._open()
-        except Exception as exc:  # raised in the caller's thread, by result()
-            self._error = exc
-
-    def result(self) -> psycopg.Connection:
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-        return self._conn
-
-    def discard(self) -> None:
-        """Not used after all (the attempt ended first): close it once it is open."""
-        self._thread.join()
-        if self._conn is not None:
-            self._conn.close()
 
 
 def _terminate_and_drop_role(name: str) -> sql.Composed:

@@ -51,11 +51,6 @@ class Backend:
     def reuse_connections(self) -> None:
         """Called by the runner: keep connections open for the rest of the job attempt."""
 
-    def prepare(self) -> None:
-        """Called by the runner before the attempt's first step on this backend: start
-        opening what that step will use (a connection) while the panel records its start.
-        A failure surfaces at the step's first use, where it is handled."""
-
     def close(self) -> None:
         """Release what the backend holds (connections) at the end of a job attempt."""
 

@@ -10,7 +10,7 @@ import time
 from django.conf import settings
 
 from provisioning.engine.backends import Backend, BackendError, get_backend
-from provisioning.engine.choices import JobPhase, StepState
+from provisioning.engine.choices import StepState
 from provisioning.engine.models import JobStep, ProvisioningJob
 from provisioning.engine.registry import JobKind, Step, StepContext
 
@@ -57,43 +57,10 @@ class Walk:
     def __init__(self, job: ProvisioningJob, kind: JobKind, routed_to: int | None) -> None:
         self.job, self.kind, self.routed_to = job, kind, routed_to
         self.steps = list(job.steps.select_related("server").order_by("position"))
-        self.backends = Backends()
-        self._prepare()
-        try:
-            self.resource = job.resource
-        except BaseException:
-            self.backends.close()
-            raise
+        self.resource = job.resource
         self.context = StepContext(job=job, resource=self.resource)
+        self.backends = Backends()
         self._completed: tuple[JobStep, str] | None = None  # done, not yet written
-
-    def _prepare(self) -> None:
-        """Let the backend of the step this attempt runs first get ready (connect) while
-        the panel reads the resource and records the step's start."""
-        step = self._first_step()
-        if step is None or (
-            settings.PROVISIONING_PER_SERVER_QUEUES and self.routed_to not in (None, step.server_id)
-        ):
-            return  # nothing to run, or the first step is another server's worker's
-        try:
-            backend = self.backends.get(step.server, self.kind.role_of(self.kind.step(step.name)))
-        except BackendError:
-            return  # the step itself meets this error and records it
-        backend.prepare()
-
-    def _first_step(self) -> JobStep | None:
-        """The first step this attempt runs on a backend (forward: the first not done;
-        backward: the last done one that has an undo)."""
-        if self.job.phase == JobPhase.FORWARD:
-            todo = [step for step in self.steps if step.state != StepState.DONE]
-        else:
-            todo = [
-                step
-                for step in reversed(self.steps)
-                if step.state in (StepState.DONE, StepState.UNDOING)
-                and self.kind.step(step.name).undo is not None
-            ]
-        return todo[0] if todo else None
 
     def forward(self) -> None:
         for step in self.steps:
